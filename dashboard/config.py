@@ -1,0 +1,266 @@
+"""Typed settings read from ``config.toml``.
+
+This is the only module that parses the configuration file, so a wrong value is reported once,
+naming the key, instead of failing somewhere deep in a page.
+"""
+
+from __future__ import annotations
+
+import calendar
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = ROOT / "config.toml"
+ENV_DB_URL = "DASHBOARD_DB_URL"
+ENV_CONFIG = "DASHBOARD_CONFIG"
+
+KINDS = ("roster", "summary", "ledger", "certificates", "milestones")
+TARGET_KEYS = (
+    "participation_rate",
+    "launch_rate",
+    "hours_per_capita_month",
+    "certificates_per_100",
+    "phase_progress",
+)
+
+
+class SettingsError(Exception):
+    """A value in config.toml is missing or wrong; ``key`` names it (dotted path)."""
+
+    def __init__(self, key: str, problem: str):
+        super().__init__(f"config.toml: {key}: {problem}")
+        self.key = key
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class Milestone:
+    name: str
+    name_en: str
+    phase: str
+    due: date
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    name_en: str
+    start: date
+    end: date
+    milestones: tuple[Milestone, ...]
+
+
+@dataclass(frozen=True)
+class Targets:
+    participation_rate: float
+    launch_rate: float
+    hours_per_capita_month: float
+    certificates_per_100: float
+    phase_progress: float
+    amber_ratio: float
+    departments: dict[str, dict[str, float]] = field(default_factory=dict)
+    units: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def for_scope(self, key: str, department: str | None = None, unit: str | None = None) -> float:
+        """The target of ``key``: a unit override wins over a department one over the default."""
+        if unit is not None and key in self.units.get(unit, {}):
+            return self.units[unit][key]
+        if department is not None and key in self.departments.get(department, {}):
+            return self.departments[department][key]
+        return float(getattr(self, key))
+
+
+@dataclass(frozen=True)
+class Settings:
+    organisation: str
+    database_url: str
+    max_upload_mb: int
+    quality_tolerance: float
+    top_learners: int
+    default_language: str
+    year: int
+    phases: tuple[Phase, ...]
+    targets: Targets
+    column_aliases: dict[str, tuple[str, ...]]
+    sheet_aliases: dict[str, tuple[str, ...]]
+    config_dir: Path = ROOT
+
+    @property
+    def milestones(self) -> tuple[Milestone, ...]:
+        return tuple(m for p in self.phases for m in p.milestones)
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    def phase_of(self, day: date) -> Phase | None:
+        """The phase whose dates hold ``day`` (the "current phase" when day is today)."""
+        for p in self.phases:
+            if p.start <= day <= p.end:
+                return p
+        return None
+
+    def resolve_database_url(self, override: str | None = None) -> str:
+        """``--db`` beats ``DASHBOARD_DB_URL`` beats config.toml; relative SQLite paths are
+        anchored at the config file's folder so the CLI works from any working directory."""
+        url = override or os.environ.get(ENV_DB_URL) or self.database_url
+        return anchor_sqlite_url(url, self.config_dir)
+
+
+def anchor_sqlite_url(url: str, base: Path) -> str:
+    m = re.match(r"^(sqlite(?:\+\w+)?):///(?!/)(.+)$", url)
+    if not m or m.group(2) == ":memory:":
+        return url
+    return f"{m.group(1)}:///{(base / m.group(2)).resolve()}"
+
+
+def _get(table: dict[str, Any], key: str, path: str, kind: type | tuple[type, ...], default: Any = ...):
+    if key not in table:
+        if default is ...:
+            raise SettingsError(f"{path}.{key}" if path else key, "missing")
+        return default
+    value = table[key]
+    if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+        raise SettingsError(f"{path}.{key}" if path else key, f"expected a number, got {value!r}")
+    if not isinstance(value, kind):
+        want = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        raise SettingsError(f"{path}.{key}" if path else key, f"expected {want}, got {value!r}")
+    return value
+
+
+def _month_day(text: str, year: int, key: str) -> date:
+    m = re.fullmatch(r"(\d{1,2})-(\d{1,2})", str(text).strip())
+    if not m:
+        raise SettingsError(key, f"expected MM-DD, got {text!r}")
+    month, day = int(m.group(1)), int(m.group(2))
+    if not 1 <= month <= 12:
+        raise SettingsError(key, f"no month {month} in {text!r}")
+    last = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= 31:
+        raise SettingsError(key, f"no day {day} in {text!r}")
+    return date(year, month, min(day, last))
+
+
+def _float(table: dict[str, Any], key: str, path: str, default: Any = ...) -> float:
+    value = _get(table, key, path, (int, float), default)
+    if value < 0:
+        raise SettingsError(f"{path}.{key}", f"must not be negative, got {value!r}")
+    return float(value)
+
+
+def _overrides(table: dict[str, Any], path: str) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for scope, values in table.items():
+        if not isinstance(values, dict):
+            raise SettingsError(f"{path}.{scope}", "expected a table of targets")
+        for k in values:
+            if k not in TARGET_KEYS:
+                raise SettingsError(f"{path}.{scope}.{k}", f"unknown target; known: {', '.join(TARGET_KEYS)}")
+        out[scope] = {k: _float(values, k, f"{path}.{scope}") for k in values}
+    return out
+
+
+def parse_settings(raw: dict[str, Any], config_dir: Path = ROOT) -> Settings:
+    """Turn the parsed TOML into Settings, raising SettingsError naming the bad key."""
+    org = _get(raw, "organisation", "", dict, {})
+    db = _get(raw, "database", "", dict, {})
+    imp = _get(raw, "import", "", dict, {})
+    disp = _get(raw, "display", "", dict, {})
+    camp = _get(raw, "campaign", "", dict)
+    year = _get(camp, "year", "campaign", int)
+    if not 1990 <= year <= 2100:
+        raise SettingsError("campaign.year", f"expected a year, got {year!r}")
+    phases: list[Phase] = []
+    raw_phases = _get(camp, "phases", "campaign", list)
+    if not raw_phases:
+        raise SettingsError("campaign.phases", "at least one phase is needed")
+    seen: set[str] = set()
+    for i, ph in enumerate(raw_phases):
+        path = f"campaign.phases[{i}]"
+        if not isinstance(ph, dict):
+            raise SettingsError(path, "expected a table")
+        name = _get(ph, "name", path, str)
+        start = _month_day(_get(ph, "start", path, str), year, f"{path}.start")
+        end = _month_day(_get(ph, "end", path, str), year, f"{path}.end")
+        if end < start:
+            raise SettingsError(f"{path}.end", "ends before it starts")
+        ms: list[Milestone] = []
+        for j, m in enumerate(_get(ph, "milestones", path, list, [])):
+            mpath = f"{path}.milestones[{j}]"
+            if not isinstance(m, dict):
+                raise SettingsError(mpath, "expected a table")
+            mname = _get(m, "name", mpath, str)
+            if mname in seen:
+                raise SettingsError(f"{mpath}.name", f"milestone {mname!r} is listed twice")
+            seen.add(mname)
+            due = _month_day(_get(m, "due", mpath, str), year, f"{mpath}.due")
+            ms.append(Milestone(mname, _get(m, "name_en", mpath, str, mname), name, due))
+        phases.append(Phase(name, _get(ph, "name_en", path, str, name), start, end, tuple(ms)))
+
+    t = _get(raw, "targets", "", dict, {})
+    targets = Targets(
+        participation_rate=_float(t, "participation_rate", "targets", 0.98),
+        launch_rate=_float(t, "launch_rate", "targets", 0.95),
+        hours_per_capita_month=_float(t, "hours_per_capita_month", "targets", 4.0),
+        certificates_per_100=_float(t, "certificates_per_100", "targets", 2.0),
+        phase_progress=_float(t, "phase_progress", "targets", 1.0),
+        amber_ratio=_float(t, "amber_ratio", "targets", 0.9),
+        departments=_overrides(_get(t, "departments", "targets", dict, {}), "targets.departments"),
+        units=_overrides(_get(t, "units", "targets", dict, {}), "targets.units"),
+    )
+
+    aliases = _get(raw, "aliases", "", dict, {})
+    columns: dict[str, tuple[str, ...]] = {}
+    for k, v in _get(aliases, "columns", "aliases", dict, {}).items():
+        if not isinstance(v, list) or not v or not all(isinstance(x, str) for x in v):
+            raise SettingsError(f"aliases.columns.{k}", "expected a non-empty list of header names")
+        columns[k] = tuple(v)
+    sheets: dict[str, tuple[str, ...]] = {}
+    for k, v in _get(aliases, "sheets", "aliases", dict, {}).items():
+        if k not in KINDS:
+            raise SettingsError(f"aliases.sheets.{k}", f"unknown sheet kind; known: {', '.join(KINDS)}")
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            raise SettingsError(f"aliases.sheets.{k}", "expected a list of sheet names")
+        sheets[k] = tuple(v)
+
+    lang = _get(disp, "default_language", "display", str, "zh")
+    if lang not in ("zh", "en"):
+        raise SettingsError("display.default_language", f"expected zh or en, got {lang!r}")
+    top = _get(disp, "top_learners", "display", int, 10)
+    if top < 1:
+        raise SettingsError("display.top_learners", f"must be at least 1, got {top!r}")
+    max_mb = _get(imp, "max_upload_mb", "import", int, 50)
+    if max_mb < 1:
+        raise SettingsError("import.max_upload_mb", f"must be at least 1, got {max_mb!r}")
+    return Settings(
+        organisation=_get(org, "name", "organisation", str, "本单位"),
+        database_url=_get(db, "url", "database", str, "sqlite:///data/dashboard.db"),
+        max_upload_mb=max_mb,
+        quality_tolerance=_float(imp, "quality_tolerance", "import", 0.05),
+        top_learners=top,
+        default_language=lang,
+        year=year,
+        phases=tuple(phases),
+        targets=targets,
+        column_aliases=columns,
+        sheet_aliases=sheets,
+        config_dir=config_dir,
+    )
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Read config.toml (``DASHBOARD_CONFIG`` or the repository's own by default)."""
+    p = Path(path or os.environ.get(ENV_CONFIG) or DEFAULT_CONFIG)
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError as e:
+        raise SettingsError(str(p), "file not found") from e
+    except tomllib.TOMLDecodeError as e:
+        raise SettingsError(str(p), f"not valid TOML: {e}") from e
+    return parse_settings(raw, p.resolve().parent)

@@ -1,0 +1,218 @@
+"""The shapes every part of the import shares: the five kinds of sheet, their fields, the problems
+found in a file, and what a read file looks like before it reaches the store.
+
+Problems carry a code and parameters, never a sentence: the edge (page, CLI) renders them in
+Chinese or English with ``dashboard.i18n.format_problem``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Literal
+
+
+class Kind(StrEnum):
+    ROSTER = "roster"
+    SUMMARY = "summary"
+    LEDGER = "ledger"
+    CERTIFICATES = "certificates"
+    MILESTONES = "milestones"
+
+
+FieldType = Literal["text", "int", "number", "month", "date", "bool", "level"]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    type: FieldType
+    required: bool = True
+
+
+# Order = column order of the template. ``month`` of summary/ledger may come from the title,
+# the file name or --period instead of a column, so it is optional as a column.
+FIELDS: dict[Kind, tuple[FieldSpec, ...]] = {
+    Kind.ROSTER: (
+        FieldSpec("unit", "text"),
+        FieldSpec("department", "text"),
+        FieldSpec("headcount", "int"),
+        FieldSpec("unit_type", "text", False),
+        FieldSpec("is_pilot", "bool", False),
+    ),
+    Kind.SUMMARY: (
+        FieldSpec("unit", "text"),
+        FieldSpec("month", "month", False),
+        FieldSpec("headcount", "int"),
+        FieldSpec("participants", "int"),
+        FieldSpec("sessions", "int"),
+        FieldSpec("person_times", "int"),
+        FieldSpec("hours", "number"),
+        FieldSpec("certificates", "int"),
+        FieldSpec("suggestions", "int", False),
+    ),
+    Kind.LEDGER: (
+        FieldSpec("employee_id", "text"),
+        FieldSpec("name", "text"),
+        FieldSpec("unit", "text"),
+        FieldSpec("month", "month", False),
+        FieldSpec("hours", "number"),
+        FieldSpec("points", "number"),
+        FieldSpec("attendance", "int", False),
+    ),
+    Kind.CERTIFICATES: (
+        FieldSpec("employee_id", "text"),
+        FieldSpec("name", "text"),
+        FieldSpec("unit", "text"),
+        FieldSpec("cert_name", "text"),
+        FieldSpec("level", "level"),
+        FieldSpec("cert_date", "date"),
+    ),
+    Kind.MILESTONES: (
+        FieldSpec("unit", "text"),
+        FieldSpec("phase", "text"),
+        FieldSpec("milestone", "text"),
+        FieldSpec("planned_date", "date", False),
+        FieldSpec("done_date", "date", False),
+    ),
+}
+
+# The key of each kind: a row with the same key replaces the stored one (upsert).
+KEYS: dict[Kind, tuple[str, ...]] = {
+    Kind.ROSTER: ("unit",),
+    Kind.SUMMARY: ("unit", "month"),
+    Kind.LEDGER: ("employee_id", "month"),
+    Kind.CERTIFICATES: ("employee_id", "cert_name", "cert_date"),
+    Kind.MILESTONES: ("unit", "milestone"),
+}
+
+# Certificate levels: canonical name (the 职业资格 grade in brackets is an accepted alias).
+LEVELS: tuple[str, ...] = ("初级", "中级", "高级", "技师", "高级技师", "其他")
+UNGRADED = "未分级"  # certificates counted by a summary row carry no level
+LEVEL_ALIASES: dict[str, str] = {
+    "五级": "初级",
+    "初级工": "初级",
+    "四级": "中级",
+    "中级工": "中级",
+    "三级": "高级",
+    "高级工": "高级",
+    "二级": "技师",
+    "一级": "高级技师",
+}
+
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing the importer could not accept (error) or changed by itself (warning).
+
+    ``row`` is the row number as Excel shows it (1-based, counting title rows); ``column`` is the
+    header as written in the file (or the field's canonical Chinese header when the column is
+    missing). ``code`` selects the message template; ``params`` fills it.
+    """
+
+    code: str
+    file: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    severity: Severity = "error"
+
+
+# Problem codes (the message templates live in dashboard/i18n.py under the same names).
+PROBLEM_CODES = (
+    "not_spreadsheet",  # the bytes are not xlsx/xlsm/xls/csv
+    "too_large",  # params: size_mb, limit_mb
+    "no_table",  # no sheet held a recognisable table
+    "missing_columns",  # params: kind, missing (list), found (list)
+    "not_a_number",  # value could not be read as a number
+    "negative",  # a count or hours below zero
+    "not_integer",  # a count with a fraction
+    "bad_month",  # a month that cannot be read
+    "bad_date",  # a date that cannot be read
+    "bad_bool",  # not 是/否
+    "required",  # a required cell is empty
+    "no_period",  # neither a month column, the title, the file name nor --period gives the month
+    "participants_over_headcount",  # params: participants, headcount
+    "duplicate_key",  # params: key (str), first_row (int)
+    "unknown_level",  # warning: level read as 其他
+    "unit_added",  # warning: unit not in the roster, added automatically
+    "column_ignored",  # warning: a header that matches no field
+)
+
+
+@dataclass
+class ParsedSheet:
+    """One table found in a sheet (or a CSV), with typed rows.
+
+    Each row is a dict of field name → value (str for text, int, float, ``"YYYY-MM"`` for month,
+    ``datetime.date`` for date, bool, canonical level name), plus ``"_row"``: the Excel row number.
+    """
+
+    file: str
+    sheet: str
+    kind: Kind
+    period: str | None
+    columns: dict[str, str]  # field name → header as written in the file
+    rows: list[dict[str, Any]]
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class ParsedFile:
+    file: str
+    sha256: str
+    size: int
+    sheets: list[ParsedSheet]
+    problems: list[Problem] = field(default_factory=list)  # file-level, plus every sheet's
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.all_problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.all_problems if p.severity == "warning"]
+
+    @property
+    def all_problems(self) -> list[Problem]:
+        return self.problems + [p for s in self.sheets for p in s.problems]
+
+
+class ImportRejected(Exception):
+    """A file (or several) had errors; nothing was written. ``problems`` lists every one."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = problems
+
+
+class UndoRefused(Exception):
+    """A batch cannot be undone (already undone, unknown, or a later batch changed its rows)."""
+
+    def __init__(self, batch_id: int, reason: str, later_batch: int | None = None):
+        super().__init__(f"batch {batch_id}: {reason}")
+        self.batch_id = batch_id
+        self.reason = reason  # "unknown" | "already_undone" | "later_batch"
+        self.later_batch = later_batch
+
+
+class StoreUnavailable(Exception):
+    """The database cannot be reached or opened; ``url`` is shown without its password."""
+
+    def __init__(self, url: str, detail: str):
+        super().__init__(f"{url}: {detail}")
+        self.url = url
+        self.detail = detail
+
+
+class StoreTooNew(Exception):
+    """The database was upgraded by a newer version of the app than this one."""
+
+    def __init__(self, revision: str):
+        super().__init__(revision)
+        self.revision = revision
