@@ -90,6 +90,7 @@ PROBLEM_REASONS: dict[str, dict[str, str]] = {
         "en": "unit not in the roster, added automatically",
     },
     "column_ignored": {"zh": "未识别的列，已忽略", "en": "unrecognised column, ignored"},
+    "file_not_found": {"zh": "文件不存在", "en": "file not found"},
 }
 
 
@@ -179,3 +180,70 @@ def fmt_date(d: date | datetime | None, lang: str = "zh") -> str:
         day = fmt_date(d.date(), lang)
         return f"{day} {d:%H:%M}"
     return f"{d.year}年{d.month}月{d.day}日" if lang == "zh" else d.isoformat()
+
+
+# ---- command line ------------------------------------------------------------------------
+
+CLI_TEXT: dict[str, dict[str, str]] = {
+    "rows_of_kind": {"zh": "{kind} {n} 行", "en": "{kind} {n} rows"},
+    "import_line": {
+        "zh": "{file}：已导入（批次 #{batch}）{counts}；新增 {added}，更新 {replaced}，未变 {unchanged}",
+        "en": "{file}: imported (batch #{batch}) {counts}; {added} added, {replaced} replaced, {unchanged} unchanged",
+    },
+    "unchanged_line": {
+        "zh": "{file}：与已存数据相同，未作改动（{counts}）",
+        "en": "{file}: same as the stored data, nothing changed ({counts})",
+    },
+    "dry_run_line": {
+        "zh": "{file}：检查通过（试运行，未写入）{counts}；将新增 {added}，更新 {replaced}，未变 {unchanged}",
+        "en": "{file}: checked (dry run, nothing written) {counts}; would add {added}, replace {replaced}, keep {unchanged}",
+    },
+    "rejected": {
+        "zh": "导入被拒绝：共 {n} 个错误，未写入任何数据。",
+        "en": "Import rejected: {n} error(s); nothing was written.",
+    },
+    "bad_period": {
+        "zh": "起始月份 {month_from} 晚于截止月份 {month_to}",
+        "en": "--from {month_from} is after --to {month_to}",
+    },
+    "summary_head": {"zh": "统计期间 {month_from} 至 {month_to}", "en": "Period {month_from} to {month_to}"},
+    "k_units": {"zh": "单位数", "en": "Units"},
+    "k_headcount": {"zh": "职工人数", "en": "Headcount"},
+    "k_participants": {"zh": "参学人数", "en": "Participants"},
+    "k_participation_rate": {"zh": "参学率", "en": "Participation rate"},
+    "k_training_hours": {"zh": "培训学时", "en": "Training hours"},
+    "k_hours_per_capita": {"zh": "人均学时", "en": "Hours per capita"},
+    "k_certificates": {"zh": "取证数", "en": "Certificates"},
+    "k_launch_rate": {"zh": "开展率", "en": "Launch rate"},
+    "k_phase_progress": {"zh": "阶段进度", "en": "Phase progress"},
+    "k_units_behind": {"zh": "进度滞后单位", "en": "Units behind schedule"},
+    "lower_bound": {"zh": "多月无台账，为下限值", "en": "a lower bound: several months without ledger"},
+    "demo_loaded": {
+        "zh": "演示单位已加载：{files} 个文件，共 {rows} 行。",
+        "en": "Demo organisation loaded: {files} files, {rows} rows.",
+    },
+    "demo_skipped": {"zh": "数据库中已有数据，未加载演示数据。", "en": "The store holds data; demo not loaded."},
+    "undone": {"zh": "已撤销", "en": "undone"},
+    "undo_done": {"zh": "批次 #{batch} 已撤销。", "en": "Batch #{batch} undone."},
+    "undo_unknown": {"zh": "没有批次 #{batch}。", "en": "There is no batch #{batch}."},
+    "undo_already_undone": {"zh": "批次 #{batch} 已经撤销过。", "en": "Batch #{batch} is already undone."},
+    "undo_later_batch": {
+        "zh": "批次 #{batch} 的数据已被后来的批次 #{later} 修改，请先撤销批次 #{later}。",
+        "en": "Batch #{later} changed rows of batch #{batch} since; undo batch #{later} first.",
+    },
+    "bad_config": {"zh": "配置文件错误：{key}：{problem}", "en": "Configuration error: {key}: {problem}"},
+    "store_unavailable": {
+        "zh": "无法连接数据库 {url}：{detail}",
+        "en": "Cannot reach the database {url}: {detail}",
+    },
+    "store_too_new": {
+        "zh": "数据库版本（{revision}）比本程序新，请升级本程序后再使用。",
+        "en": "The database (revision {revision}) is newer than this program; upgrade the program first.",
+    },
+}
+
+
+def cli_text(key: str, lang: str = "zh", **params: object) -> str:
+    """A command-line message in the chosen language, filled with ``params``."""
+    template = CLI_TEXT[key].get(lang if lang in LANGS else "zh", CLI_TEXT[key]["zh"])
+    return template.format(**params)

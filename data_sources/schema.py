@@ -142,6 +142,7 @@ PROBLEM_CODES = (
     "unknown_level",  # warning: level read as 其他
     "unit_added",  # warning: unit not in the roster, added automatically
     "column_ignored",  # warning: a header that matches no field
+    "file_not_found",  # the CLI was given a path that is not a file
 )
 
 

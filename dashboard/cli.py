@@ -1,0 +1,234 @@
+"""``python -m dashboard``: the command line that mirrors the app, so IT staff can automate monthly
+loads and check the figures (DESIGN.md section 6).
+
+Exit codes: 0 done; 1 a file was rejected (nothing written) or an undo refused; 2 wrong usage;
+3 the store or the configuration cannot be used. No traceback reaches the user for any of these.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from dashboard.config import Settings, SettingsError, load_settings
+from dashboard.i18n import KIND_LABELS, cli_text, format_problem
+from data_sources.schema import ImportRejected, Problem, StoreTooNew, StoreUnavailable, UndoRefused
+
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _month(value: str) -> str:
+    if not MONTH_RE.match(value):
+        raise argparse.ArgumentTypeError(f"YYYY-MM: {value!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help="database URL (default: DASHBOARD_DB_URL or config.toml)")
+    common.add_argument("--lang", choices=("zh", "en"), default=None, help="message language (default zh)")
+    common.add_argument("--config", help="path to config.toml")
+
+    p = argparse.ArgumentParser(prog="python -m dashboard", description="创争活动监测看板 command line")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    imp = sub.add_parser("import", parents=[common], help="import monthly report files")
+    imp.add_argument("files", nargs="+", metavar="FILE")
+    imp.add_argument("--period", type=_month, help="month of reports that name none (YYYY-MM)")
+    imp.add_argument("--dry-run", action="store_true", help="check and show what would change, write nothing")
+    imp.add_argument("--user", default=None, help="who imports (default: the login name)")
+
+    summ = sub.add_parser("summary", parents=[common], help="the metrics of a selection")
+    summ.add_argument("--from", dest="month_from", type=_month)
+    summ.add_argument("--to", dest="month_to", type=_month)
+    summ.add_argument("--department", action="append", default=[])
+    summ.add_argument("--unit", action="append", default=[])
+    summ.add_argument("--type", dest="unit_type", action="append", default=[])
+    summ.add_argument("--pilot", action="store_true", help="pilot units only")
+    summ.add_argument("--json", action="store_true", help="print one JSON object")
+
+    demo = sub.add_parser("demo", parents=[common], help="load the built-in demo organisation")
+    demo.add_argument("--if-empty", action="store_true", help="only when the store holds no data")
+
+    sub.add_parser("batches", parents=[common], help="list import batches")
+    undo = sub.add_parser("undo", parents=[common], help="undo an import batch")
+    undo.add_argument("batch", type=int)
+    undo.add_argument("--user", default=None)
+    return p
+
+
+def _user(given: str | None) -> str:
+    if given:
+        return given
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in a container: still record something
+        return "cli"
+
+
+def _open_store(settings: Settings, url: str | None):
+    from data_sources.store import Store
+
+    return Store.open(settings.resolve_database_url(url))
+
+
+def _counts_text(outcome, lang: str) -> str:
+    parts = []
+    for kind, n in outcome.rows.items():
+        label = KIND_LABELS.get(str(kind), {}).get(lang, str(kind))
+        parts.append(cli_text("rows_of_kind", lang, kind=label, n=n))
+    sep = "，" if lang == "zh" else ", "
+    return sep.join(parts)
+
+
+def cmd_import(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> int:
+    from data_sources.importer import import_files
+
+    files = []
+    for name in args.files:
+        path = Path(name)
+        if not path.is_file():
+            err.write(format_problem(Problem("file_not_found", file=name), lang) + "\n")
+            return 1
+        files.append((path.name, path.open("rb")))
+    store = _open_store(settings, args.db)
+    try:
+        outcomes = import_files(
+            store, files, settings, user=_user(args.user), period=args.period, dry_run=args.dry_run
+        )
+    except ImportRejected as e:
+        for problem in e.problems:
+            err.write(format_problem(problem, lang) + "\n")
+        n_err = sum(1 for p in e.problems if p.severity == "error")
+        err.write(cli_text("rejected", lang, n=n_err) + "\n")
+        return 1
+    finally:
+        for _, f in files:
+            f.close()
+    for o in outcomes:
+        key = "dry_run_line" if args.dry_run else ("import_line" if o.batch_id else "unchanged_line")
+        out.write(
+            cli_text(
+                key,
+                lang,
+                file=o.file,
+                counts=_counts_text(o, lang),
+                added=o.added,
+                replaced=o.replaced,
+                unchanged=o.unchanged,
+                batch=o.batch_id,
+            )
+            + "\n"
+        )
+        for w in o.warnings:
+            err.write(format_problem(w, lang) + "\n")
+    return 0
+
+
+def cmd_summary(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> int:
+    from dashboard.metrics import Selection, resolve_period, summary
+
+    store = _open_store(settings, args.db)
+    sel = Selection(
+        departments=tuple(args.department),
+        unit_types=tuple(args.unit_type),
+        pilot_only=args.pilot,
+        units=tuple(args.unit),
+        month_from=args.month_from,
+        month_to=args.month_to,
+    )
+    if sel.month_from and sel.month_to and sel.month_from > sel.month_to:
+        err.write(cli_text("bad_period", lang, month_from=sel.month_from, month_to=sel.month_to) + "\n")
+        return 2
+    sel = resolve_period(store, sel)
+    result = summary(store, settings, sel)
+    data = result.to_json()
+    if args.json:
+        out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    from dashboard.i18n import fmt_int, fmt_num, fmt_pct
+
+    lines = [
+        cli_text("summary_head", lang, month_from=data["period"]["from"], month_to=data["period"]["to"]),
+        f"  {cli_text('k_units', lang)}: {fmt_int(data['units'])}",
+        f"  {cli_text('k_headcount', lang)}: {fmt_int(data['headcount'])}",
+        f"  {cli_text('k_participants', lang)}: {fmt_int(data['participants'])}"
+        + (f" ({cli_text('lower_bound', lang)})" if data.get("participants_is_lower_bound") else ""),
+        f"  {cli_text('k_participation_rate', lang)}: {fmt_pct(data['participation_rate'])}",
+        f"  {cli_text('k_training_hours', lang)}: {fmt_num(data['training_hours'])}",
+        f"  {cli_text('k_hours_per_capita', lang)}: {fmt_num(data['hours_per_capita'], 2)}",
+        f"  {cli_text('k_certificates', lang)}: {fmt_int(data['certificates'])}",
+        f"  {cli_text('k_launch_rate', lang)}: {fmt_pct(data['launch_rate'])}",
+        f"  {cli_text('k_phase_progress', lang)}: {fmt_pct(data['phase_progress'])}",
+        f"  {cli_text('k_units_behind', lang)}: {fmt_int(data['units_behind'])}",
+    ]
+    out.write("\n".join(lines) + "\n")
+    return 0
+
+
+def cmd_demo(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> int:
+    from dashboard.demo import load_demo
+
+    store = _open_store(settings, args.db)
+    if args.if_empty and not store.is_empty():
+        out.write(cli_text("demo_skipped", lang) + "\n")
+        return 0
+    outcomes = load_demo(store, settings)
+    rows = sum(sum(o.rows.values()) for o in outcomes)
+    out.write(cli_text("demo_loaded", lang, files=len(outcomes), rows=rows) + "\n")
+    return 0
+
+
+def cmd_batches(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> int:
+    store = _open_store(settings, args.db)
+    for b in store.batches():
+        state = cli_text("undone", lang) if b.undone_at else ""
+        out.write(f"#{b.id}\t{b.created_at:%Y-%m-%d %H:%M}\t{b.user}\t{b.file_name}\t{b.sha256[:12]}\t{state}\n")
+    return 0
+
+
+def cmd_undo(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> int:
+    store = _open_store(settings, args.db)
+    try:
+        store.undo(args.batch, _user(args.user))
+    except UndoRefused as e:
+        err.write(cli_text(f"undo_{e.reason}", lang, batch=e.batch_id, later=e.later_batch) + "\n")
+        return 1
+    out.write(cli_text("undo_done", lang, batch=args.batch) + "\n")
+    return 0
+
+
+COMMANDS = {
+    "import": cmd_import,
+    "summary": cmd_summary,
+    "demo": cmd_demo,
+    "batches": cmd_batches,
+    "undo": cmd_undo,
+}
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run one command; user errors become a message and an exit code, never a traceback."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    args = build_parser().parse_args(argv)
+    lang = args.lang or "zh"
+    try:
+        settings = load_settings(args.config)
+        lang = args.lang or settings.default_language
+        return COMMANDS[args.command](args, settings, lang, out, err)
+    except SettingsError as e:
+        err.write(cli_text("bad_config", lang, key=e.key, problem=e.problem) + "\n")
+        return 3
+    except StoreUnavailable as e:
+        err.write(cli_text("store_unavailable", lang, url=e.url, detail=e.detail) + "\n")
+        return 3
+    except StoreTooNew as e:
+        err.write(cli_text("store_too_new", lang, revision=e.revision) + "\n")
+        return 3

@@ -1,0 +1,189 @@
+"""The demo organisation: a plastics factory of ten units in three departments, about 800 staff,
+twelve months of 2024.
+
+It is written as the monthly workbooks a real factory sends (title rows, a 合计 row, GB-style
+headers) and loaded through the same importer as any upload, so the demo exercises the real path.
+Deterministic: the same seed gives the same workbooks, byte for byte in content.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from openpyxl import Workbook
+
+from dashboard.config import Settings
+
+SEED = 2024
+DEMO_YEAR = 2024
+ORG = "塑件化工厂"
+
+
+@dataclass(frozen=True)
+class DemoUnit:
+    name: str
+    department: str
+    unit_type: str
+    headcount: int
+    pilot: bool = False
+    laggard: bool = False
+    ledger_from: int | None = 1  # first month that sends a ledger; None = summary only
+
+
+UNITS: tuple[DemoUnit, ...] = (
+    DemoUnit("塑编车间", "生产系统", "车间", 130, pilot=True),
+    DemoUnit("成型车间", "生产系统", "车间", 160),
+    DemoUnit("挤出车间", "生产系统", "车间", 120),
+    DemoUnit("包装车间", "生产系统", "车间", 100, laggard=True),
+    DemoUnit("电修车间", "辅助系统", "车间", 55, pilot=True),
+    DemoUnit("水汽车间", "辅助系统", "车间", 70),
+    DemoUnit("仪表车间", "辅助系统", "班组", 45),
+    DemoUnit("机关支部", "机关", "机关", 50, pilot=True),
+    DemoUnit("质检科", "机关", "科室", 40, ledger_from=4),
+    DemoUnit("供销科", "机关", "科室", 30, laggard=True, ledger_from=None),
+)
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛阎段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国文斌海燕雪梅琳鹏辉宇浩凯俊峰志永春晓东"
+CERTS = ("电工", "焊工", "钳工", "化学检验员", "注塑工", "仪表维修工", "叉车司机", "计算机操作员", "安全员")
+LEVELS = ("初级", "中级", "高级", "技师", "高级技师")
+HOURS = (2.0, 2.5, 3.0, 4.0, 4.5, 6.0, 8.0, 10.0, 12.0)
+
+
+@dataclass
+class Person:
+    employee_id: str
+    name: str
+    unit: DemoUnit
+    joined: int  # first month on the payroll
+
+
+def _staff(rng: random.Random) -> list[Person]:
+    people: list[Person] = []
+    n = 0
+    for unit in UNITS:
+        extra = 10 if unit.name == "成型车间" else 0  # new hires in July: headcount grows
+        for i in range(unit.headcount + extra):
+            n += 1
+            name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+            people.append(Person(f"SJ{n:05d}", name, unit, 7 if i >= unit.headcount else 1))
+    return people
+
+
+def _active_share(unit: DemoUnit, month: int) -> float:
+    base = 0.96 if unit.pilot else (0.74 if unit.laggard else 0.9)
+    return min(0.995, base + 0.004 * month)
+
+
+def _book() -> Workbook:
+    wb = Workbook()
+    wb.remove(wb.active)
+    return wb
+
+
+def _bytes(wb: Workbook) -> io.BytesIO:
+    buf = io.BytesIO()
+    wb.save(buf)
+    buf.seek(0)
+    return buf
+
+
+def _roster_file() -> tuple[str, io.BytesIO]:
+    wb = _book()
+    ws = wb.create_sheet("单位")
+    ws.append(["单位", "部门", "职工人数", "类型", "试点单位"])
+    for u in UNITS:
+        ws.append([u.name, u.department, u.headcount, u.unit_type, "是" if u.pilot else "否"])
+    return f"{ORG}_单位名册.xlsx", _bytes(wb)
+
+
+def _month_file(rng: random.Random, people: list[Person], month: int) -> tuple[str, io.BytesIO]:
+    ym = f"{DEMO_YEAR}-{month:02d}"
+    wb = _book()
+    summary = wb.create_sheet("月报")
+    summary.append([f"{ORG}{DEMO_YEAR}年{month}月“创争”活动月报表"])
+    summary.append(["填报单位：工会办公室", None, None, None, None, f"填报日期：{DEMO_YEAR}年{month}月底"])
+    summary.append(["单位", "职工人数（人）", "参学人数", "培训场次", "培训人次", "培训学时（小时）", "取证人数", "合理化建议（条）"])
+    ledger = wb.create_sheet("学习台账")
+    ledger.append(["工号", "姓名", "单位", "月份", "培训学时", "学习积分", "出勤次数"])
+    certs = wb.create_sheet("证书")
+    certs.append(["工号", "姓名", "单位", "证书名称", "等级", "取证日期"])
+    totals = [0, 0, 0, 0, 0.0, 0, 0]
+    for unit in UNITS:
+        staff = [p for p in people if p.unit is unit and p.joined <= month]
+        share = _active_share(unit, month)
+        active_hours: list[float] = []
+        attendance_total = 0
+        for p in staff:
+            hours = rng.choice(HOURS) if rng.random() < share else 0.0
+            points = round(hours * 2 + (rng.randint(0, 10) if hours else 0), 1)
+            attendance = (1 + int(hours // 3)) if hours else 0
+            attendance_total += attendance
+            if hours:
+                active_hours.append(hours)
+            if unit.ledger_from is not None and month >= unit.ledger_from:
+                ledger.append([p.employee_id, p.name, unit.name, ym, hours, points, attendance])
+        n_certs = rng.choice((0, 1, 1, 2, 2, 3)) if not unit.laggard else rng.choice((0, 0, 1))
+        for _ in range(n_certs):
+            p = rng.choice(staff)
+            day = date(DEMO_YEAR, month, rng.randint(1, 28))
+            certs.append([p.employee_id, p.name, unit.name, rng.choice(CERTS), rng.choice(LEVELS), day])
+        participants = len(active_hours)
+        hours_total = round(sum(active_hours), 1)
+        if unit.name == "成型车间" and month == 6:
+            participants = min(len(staff), participants + 12)  # an over-reported summary: data quality
+        row = [
+            unit.name,
+            len(staff),
+            participants,
+            rng.randint(2, 8),
+            attendance_total,
+            hours_total,
+            n_certs,
+            rng.randint(0, 6),
+        ]
+        summary.append(row)
+        for i, v in enumerate(row[1:]):
+            totals[i] += v
+    summary.append(["合计", *[round(t, 1) for t in totals]])
+    summary.append(["注：参学人数指本月参加集中学习、岗位练兵、技术培训的职工人数。"])
+    return f"{ORG}_{DEMO_YEAR}年{month}月_创争月报.xlsx", _bytes(wb)
+
+
+def _milestone_file(rng: random.Random, settings: Settings) -> tuple[str, io.BytesIO]:
+    wb = _book()
+    ws = wb.create_sheet("阶段进度")
+    ws.append(["单位", "阶段", "工作事项", "计划完成日期", "完成日期"])
+    campaign = [(m.phase, m.name, m.due.replace(year=DEMO_YEAR) if m.due.year != DEMO_YEAR else m.due) for m in settings.milestones]
+    for unit in UNITS:
+        for i, (phase, name, due) in enumerate(campaign):
+            if unit.pilot:
+                done: date | None = due - timedelta(days=rng.randint(5, 25))
+            elif unit.laggard and i >= (3 if unit.name == "包装车间" else 2):
+                done = None  # the two laggards stall in the implementation phase
+            else:
+                done = due + timedelta(days=rng.randint(-12, 6))
+            ws.append([unit.name, phase, name, due, done])
+    # A pilot unit adds a milestone of its own.
+    ws.append(["塑编车间", "组织实施", "建立职工书屋", date(DEMO_YEAR, 7, 15), date(DEMO_YEAR, 7, 10)])
+    return f"{ORG}_阶段进度.xlsx", _bytes(wb)
+
+
+def demo_files(settings: Settings) -> list[tuple[str, io.BytesIO]]:
+    """The demo workbooks as (file name, bytes), in the order a factory would send them."""
+    rng = random.Random(SEED)
+    people = _staff(rng)
+    files = [_roster_file()]
+    files += [_month_file(rng, people, m) for m in range(1, 13)]
+    files.append(_milestone_file(rng, settings))
+    return files
+
+
+def load_demo(store, settings: Settings, user: str = "演示数据"):
+    """Import the demo workbooks through the normal importer; returns its FileOutcomes."""
+    from data_sources.importer import import_files
+
+    return import_files(store, demo_files(settings), settings, user=user)

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Makes sure the test services exist and run on this machine, then prints the environment the
+# tests need as `export` lines: a PostgreSQL server (Debian's postgresql) and headless Chromium
+# (Debian's chromium, driven by Playwright with executable_path). Idempotent; needs root (or sudo)
+# only when something must be installed or started.
+set -euo pipefail
+log() { echo "[services] $*" >&2; }
+SUDO=""
+if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then SUDO="sudo"; fi
+apt_updated=0
+apt_install() {
+  if [ $apt_updated = 0 ]; then $SUDO apt-get update -q >&2 || true; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "$@" >&2
+}
+
+# --- Chromium ---------------------------------------------------------------------------
+if ! command -v chromium >/dev/null; then
+  log "installing Debian's chromium"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium >&2 || apt_install chromium
+fi
+echo "export DASHBOARD_TEST_CHROMIUM=$(command -v chromium)"
+
+# --- PostgreSQL -------------------------------------------------------------------------
+if ! command -v pg_lsclusters >/dev/null; then
+  log "installing Debian's postgresql"
+  apt_install postgresql
+fi
+if [ -z "$(pg_lsclusters -h 2>/dev/null)" ]; then
+  ver=$(ls /usr/lib/postgresql | sort -V | tail -1)
+  log "creating cluster $ver/main"
+  $SUDO pg_createcluster "$ver" main >&2
+fi
+pg_lsclusters -h | while read -r ver name port status _; do
+  if [ "$status" != "online" ]; then
+    log "starting PostgreSQL $ver/$name"
+    $SUDO pg_ctlcluster --skip-systemctl-redirect "$ver" "$name" start >&2 || $SUDO pg_ctlcluster "$ver" "$name" start >&2
+  fi
+done
+port=$(pg_lsclusters -h | awk '$4=="online"{print $3; exit}')
+port=${port:-5432}
+for _ in $(seq 1 30); do
+  pg_isready -h 127.0.0.1 -p "$port" -q && break
+  sleep 1
+done
+if psql "postgresql://postgres@127.0.0.1:$port/postgres" -tAc 'select 1' >/dev/null 2>&1; then
+  echo "export DASHBOARD_TEST_PG_URL=postgresql+psycopg://postgres@127.0.0.1:$port/postgres"
+else
+  # A fresh Debian cluster asks for a password over TCP: give postgres one for the tests.
+  log "setting a password for the postgres role"
+  if [ "$(id -u)" = 0 ]; then
+    su postgres -c "psql -p $port -qc \"ALTER USER postgres PASSWORD 'postgres'\"" >&2
+  else
+    $SUDO -u postgres psql -p "$port" -qc "ALTER USER postgres PASSWORD 'postgres'" >&2
+  fi
+  echo "export DASHBOARD_TEST_PG_URL=postgresql+psycopg://postgres:postgres@127.0.0.1:$port/postgres"
+fi

@@ -1,0 +1,119 @@
+"""An independent, deliberately naive implementation of DESIGN.md section 4 in plain Python.
+
+It works on the typed rows the reader produced (after upsert by key: the last row with a key wins)
+and shares no code with dashboard.metrics, so comparing the two checks the SQL against the
+definitions on whole organisations (the demo, the samples) and many selections.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from data_sources.schema import KEYS, UNGRADED, Kind, ParsedFile
+
+
+def stored_rows(parsed_files: list[ParsedFile]) -> dict[Kind, list[dict[str, Any]]]:
+    """What the store should hold after importing the files in order: upsert by key."""
+    out: dict[Kind, dict[tuple, dict[str, Any]]] = {k: {} for k in Kind}
+    for pf in parsed_files:
+        for sheet in pf.sheets:
+            for row in sheet.rows:
+                r = dict(row)
+                if sheet.kind in (Kind.SUMMARY, Kind.LEDGER) and not r.get("month"):
+                    r["month"] = sheet.period
+                out[sheet.kind][tuple(r[k] for k in KEYS[sheet.kind])] = r
+    return {k: list(v.values()) for k, v in out.items()}
+
+
+def _end(month: str) -> date:
+    y, m = int(month[:4]), int(month[5:7])
+    return date(y, m, calendar.monthrange(y, m)[1])
+
+
+def expected_summary(
+    rows: dict[Kind, list[dict[str, Any]]],
+    campaign_milestones: list[tuple[str, date]],
+    month_from: str,
+    month_to: str,
+    departments: tuple[str, ...] = (),
+    units: tuple[str, ...] = (),
+    top_n: int = 10,
+) -> dict[str, Any]:
+    roster = {r["unit"]: r for r in rows[Kind.ROSTER]}
+    all_units = set(roster)
+    for kind in (Kind.SUMMARY, Kind.LEDGER, Kind.CERTIFICATES, Kind.MILESTONES):
+        all_units |= {r["unit"] for r in rows[kind]}
+    chosen = sorted(
+        u
+        for u in all_units
+        if (not departments or (roster.get(u) or {}).get("department") in departments) and (not units or u in units)
+    )
+    in_p = lambda m: month_from <= m <= month_to  # noqa: E731
+    end = _end(month_to)
+    total = defaultdict(float)
+    levels: dict[str, int] = defaultdict(int)
+    behind: list[str] = []
+    progress: list[float] = []
+    launched = 0
+    for u in chosen:
+        ledger = [r for r in rows[Kind.LEDGER] if r["unit"] == u and in_p(r["month"])]
+        certs = [r for r in rows[Kind.CERTIFICATES] if r["unit"] == u and in_p(r["cert_date"].strftime("%Y-%m"))]
+        summ = sorted((r for r in rows[Kind.SUMMARY] if r["unit"] == u and in_p(r["month"])), key=lambda r: r["month"])
+        ledger_months = {r["month"] for r in ledger}
+        cert_months = {r["cert_date"].strftime("%Y-%m") for r in certs}
+        hours = sum(r["hours"] for r in ledger) + sum(r["hours"] for r in summ if r["month"] not in ledger_months)
+        n_certs = len(certs) + sum(r["certificates"] for r in summ if r["month"] not in cert_months)
+        for r in certs:
+            levels[r["level"]] += 1
+        levels[UNGRADED] += sum(r["certificates"] for r in summ if r["month"] not in cert_months)
+        headcount = summ[-1]["headcount"] if summ else ((roster.get(u) or {}).get("headcount") or 0)
+        people = {r["employee_id"] for r in ledger if r["hours"] > 0}
+        summary_max = max((r["participants"] for r in summ if r["month"] not in ledger_months), default=0)
+        total["headcount"] += headcount
+        total["participants"] += max(len(people), summary_max)
+        total["hours"] += hours
+        total["certificates"] += n_certs
+        due = dict(campaign_milestones)
+        done_dates: dict[str, date | None] = dict.fromkeys(due)
+        for r in rows[Kind.MILESTONES]:
+            if r["unit"] != u:
+                continue
+            if r.get("planned_date") or r["milestone"] not in due:
+                due[r["milestone"]] = r.get("planned_date")
+            done_dates[r["milestone"]] = r.get("done_date")
+        done = {m for m, d in done_dates.items() if d is not None and d <= end}
+        progress.append(len(done) / len(due) if due else 0.0)
+        launched += bool(done)
+        if any(d is not None and d <= end and m not in done for m, d in due.items()):
+            behind.append(u)
+    # Top learners: U's ledger rows in P, Σ points desc, Σ hours desc, 工号.
+    people: dict[str, dict[str, Any]] = {}
+    for r in sorted(rows[Kind.LEDGER], key=lambda r: r["month"]):
+        if r["unit"] in chosen and in_p(r["month"]):
+            p = people.setdefault(r["employee_id"], {"points": 0.0, "hours": 0.0})
+            p["points"] += r["points"]
+            p["hours"] += r["hours"]
+            p["name"], p["unit"] = r["name"], r["unit"]
+    ranked = sorted(people.items(), key=lambda kv: (-kv[1]["points"], -kv[1]["hours"], kv[0]))[:top_n]
+    hc = total["headcount"]
+    return {
+        "units": len(chosen),
+        "headcount": int(hc),
+        "participants": int(total["participants"]),
+        "participation_rate": total["participants"] / hc if hc else 0.0,
+        "training_hours": total["hours"],
+        "hours_per_capita": total["hours"] / hc if hc else 0.0,
+        "certificates": int(total["certificates"]),
+        "certificates_by_level": {k: v for k, v in levels.items() if v},
+        "launch_rate": launched / len(chosen) if chosen else 0.0,
+        "phase_progress": sum(progress) / len(progress) if progress else 0.0,
+        "units_behind": len(behind),
+        "behind_units": behind,
+        "top_learners": [
+            {"employee_id": k, "name": v["name"], "unit": v["unit"], "points": v["points"], "hours": v["hours"]}
+            for k, v in ranked
+        ],
+    }

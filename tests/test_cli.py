@@ -1,0 +1,220 @@
+"""The command line as IT staff use it: import, summary --json, demo; exit codes and messages."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from dashboard.cli import main
+from dashboard.config import load_settings
+from dashboard.demo import demo_files
+from dashboard.i18n import format_problem
+from data_sources.importer import read_and_validate
+from data_sources.schema import Problem
+from tests.oracle import expected_summary, stored_rows
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT.parent / "shared" / "samples"
+SETTINGS = load_settings()
+CAMPAIGN = [(m.name, m.due) for m in SETTINGS.milestones]
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def run_process(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "DASHBOARD_DB_URL"}
+    env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard", *argv], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def assert_matches(actual: dict, expected: dict) -> None:
+    for key in (
+        "units",
+        "headcount",
+        "participants",
+        "certificates",
+        "units_behind",
+        "certificates_by_level",
+    ):
+        assert actual[key] == expected[key], key
+    for key in ("participation_rate", "training_hours", "hours_per_capita", "launch_rate", "phase_progress"):
+        assert actual[key] == pytest.approx(expected[key], abs=1e-6), key
+    assert sorted(actual["behind_units"]) == sorted(expected["behind_units"])
+    assert [p["employee_id"] for p in actual["top_learners"]] == [p["employee_id"] for p in expected["top_learners"]]
+    for a, e in zip(actual["top_learners"], expected["top_learners"], strict=True):
+        assert (a["name"], a["unit"]) == (e["name"], e["unit"])
+        assert a["points"] == pytest.approx(e["points"]) and a["hours"] == pytest.approx(e["hours"])
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+    code, out, err = run("demo", "--db", url)
+    assert code == 0, err
+    return url
+
+
+@pytest.fixture(scope="module")
+def demo_rows():
+    parsed = [read_and_validate(buf, name, SETTINGS) for name, buf in demo_files(SETTINGS)]
+    assert all(not p.errors for p in parsed), [format_problem(e) for p in parsed for e in p.errors][:5]
+    return stored_rows(parsed)
+
+
+SELECTIONS = [
+    ("2024-01", "2024-12", (), ()),
+    ("2024-03", "2024-03", (), ()),
+    ("2024-01", "2024-03", ("机关",), ()),
+    ("2024-06", "2024-06", ("生产系统",), ()),
+    ("2024-04", "2024-09", (), ("供销科", "质检科")),
+    ("2024-02", "2024-07", ("辅助系统", "机关"), ()),
+    ("2024-11", "2024-12", (), ("包装车间",)),
+]
+
+
+@pytest.mark.parametrize(("month_from", "month_to", "departments", "units"), SELECTIONS)
+def test_summary_json_follows_design_section_4_on_the_demo(demo_db, demo_rows, month_from, month_to, departments, units):
+    argv = ["summary", "--db", demo_db, "--from", month_from, "--to", month_to, "--json"]
+    for d in departments:
+        argv += ["--department", d]
+    for u in units:
+        argv += ["--unit", u]
+    code, out, err = run(*argv)
+    assert code == 0, err
+    actual = json.loads(out)
+    expected = expected_summary(demo_rows, CAMPAIGN, month_from, month_to, departments, units, SETTINGS.top_learners)
+    assert_matches(actual, expected)
+
+
+def test_demo_is_a_realistic_factory(demo_db, demo_rows):
+    code, out, _ = run("summary", "--db", demo_db, "--json")
+    data = json.loads(out)
+    assert data["units"] == 10
+    assert 750 <= data["headcount"] <= 850
+    assert set(data["certificates_by_level"]) >= {"初级", "中级", "高级", "技师", "高级技师"}
+    assert sorted(data["behind_units"]) == ["供销科", "包装车间"]
+    assert data["period"] == {"from": "2024-01", "to": "2024-12"}
+
+
+def test_demo_if_empty_does_not_load_twice(demo_db):
+    code, out, _ = run("demo", "--db", demo_db, "--if-empty")
+    assert code == 0
+    assert out.strip() == "数据库中已有数据，未加载演示数据。"
+
+
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples not present")
+def test_samples_import_from_any_directory_and_match_the_definitions(tmp_path):
+    db = f"sqlite:///{tmp_path / 'samples.db'}"
+    files = sorted(str(p) for p in SAMPLES.iterdir())
+    done = run_process("import", *files, "--db", db, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.strip().splitlines()) == len(files)
+    assert "Traceback" not in done.stderr
+    again = run_process("import", *files, "--db", db, cwd=tmp_path)
+    assert again.returncode == 0 and "未作改动" in again.stdout
+
+    summary = run_process("summary", "--db", db, "--from", "2024-03", "--to", "2024-04", "--json", cwd=tmp_path)
+    assert summary.returncode == 0, summary.stderr
+    parsed = [read_and_validate(open(f, "rb"), Path(f).name, SETTINGS) for f in files]  # noqa: SIM115
+    expected = expected_summary(stored_rows(parsed), CAMPAIGN, "2024-03", "2024-04", top_n=SETTINGS.top_learners)
+    assert_matches(json.loads(summary.stdout), expected)
+
+
+def bad_workbook() -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "月报"
+    ws.append(["XX公司2024年3月创争活动月报表"])
+    ws.append(["单位", "月份", "职工人数", "参学人数", "培训场次", "培训人次", "培训学时", "取证人数"])
+    ws.append(["一车间", "2024-03", 50, 40, 2, 60, 120.5, 1])
+    ws.append(["二车间", "2024-03", 30, 35, 1, 30, "十二", 0])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected_lines"),
+    [
+        (
+            "zh",
+            [
+                Problem("participants_over_headcount", "bad.xlsx", "月报", 4, "参学人数", "35", {"participants": 35, "headcount": 30}),
+                Problem("not_a_number", "bad.xlsx", "月报", 4, "培训学时", "十二"),
+            ],
+        ),
+        (
+            "en",
+            [
+                Problem("participants_over_headcount", "bad.xlsx", "月报", 4, "参学人数", "35", {"participants": 35, "headcount": 30}),
+                Problem("not_a_number", "bad.xlsx", "月报", 4, "培训学时", "十二"),
+            ],
+        ),
+    ],
+)
+def test_rejected_file_names_row_and_column_and_writes_nothing(tmp_path, lang, expected_lines):
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(bad_workbook())
+    db_file = tmp_path / "s.db"
+    db = f"sqlite:///{db_file}"
+    assert run("demo", "--db", db)[0] == 0
+    before = db_file.read_bytes()
+    code, out, err = run("import", str(path), "--db", db, "--lang", lang)
+    assert code == 1
+    assert out == ""
+    lines = err.strip().splitlines()
+    for problem in expected_lines:
+        assert format_problem(problem, lang) in lines
+    assert "Traceback" not in err
+    assert db_file.read_bytes() == before
+
+
+def test_not_a_spreadsheet_is_refused(tmp_path):
+    path = tmp_path / "notes.xlsx"
+    path.write_bytes(b"\x00\x01 this is not a workbook \xff" * 10)
+    code, _, err = run("import", str(path), "--db", f"sqlite:///{tmp_path / 's.db'}")
+    assert code == 1
+    assert format_problem(Problem("not_spreadsheet", "notes.xlsx")) in err.splitlines()
+
+
+def test_dry_run_writes_nothing(tmp_path):
+    path = tmp_path / "ok.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "单位"
+    ws.append(["单位", "部门", "职工人数"])
+    ws.append(["一车间", "生产", 50])
+    wb.save(path)
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    code, out, _ = run("import", str(path), "--db", db, "--dry-run")
+    assert code == 0 and "试运行" in out
+    code, out, _ = run("summary", "--db", db, "--json")
+    assert json.loads(out)["units"] == 0
+
+
+def test_unreachable_database_is_a_message_not_a_traceback():
+    done = run_process("summary", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/none", "--json", cwd=ROOT)
+    assert done.returncode == 3
+    assert done.stderr.startswith("无法连接数据库 postgresql+psycopg://nobody@127.0.0.1:1/none")
+    assert "Traceback" not in done.stderr
+
+
+def test_bad_config_names_the_key(tmp_path):
+    cfg = tmp_path / "config.toml"
+    cfg.write_text((ROOT / "config.toml").read_text(encoding="utf-8").replace("year = 2024", 'year = "2024"'), encoding="utf-8")
+    code, _, err = run("summary", "--config", str(cfg), "--db", f"sqlite:///{tmp_path / 's.db'}")
+    assert code == 3
+    assert err.strip() == "配置文件错误：campaign.year：expected int, got '2024'"
