@@ -165,7 +165,7 @@ def _milestone_file(rng: random.Random, settings: Settings) -> tuple[str, io.Byt
             elif unit.laggard and i >= (3 if unit.name == "包装车间" else 2):
                 done = None  # the two laggards stall in the implementation phase
             else:
-                done = due + timedelta(days=rng.randint(-12, 6))
+                done = min(due + timedelta(days=rng.randint(-12, 6)), date(DEMO_YEAR, 12, 31))
             ws.append([unit.name, phase, name, due, done])
     # A pilot unit adds a milestone of its own.
     ws.append(["塑编车间", "组织实施", "建立职工书屋", date(DEMO_YEAR, 7, 15), date(DEMO_YEAR, 7, 10)])

@@ -243,7 +243,387 @@ CLI_TEXT: dict[str, dict[str, str]] = {
 }
 
 
-def cli_text(key: str, lang: str = "zh", **params: object) -> str:
+def cli_text(message: str, lang: str = "zh", **params: object) -> str:
     """A command-line message in the chosen language, filled with ``params``."""
-    template = CLI_TEXT[key].get(lang if lang in LANGS else "zh", CLI_TEXT[key]["zh"])
+    template = CLI_TEXT[message].get(lang if lang in LANGS else "zh", CLI_TEXT[message]["zh"])
     return template.format(**params)
+
+
+# ---- web app (dashboard/ui.py, dashboard/charts.py, pages/) -------------------------------
+
+UI_TEXT: dict[str, dict[str, str]] = {
+    # app frame and navigation
+    "app_title": {"zh": "创争活动监测看板", "en": "创争 Campaign Dashboard"},
+    "app_subtitle": {
+        "zh": "创建学习型组织，争做知识型职工",
+        "en": "Build a learning organisation, become knowledge workers",
+    },
+    "page_overview": {"zh": "总览", "en": "Overview"},
+    "page_units": {"zh": "单位排名", "en": "Unit ranking"},
+    "page_unit": {"zh": "单位详情", "en": "Unit detail"},
+    "page_learners": {"zh": "学习标兵", "en": "Top learners"},
+    "page_phases": {"zh": "阶段进度", "en": "Phase progress"},
+    "page_submissions": {"zh": "报送情况", "en": "Submissions"},
+    "page_data": {"zh": "数据管理", "en": "Data management"},
+    "nav_dashboards": {"zh": "看板", "en": "Dashboards"},
+    "nav_admin": {"zh": "管理", "en": "Administration"},
+    "language": {"zh": "语言 / Language", "en": "语言 / Language"},
+    # sidebar filters
+    "filters": {"zh": "筛选条件", "en": "Filters"},
+    "f_department": {"zh": "部门", "en": "Department"},
+    "f_unit_type": {"zh": "单位类型", "en": "Unit type"},
+    "f_pilot": {"zh": "只看试点单位", "en": "Pilot units only"},
+    "f_all": {"zh": "全部", "en": "All"},
+    "f_period": {"zh": "统计期间", "en": "Period"},
+    "f_quick": {"zh": "快捷选择", "en": "Quick pick"},
+    "f_from": {"zh": "起始月份", "en": "From"},
+    "f_to": {"zh": "截止月份", "en": "To"},
+    "q_month": {"zh": "本月", "en": "This month"},
+    "q_quarter": {"zh": "本季度", "en": "This quarter"},
+    "q_ytd": {"zh": "本年累计", "en": "Year to date"},
+    "q_custom": {"zh": "自定义", "en": "Custom"},
+    "q_anchor_note": {
+        "zh": "“本月”按最近有数据的月份 {month} 计",
+        "en": "“This month” is the latest month with data, {month}",
+    },
+    "period_label": {"zh": "{start}至{end}", "en": "{start} to {end}"},
+    "period_one": {"zh": "{start}", "en": "{start}"},
+    "share_link": {"zh": "复制浏览器地址栏即可分享当前视图", "en": "Copy the address bar to share this view"},
+    "reset_filters": {"zh": "清除筛选", "en": "Clear filters"},
+    "scope_all": {"zh": "全部单位", "en": "All units"},
+    "scope_line": {"zh": "范围：{scope} · 期间：{period}", "en": "Scope: {scope} · Period: {period}"},
+    "pilot_units": {"zh": "试点单位", "en": "pilot units"},
+    # store / state
+    "data_as_of": {"zh": "数据截至 {when}", "en": "Data as of {when}"},
+    "data_as_of_none": {"zh": "尚无数据", "en": "No data yet"},
+    "store_unavailable": {
+        "zh": "无法连接数据库（{url}）：{detail}。请检查配置文件 config.toml 中的 [database] url 或环境变量 DASHBOARD_DB_URL。",
+        "en": "Cannot reach the database ({url}): {detail}. Check [database] url in config.toml or DASHBOARD_DB_URL.",
+    },
+    "store_too_new": {
+        "zh": "数据库由更新版本的看板升级过（版本 {revision}），请升级本程序后再打开。",
+        "en": "The database was upgraded by a newer version (revision {revision}); upgrade this program first.",
+    },
+    "bad_config": {"zh": "配置文件有误：{key}：{problem}", "en": "Configuration error: {key}: {problem}"},
+    "empty_title": {"zh": "还没有数据", "en": "No data yet"},
+    "empty_body": {
+        "zh": "请在「数据管理」页上传各单位的月报、学习台账、证书或阶段进度表（.xlsx / .xls / .csv），或先加载演示数据看看效果。",
+        "en": "Upload the units' monthly reports, ledgers, certificates or milestones (.xlsx / .xls / .csv) on "
+        "the Data page, or load the demo organisation to look around.",
+    },
+    "go_upload": {"zh": "去上传数据", "en": "Upload data"},
+    "load_demo": {"zh": "加载演示数据", "en": "Load the demo data"},
+    "demo_loading": {"zh": "正在加载演示数据…", "en": "Loading the demo data…"},
+    "demo_done": {"zh": "演示数据已加载。", "en": "Demo data loaded."},
+    "demo_unavailable": {"zh": "演示数据模块不可用：{detail}", "en": "The demo module is not available: {detail}"},
+    "no_data": {"zh": "所选范围内没有数据", "en": "No data in the selection"},
+    "no_units": {"zh": "筛选后没有单位，请放宽筛选条件。", "en": "No unit matches the filters; widen them."},
+    # KPI tiles
+    "kpi_participation_rate": {"zh": "参学率", "en": "Participation rate"},
+    "kpi_launch_rate": {"zh": "开展率", "en": "Launch rate"},
+    "kpi_phase_progress": {"zh": "阶段进度", "en": "Phase progress"},
+    "kpi_training_hours": {"zh": "培训学时", "en": "Training hours"},
+    "kpi_hours_per_capita": {"zh": "人均学时", "en": "Hours per capita"},
+    "kpi_certificates": {"zh": "取证数", "en": "Certificates"},
+    "kpi_target": {"zh": "目标 {value}", "en": "Target {value}"},
+    "kpi_no_target": {"zh": "未设目标", "en": "No target"},
+    "kpi_vs_previous": {"zh": "较上期", "en": "vs previous period"},
+    "kpi_no_previous": {"zh": "上期无数据", "en": "no data for the previous period"},
+    "kpi_help": {
+        "zh": "与上一个等长期间（{period}）相比；颜色：达标 / 接近目标（≥目标的{amber}） / 未达标",
+        "en": "Compared with the previous period of the same length ({period}); status: met / near (≥{amber} of "
+        "target) / below",
+    },
+    "lower_bound_note": {
+        "zh": "部分单位多月只有月报没有台账，参学人数为下限值（取各月最大值）。",
+        "en": "Some units sent only summaries for several months: participants is a lower bound (largest month).",
+    },
+    "units_count": {"zh": "{n} 个单位，职工 {headcount} 人", "en": "{n} units, {headcount} staff"},
+    "current_phase": {"zh": "当前阶段：{phase}", "en": "Current phase: {phase}"},
+    "no_current_phase": {"zh": "今天不在活动年度内", "en": "Today is outside the campaign year"},
+    # statuses
+    "status_green": {"zh": "达标", "en": "On target"},
+    "status_amber": {"zh": "接近目标", "en": "Near target"},
+    "status_red": {"zh": "未达标", "en": "Below target"},
+    "status_neutral": {"zh": "无目标", "en": "No target"},
+    "status_none": {"zh": "无数据", "en": "No data"},
+    "ms_done": {"zh": "已完成", "en": "Done"},
+    "ms_overdue": {"zh": "逾期未完成", "en": "Overdue"},
+    "ms_pending": {"zh": "未到期", "en": "Not yet due"},
+    "ms_not_due": {"zh": "未到期", "en": "Not yet due"},
+    "sub_reported": {"zh": "已报送", "en": "Reported"},
+    "sub_missing": {"zh": "未报送", "en": "Missing"},
+    "source_ledger": {"zh": "学习台账", "en": "Ledger"},
+    "source_summary": {"zh": "月报", "en": "Summary"},
+    "source_both": {"zh": "台账＋月报", "en": "Ledger + summary"},
+    "source_none": {"zh": "—", "en": "—"},
+    "phase_past": {"zh": "已结束", "en": "Finished"},
+    "phase_current": {"zh": "进行中", "en": "Under way"},
+    "phase_future": {"zh": "未开始", "en": "Not started"},
+    "yes": {"zh": "是", "en": "Yes"},
+    "no": {"zh": "否", "en": "No"},
+    # field / column labels
+    "unit": {"zh": "单位", "en": "Unit"},
+    "department": {"zh": "部门", "en": "Department"},
+    "unit_type": {"zh": "类型", "en": "Type"},
+    "is_pilot": {"zh": "试点", "en": "Pilot"},
+    "headcount": {"zh": "职工人数", "en": "Headcount"},
+    "participants": {"zh": "参学人数", "en": "Participants"},
+    "participation_rate": {"zh": "参学率", "en": "Participation rate"},
+    "training_hours": {"zh": "培训学时", "en": "Training hours"},
+    "training_hours_axis": {"zh": "培训学时（小时）", "en": "Training hours"},
+    "hours_per_capita": {"zh": "人均学时", "en": "Hours per capita"},
+    "certificates": {"zh": "取证数", "en": "Certificates"},
+    "suggestions": {"zh": "合理化建议", "en": "Suggestions"},
+    "sessions": {"zh": "培训场次", "en": "Sessions"},
+    "person_times": {"zh": "培训人次", "en": "Person-times"},
+    "points": {"zh": "学习积分", "en": "Learning points"},
+    "milestones_done": {"zh": "完成事项", "en": "Milestones done"},
+    "milestones_total": {"zh": "事项总数", "en": "Milestones"},
+    "phase_progress": {"zh": "阶段进度", "en": "Phase progress"},
+    "behind": {"zh": "进度滞后", "en": "Behind"},
+    "launched": {"zh": "已开展", "en": "Launched"},
+    "months_reported": {"zh": "报送月数", "en": "Months reported"},
+    "participants_is_lower_bound": {"zh": "参学人数为下限", "en": "Participants lower bound"},
+    "month": {"zh": "月份", "en": "Month"},
+    "units_reported": {"zh": "报送单位数", "en": "Units reported"},
+    "rank": {"zh": "名次", "en": "Rank"},
+    "employee_id": {"zh": "工号", "en": "Employee ID"},
+    "name": {"zh": "姓名", "en": "Name"},
+    "hours": {"zh": "培训学时", "en": "Training hours"},
+    "months": {"zh": "参学月数", "en": "Months"},
+    "phase": {"zh": "阶段", "en": "Phase"},
+    "milestone": {"zh": "工作事项", "en": "Milestone"},
+    "due": {"zh": "截止日期", "en": "Due"},
+    "done_date": {"zh": "完成日期", "en": "Date done"},
+    "status": {"zh": "状态", "en": "Status"},
+    "source": {"zh": "数据来源", "en": "Source"},
+    "last_updated": {"zh": "最近更新", "en": "Last updated"},
+    "target": {"zh": "目标", "en": "Target"},
+    "target_line": {"zh": "目标 {value}", "en": "Target {value}"},
+    "dates": {"zh": "起止日期", "en": "Dates"},
+    "units_done": {"zh": "完成单位", "en": "Units done"},
+    "share_done": {"zh": "完成比例", "en": "Share done"},
+    "cert_level": {"zh": "证书等级", "en": "Certificate level"},
+    "ledger_participants": {"zh": "台账参学人数", "en": "Ledger participants"},
+    "summary_participants": {"zh": "月报参学人数", "en": "Summary participants"},
+    "ledger_hours": {"zh": "台账学时", "en": "Ledger hours"},
+    "summary_hours": {"zh": "月报学时", "en": "Summary hours"},
+    "participants_diff": {"zh": "参学人数差异", "en": "Participants difference"},
+    "hours_diff": {"zh": "学时差异", "en": "Hours difference"},
+    "overdue_count": {"zh": "逾期事项", "en": "Overdue"},
+    "missing_count": {"zh": "未报送月数", "en": "Months missing"},
+    # chart titles
+    "chart_participation_title": {"zh": "各单位参学率", "en": "Participation rate by unit"},
+    "chart_participation_month_title": {"zh": "各月参学率", "en": "Participation rate by month"},
+    "chart_hours_title": {"zh": "各月培训学时", "en": "Training hours by month"},
+    "chart_cert_title": {"zh": "取证数（按等级）", "en": "Certificates by level"},
+    "chart_top_title": {"zh": "知识型职工标兵（学习积分）", "en": "Top learners (learning points)"},
+    "chart_phase_title": {"zh": "活动阶段与工作节点", "en": "Campaign phases and milestones"},
+    "today": {"zh": "今天", "en": "Today"},
+    "end_of_period": {"zh": "统计截止", "en": "End of period"},
+    "click_to_drill": {
+        "zh": "点击图中单位或表格中的一行，查看该单位详情。",
+        "en": "Click a unit in a chart or a row in a table to open that unit.",
+    },
+    # page: overview
+    "overview_behind": {"zh": "进度滞后单位", "en": "Units behind schedule"},
+    "overview_behind_none": {
+        "zh": "截至统计期末，没有进度滞后的单位。",
+        "en": "No unit is behind schedule at the end of the period.",
+    },
+    "overview_top": {"zh": "知识型职工标兵", "en": "Top learners"},
+    "overview_laggards": {
+        "zh": "参学率未达标单位：{units}",
+        "en": "Units below the participation target: {units}",
+    },
+    "overdue_milestones": {"zh": "逾期工作事项", "en": "Overdue milestones"},
+    "rate_status": {"zh": "参学率状态", "en": "Participation status"},
+    "briefing_download": {"zh": "下载会议简报（Excel）", "en": "Download the meeting briefing (Excel)"},
+    "briefing_file": {"zh": "创争活动会议简报_{period}", "en": "campaign_briefing_{period}"},
+    "briefing_help": {
+        "zh": "关键指标、单位排名、落后单位、学习标兵和报送情况，按当前筛选条件生成。",
+        "en": "KPIs, ranking, laggards, top learners and submissions for the current filters.",
+    },
+    # page: units
+    "units_caption": {
+        "zh": "点击列标题排序；点击一行查看单位详情。",
+        "en": "Click a column header to sort; click a row to open the unit.",
+    },
+    "download_xlsx": {"zh": "下载 Excel", "en": "Download Excel"},
+    # page: unit
+    "unit_pick": {"zh": "选择单位", "en": "Choose a unit"},
+    "unit_none": {"zh": "请选择一个单位。", "en": "Choose a unit."},
+    "unit_unknown": {"zh": "没有名为「{unit}」的单位。", "en": "There is no unit named “{unit}”."},
+    "unit_info": {
+        "zh": "部门：{department} · 类型：{unit_type} · 职工 {headcount} 人{pilot}",
+        "en": "Department: {department} · Type: {unit_type} · {headcount} staff{pilot}",
+    },
+    "unit_pilot_tag": {"zh": " · 试点单位", "en": " · pilot unit"},
+    "unit_trend": {"zh": "月度趋势", "en": "Monthly trend"},
+    "unit_milestones": {"zh": "工作节点", "en": "Milestones"},
+    "unit_learners": {"zh": "学习情况（按积分排名）", "en": "Learners (by points)"},
+    "unit_certs": {"zh": "取证情况", "en": "Certificates"},
+    "unit_quality": {"zh": "数据质量", "en": "Data quality"},
+    "unit_quality_none": {
+        "zh": "台账与月报一致（差异均在 {tolerance} 以内）。",
+        "en": "Ledger and summary agree (every difference within {tolerance}).",
+    },
+    "unit_quality_note": {
+        "zh": "以下月份台账与月报差异超过 {tolerance}，统计时以台账为准。",
+        "en": "These months differ by more than {tolerance} between ledger and summary; the ledger is used.",
+    },
+    "unit_back": {"zh": "← 返回总览", "en": "← Back to the overview"},
+    # page: learners
+    "learners_search": {"zh": "按工号或姓名搜索", "en": "Search by employee ID or name"},
+    "learners_search_ph": {"zh": "例如 SJ00012 或 王伟", "en": "e.g. SJ00012 or 王伟"},
+    "learners_found": {"zh": "找到 {n} 人", "en": "{n} found"},
+    "learners_all": {"zh": "全部参学职工", "en": "All learners"},
+    "learners_rule": {
+        "zh": "按学习积分从高到低排名，积分相同按培训学时，再按工号。",
+        "en": "Ranked by learning points, then training hours, then employee ID.",
+    },
+    # page: phases
+    "phases_caption": {
+        "zh": "截至 {end}：逾期事项多的单位排在前面。✓ 已完成 ✗ 逾期未完成 ○ 未到期",
+        "en": "At {end}: units with the most overdue milestones first. ✓ done ✗ overdue ○ not yet due",
+    },
+    "phases_table": {"zh": "节点明细", "en": "Milestone details"},
+    # page: submissions
+    "subs_caption": {"zh": "✓ 已报送 ✗ 未报送", "en": "✓ reported ✗ missing"},
+    "subs_missing_now": {
+        "zh": "{month}未报送的单位（{n} 个）：{units}",
+        "en": "Units missing for {month} ({n}): {units}",
+    },
+    "subs_all_in": {"zh": "{month}所有单位均已报送。", "en": "Every unit has reported for {month}."},
+    "subs_last_update": {"zh": "各单位最近更新", "en": "Last update per unit"},
+    # page: data
+    "data_upload": {"zh": "上传报表", "en": "Upload reports"},
+    "data_upload_help": {
+        "zh": "可一次选择多个文件（.xlsx、.xls、.csv），单个文件不超过 {mb} MB。先预览，确认无误后再导入。",
+        "en": "Choose one or more files (.xlsx, .xls, .csv), at most {mb} MB each. Preview first, then import.",
+    },
+    "data_period": {"zh": "报表月份（表中和文件名里都没有月份时使用）", "en": "Report month (when neither the table nor the file name has one)"},
+    "data_period_none": {"zh": "（自动识别）", "en": "(detect)"},
+    "data_preview": {"zh": "导入预览", "en": "Preview"},
+    "data_file_ok": {"zh": "{file}：可以导入", "en": "{file}: ready to import"},
+    "data_file_bad": {"zh": "{file}：有 {n} 个错误，不能导入", "en": "{file}: {n} error(s), cannot be imported"},
+    "data_sheet_line": {
+        "zh": "工作表「{sheet}」· {kind} · 月份 {period} · {rows} 行",
+        "en": "Sheet “{sheet}” · {kind} · period {period} · {rows} rows",
+    },
+    "data_added": {"zh": "新增", "en": "Added"},
+    "data_replaced": {"zh": "更新", "en": "Replaced"},
+    "data_unchanged": {"zh": "未变", "en": "Unchanged"},
+    "data_kind": {"zh": "表类型", "en": "Kind"},
+    "data_rows": {"zh": "行数", "en": "Rows"},
+    "data_errors": {"zh": "错误", "en": "Errors"},
+    "data_warnings": {"zh": "提示", "en": "Warnings"},
+    "data_col_file": {"zh": "文件", "en": "File"},
+    "data_col_sheet": {"zh": "工作表", "en": "Sheet"},
+    "data_col_row": {"zh": "行号", "en": "Row"},
+    "data_col_column": {"zh": "列", "en": "Column"},
+    "data_col_value": {"zh": "值", "en": "Value"},
+    "data_col_reason": {"zh": "原因", "en": "Reason"},
+    "data_col_message": {"zh": "说明", "en": "Message"},
+    "data_confirm": {"zh": "确认导入", "en": "Confirm import"},
+    "data_blocked": {
+        "zh": "有错误的文件不能导入；整批导入要么全部成功，要么不写入任何数据。请修改后重新上传。",
+        "en": "Files with errors cannot be imported; an import is all or nothing. Fix them and upload again.",
+    },
+    "data_imported": {
+        "zh": "导入完成：{file} → 批次 #{batch}，新增 {added}，更新 {replaced}，未变 {unchanged}",
+        "en": "Imported {file} → batch #{batch}: {added} added, {replaced} replaced, {unchanged} unchanged",
+    },
+    "data_nothing_new": {
+        "zh": "{file}：与已存数据相同，未作改动。",
+        "en": "{file}: same as the stored data, nothing changed.",
+    },
+    "data_rejected": {
+        "zh": "导入被拒绝：共 {n} 个错误，未写入任何数据。",
+        "en": "Import rejected: {n} error(s); nothing was written.",
+    },
+    "data_history": {"zh": "导入记录", "en": "Import history"},
+    "data_history_none": {"zh": "还没有导入记录。", "en": "No imports yet."},
+    "data_batch": {"zh": "批次", "en": "Batch"},
+    "data_when": {"zh": "时间", "en": "When"},
+    "data_who": {"zh": "操作人", "en": "By"},
+    "data_files": {"zh": "文件", "en": "File"},
+    "data_counts": {"zh": "行数", "en": "Rows"},
+    "data_state": {"zh": "状态", "en": "State"},
+    "data_state_active": {"zh": "有效", "en": "Active"},
+    "data_state_undone": {"zh": "已撤销 {when}", "en": "Undone {when}"},
+    "data_undo": {"zh": "撤销批次 #{batch}", "en": "Undo batch #{batch}"},
+    "data_undo_pick": {"zh": "选择要撤销的批次", "en": "Batch to undo"},
+    "data_undo_confirm": {
+        "zh": "确认撤销：将恢复该批次导入前的数据",
+        "en": "Confirm: restore the data as it was before this batch",
+    },
+    "data_undone": {"zh": "批次 #{batch} 已撤销。", "en": "Batch #{batch} undone."},
+    "undo_unknown": {"zh": "没有批次 #{batch}。", "en": "There is no batch #{batch}."},
+    "undo_already_undone": {"zh": "批次 #{batch} 已经撤销过。", "en": "Batch #{batch} is already undone."},
+    "undo_later_batch": {
+        "zh": "批次 #{batch} 的数据已被后来的批次 #{later} 修改，请先撤销批次 #{later}。",
+        "en": "Batch #{later} changed rows of batch #{batch} since; undo batch #{later} first.",
+    },
+    "data_template_file": {"zh": "创争活动填报模板", "en": "campaign_upload_template"},
+    "data_user_default": {"zh": "网页上传", "en": "web upload"},
+    "data_units_added": {
+        "zh": "以下单位不在名册中，将自动添加：{units}",
+        "en": "These units are not in the roster and will be added: {units}",
+    },
+    "data_diff": {"zh": "查看将被更新的数据（{n} 处改动）", "en": "Show what would change ({n} values)"},
+    "data_key": {"zh": "记录", "en": "Row"},
+    "data_before": {"zh": "现有值", "en": "Stored"},
+    "data_after": {"zh": "新值", "en": "New"},
+    "data_counts_line": {
+        "zh": "{kind} {rows} 行（新增 {added}，更新 {replaced}）",
+        "en": "{kind} {rows} rows ({added} added, {replaced} replaced)",
+    },
+    "data_history_more": {"zh": "更早的 {n} 个批次", "en": "{n} older batches"},
+    "data_template": {"zh": "下载填报模板", "en": "Download the template"},
+    "data_template_none": {"zh": "填报模板暂不可用。", "en": "The template is not available yet."},
+    "data_roster": {"zh": "单位名册", "en": "Unit roster"},
+    "data_targets": {"zh": "目标值（在 config.toml 中修改）", "en": "Targets (edit in config.toml)"},
+    "data_user": {"zh": "操作人", "en": "Your name"},
+    "data_demo": {"zh": "演示数据", "en": "Demo data"},
+    "t_participation_rate": {"zh": "参学率", "en": "Participation rate"},
+    "t_launch_rate": {"zh": "开展率", "en": "Launch rate"},
+    "t_hours_per_capita_month": {"zh": "人均学时（每月）", "en": "Hours per capita per month"},
+    "t_certificates_per_100": {"zh": "每百名职工取证数", "en": "Certificates per 100 staff"},
+    "t_phase_progress": {"zh": "阶段进度", "en": "Phase progress"},
+    "t_amber_ratio": {"zh": "黄色预警线（占目标比例）", "en": "Amber threshold (share of target)"},
+    "t_scope": {"zh": "适用范围", "en": "Scope"},
+    "t_default": {"zh": "全部单位", "en": "All units"},
+    "t_value": {"zh": "目标值", "en": "Target"},
+}
+
+LEVEL_LABELS_EN: dict[str, str] = {
+    "初级": "Junior (5)",
+    "中级": "Intermediate (4)",
+    "高级": "Senior (3)",
+    "技师": "Technician (2)",
+    "高级技师": "Senior technician (1)",
+    "其他": "Other",
+    "未分级": "Ungraded",
+}
+
+
+def ui_text(key: str, lang: str = "zh", **params: object) -> str:
+    """A web-app string in the chosen language, filled with ``params`` (the key itself if unknown,
+    so a missing string shows up on screen instead of crashing a meeting)."""
+    entry = UI_TEXT.get(key)
+    if entry is None:
+        return key
+    template = entry.get(lang if lang in LANGS else "zh", entry["zh"])
+    return template.format(**params) if params else template
+
+
+def level_label(level: str, lang: str = "zh") -> str:
+    """A certificate level as shown on a chart axis."""
+    return level if lang == "zh" else LEVEL_LABELS_EN.get(level, level)
+
+
+def status_label(status: str, lang: str = "zh") -> str:
+    """green/amber/red/neutral/none → 达标/接近目标/未达标/无目标/无数据."""
+    return ui_text(f"status_{status}", lang)

@@ -8,9 +8,16 @@ every raw row. Pages and the CLI call these and add no metric logic of their own
 from __future__ import annotations
 
 import calendar
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from data_sources import store as db
+from data_sources.schema import LEVELS, UNGRADED
+from data_sources.store import _aware
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -87,44 +94,676 @@ class Summary:
     current_phase: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """The CLI JSON: plain numbers, rates as fractions, floats rounded to kill float noise."""
+        return {
+            "period": {"from": self.month_from, "to": self.month_to},
+            "units": int(self.units),
+            "headcount": int(self.headcount),
+            "participants": int(self.participants),
+            "participation_rate": _r(self.participation_rate),
+            "training_hours": _r(self.training_hours),
+            "hours_per_capita": _r(self.hours_per_capita),
+            "certificates": int(self.certificates),
+            "certificates_by_level": {k: int(v) for k, v in self.certificates_by_level.items() if v > 0},
+            "launch_rate": _r(self.launch_rate),
+            "phase_progress": _r(self.phase_progress),
+            "units_behind": int(self.units_behind),
+            "behind_units": list(self.behind_units),
+            "top_learners": [
+                {
+                    "employee_id": p["employee_id"],
+                    "name": p["name"],
+                    "unit": p["unit"],
+                    "points": _r(p["points"]),
+                    "hours": _r(p["hours"]),
+                }
+                for p in self.top_learners
+            ],
+            "participants_is_lower_bound": bool(self.participants_is_lower_bound),
+            "current_phase": self.current_phase,
+        }
+
+
+def _r(x: float | int | None) -> float:
+    """A float without binary noise (0.1 + 0.2 → 0.3), for JSON and tables."""
+    return 0.0 if x is None else round(float(x), 6) + 0.0
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b else 0.0
+
+
+# ---- the selection ------------------------------------------------------------------------
+
+
+def _unit_conditions(sel: Selection) -> list[Any]:
+    u = db.units
+    cond: list[Any] = []
+    if sel.departments:
+        cond.append(u.c.department.in_(sel.departments))
+    if sel.unit_types:
+        cond.append(u.c.unit_type.in_(sel.unit_types))
+    if sel.pilot_only:
+        cond.append(u.c.is_pilot == sa.true())
+    if sel.units:
+        cond.append(u.c.name.in_(sel.units))
+    return cond
+
+
+def _units_subquery(sel: Selection) -> sa.Select[Any]:
+    """U as a subquery, so U is never sent to the database as a long list of names."""
+    return sa.select(db.units.c.name).where(*_unit_conditions(sel))
+
+
+@dataclass(frozen=True)
+class _Unit:
+    name: str
+    department: str | None
+    unit_type: str | None
+    is_pilot: bool
+    headcount: int | None
+
+
+def _load_units(conn: sa.Connection, sel: Selection) -> list[_Unit]:
+    u = db.units
+    rows = conn.execute(
+        sa.select(u.c.name, u.c.department, u.c.unit_type, u.c.is_pilot, u.c.headcount).where(*_unit_conditions(sel))
+    ).all()
+    # sorted in Python: the database's collation would order Chinese names differently per server
+    units = [_Unit(r.name, r.department, r.unit_type, bool(r.is_pilot), r.headcount) for r in rows]
+    return sorted(units, key=lambda x: x.name)
+
+
+def _period(store: Store, sel: Selection) -> tuple[Selection, str, str]:
+    if not (sel.month_from and sel.month_to):
+        sel = resolve_period(store, sel)
+    assert sel.month_from and sel.month_to
+    return sel, sel.month_from, sel.month_to
 
 
 def resolve_period(store: Store, selection: Selection, today: date | None = None) -> Selection:
-    raise NotImplementedError
+    """Fill a missing end of P with the first/last month that has data (today's month if none)."""
+    if selection.month_from and selection.month_to:
+        return selection
+    um = db.unit_months
+    with store.engine.connect() as conn:
+        lo, hi = conn.execute(sa.select(sa.func.min(um.c.month), sa.func.max(um.c.month))).one()
+    if lo is None:
+        t = today or date.today()
+        lo = hi = f"{t.year:04d}-{t.month:02d}"
+    first, last = selection.month_from, selection.month_to
+    if first is None and last is None:
+        first, last = lo, hi
+    elif first is None:
+        assert last is not None
+        first = lo if lo <= last else last
+    elif last is None:
+        last = hi if hi >= first else first
+    assert first is not None and last is not None
+    return selection.with_period(first, last)
+
+
+# ---- per unit figures ---------------------------------------------------------------------
+
+
+@dataclass
+class _Figures:
+    headcount: int = 0
+    participants: int = 0
+    lower_bound: bool = False
+    hours: float = 0.0
+    certificates: int = 0
+    suggestions: int = 0
+    sessions: int = 0
+    person_times: int = 0
+    points: float = 0.0
+    months_reported: int = 0
+
+
+def _in_period(col: Any, first: str, last: str) -> Any:
+    return sa.and_(col >= first, col <= last)
+
+
+def _unit_figures(conn: sa.Connection, sel: Selection, first: str, last: str, us: list[_Unit]) -> dict[str, _Figures]:
+    """DESIGN §4 per unit over P: the effective month figures of unit_months, summed in SQL."""
+    um = db.unit_months
+    lr = db.ledger_rows
+    in_u = um.c.unit.in_(_units_subquery(sel))
+    in_p = _in_period(um.c.month, first, last)
+    summary_only = sa.and_(um.c.has_summary, sa.not_(um.c.has_ledger))
+    reported = sa.or_(um.c.has_summary, um.c.has_ledger)
+    one = lambda cond: sa.func.sum(sa.case((cond, 1), else_=0))  # noqa: E731
+    agg = conn.execute(
+        sa.select(
+            um.c.unit,
+            sa.func.sum(um.c.hours).label("hours"),
+            sa.func.sum(um.c.certificates).label("certificates"),
+            sa.func.sum(um.c.summary_suggestions).label("suggestions"),
+            sa.func.sum(um.c.summary_sessions).label("sessions"),
+            sa.func.sum(um.c.summary_person_times).label("person_times"),
+            sa.func.sum(um.c.ledger_points).label("points"),
+            sa.func.sum(um.c.ledger_participants).label("ledger_participants_sum"),
+            one(reported).label("months_reported"),
+            one(um.c.has_ledger).label("ledger_months"),
+            one(summary_only).label("summary_only_months"),
+            sa.func.max(sa.case((summary_only, um.c.summary_participants), else_=None)).label("summary_max"),
+        )
+        .where(in_u, in_p)
+        .group_by(um.c.unit)
+    ).all()
+    # headcount: the summary row of the last month in P that has one
+    last_summary = (
+        sa.select(um.c.unit, sa.func.max(um.c.month).label("month"))
+        .where(in_u, in_p, um.c.has_summary)
+        .group_by(um.c.unit)
+        .subquery()
+    )
+    heads = dict(
+        conn.execute(
+            sa.select(um.c.unit, um.c.summary_headcount).join(
+                last_summary, sa.and_(um.c.unit == last_summary.c.unit, um.c.month == last_summary.c.month)
+            )
+        ).all()
+    )
+    # distinct 工号 with hours > 0 over P: one month → already in unit_months; else from the ledger
+    if first == last:
+        distinct = {r.unit: int(r.ledger_participants_sum or 0) for r in agg}
+    else:
+        distinct = dict(
+            conn.execute(
+                sa.select(lr.c.unit, sa.func.count(sa.distinct(lr.c.employee_id)))
+                .where(lr.c.unit.in_(_units_subquery(sel)), _in_period(lr.c.month, first, last), lr.c.hours > 0)
+                .group_by(lr.c.unit)
+            ).all()
+        )
+    out = {u.name: _Figures(headcount=int(u.headcount or 0)) for u in us}
+    for r in agg:
+        f = out.get(r.unit)
+        if f is None:
+            continue
+        summary_max = int(r.summary_max or 0)
+        f.participants = max(int(distinct.get(r.unit, 0) or 0), summary_max)
+        # max() of several unknown sets is only a lower bound of their union
+        n_summary_only, n_ledger = int(r.summary_only_months or 0), int(r.ledger_months or 0)
+        f.lower_bound = n_summary_only >= 2 or (n_summary_only >= 1 and n_ledger >= 1)
+        f.hours = float(r.hours or 0)
+        f.certificates = int(r.certificates or 0)
+        f.suggestions = int(r.suggestions or 0)
+        f.sessions = int(r.sessions or 0)
+        f.person_times = int(r.person_times or 0)
+        f.points = float(r.points or 0)
+        f.months_reported = int(r.months_reported or 0)
+    for unit, h in heads.items():
+        if unit in out and h is not None:
+            out[unit].headcount = int(h)
+    return out
+
+
+def _levels(conn: sa.Connection, sel: Selection, first: str, last: str) -> dict[str, int]:
+    """Certificates by level: the rows' levels, summary counts under 未分级."""
+    cr, um = db.certificate_rows, db.unit_months
+    counts: dict[str, int] = {}
+    for level, n in conn.execute(
+        sa.select(cr.c.level, sa.func.count())
+        .where(cr.c.unit.in_(_units_subquery(sel)), _in_period(cr.c.month, first, last))
+        .group_by(cr.c.level)
+    ):
+        counts[level] = int(n)
+    ungraded = conn.execute(
+        sa.select(sa.func.sum(um.c.summary_certificates)).where(
+            um.c.unit.in_(_units_subquery(sel)),
+            _in_period(um.c.month, first, last),
+            um.c.has_summary,
+            sa.not_(um.c.has_cert_rows),
+        )
+    ).scalar()
+    if ungraded:
+        counts[UNGRADED] = counts.get(UNGRADED, 0) + int(ungraded)
+    order = {lv: i for i, lv in enumerate((*LEVELS, UNGRADED))}
+    return {k: v for k, v in sorted(counts.items(), key=lambda kv: (order.get(kv[0], 99), kv[0])) if v > 0}
+
+
+# ---- milestones ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Milestone:
+    phase: str | None
+    name: str
+    due: date | None
+    done_date: date | None
+
+
+def _milestones(
+    conn: sa.Connection, settings: Settings, sel: Selection, us: list[_Unit]
+) -> dict[str, list[_Milestone]]:
+    """Each unit's milestones: the campaign's (with the unit's own planned date if it gave one)
+    plus the extra ones its 阶段进度 rows add."""
+    mr = db.milestone_rows
+    rows: dict[str, dict[str, Any]] = defaultdict(dict)
+    for r in conn.execute(sa.select(mr).where(mr.c.unit.in_(_units_subquery(sel)))):
+        rows[r.unit][r.milestone] = r
+    config_names = {m.name for m in settings.milestones}
+    out: dict[str, list[_Milestone]] = {}
+    for u in us:
+        own = rows.get(u.name, {})
+        items = []
+        for m in settings.milestones:
+            r = own.get(m.name)
+            due = (r.planned_date if r is not None and r.planned_date else None) or m.due
+            items.append(_Milestone(m.phase, m.name, due, r.done_date if r is not None else None))
+        for name in sorted(set(own) - config_names):
+            r = own[name]
+            items.append(_Milestone(r.phase, name, r.planned_date, r.done_date))
+        out[u.name] = items
+    return out
+
+
+def _status(m: _Milestone, end: date) -> str:
+    if m.done_date is not None and m.done_date <= end:
+        return "done"
+    if m.due is not None and m.due <= end:
+        return "overdue"
+    return "pending"
+
+
+@dataclass
+class _Progress:
+    done: int
+    total: int
+    behind: bool
+
+    @property
+    def progress(self) -> float:
+        return _ratio(self.done, self.total)
+
+    @property
+    def launched(self) -> bool:
+        return self.done > 0
+
+
+def _progress(ms: dict[str, list[_Milestone]], end: date) -> dict[str, _Progress]:
+    out = {}
+    for unit, items in ms.items():
+        st = [_status(m, end) for m in items]
+        out[unit] = _Progress(st.count("done"), len(items), "overdue" in st)
+    return out
+
+
+# ---- top learners -------------------------------------------------------------------------
+
+
+def _binary(col: Any, conn: sa.Connection) -> Any:
+    """Order 工号 by code point on every database (PostgreSQL/MySQL collations would not)."""
+    name = conn.dialect.name
+    if name == "postgresql":
+        return sa.collate(col, "C")
+    if name in ("mysql", "mariadb"):
+        return sa.collate(col, "utf8mb4_bin")
+    return col
+
+
+def _top_rows(
+    conn: sa.Connection, sel: Selection, first: str, last: str, n: int | None, search: str | None
+) -> list[dict[str, Any]]:
+    """Σ points desc, Σ hours desc, 工号 asc over U's ledger rows in P; name/unit of the latest row."""
+    lr, u = db.ledger_rows, db.units
+    in_sel = sa.and_(lr.c.unit.in_(_units_subquery(sel)), _in_period(lr.c.month, first, last))
+    per = (
+        sa.select(
+            lr.c.employee_id,
+            sa.func.sum(lr.c.points).label("points"),
+            sa.func.sum(lr.c.hours).label("hours"),
+            sa.func.count().label("months"),
+            sa.func.max(lr.c.month).label("last_month"),
+        )
+        .where(in_sel)
+        .group_by(lr.c.employee_id)
+        .subquery()
+    )
+    # rank on rounded sums so float noise cannot break a tie differently per database
+    rp = sa.func.round(sa.cast(per.c.points, sa.Numeric(18, 6)), 6)
+    rh = sa.func.round(sa.cast(per.c.hours, sa.Numeric(18, 6)), 6)
+    ranked = sa.select(
+        per,
+        sa.func.row_number()
+        .over(order_by=(rp.desc(), rh.desc(), _binary(per.c.employee_id, conn).asc()))
+        .label("rank"),
+    ).subquery()
+    q = (
+        sa.select(ranked, lr.c.name, lr.c.unit, u.c.department)
+        .join(lr, sa.and_(lr.c.employee_id == ranked.c.employee_id, lr.c.month == ranked.c.last_month))
+        .join(u, u.c.name == lr.c.unit, isouter=True)
+        .order_by(ranked.c.rank)
+    )
+    if search:
+        pat = f"%{search.strip()}%"
+        q = q.where(sa.or_(ranked.c.employee_id.like(pat), lr.c.name.like(pat)))
+    if n is not None:
+        q = q.where(ranked.c.rank <= n) if not search else q.limit(n)
+    return [
+        {
+            "rank": int(r.rank),
+            "employee_id": r.employee_id,
+            "name": r.name,
+            "unit": r.unit,
+            "department": r.department,
+            "points": _r(r.points),
+            "hours": _r(r.hours),
+            "months": int(r.months),
+        }
+        for r in conn.execute(q)
+    ]
+
+
+# ---- public functions ---------------------------------------------------------------------
 
 
 def summary(store: Store, settings: Settings, selection: Selection, today: date | None = None) -> Summary:
-    raise NotImplementedError
+    """The organisation's figures for U and P (the KPI tiles and the CLI JSON)."""
+    sel, first, last = _period(store, selection)
+    end = month_end(last)
+    with store.engine.connect() as conn:
+        us = _load_units(conn, sel)
+        figs = _unit_figures(conn, sel, first, last, us)
+        levels = _levels(conn, sel, first, last)
+        prog = _progress(_milestones(conn, settings, sel, us), end)
+        top = _top_rows(conn, sel, first, last, settings.top_learners, None)
+    headcount = sum(f.headcount for f in figs.values())
+    participants = sum(f.participants for f in figs.values())
+    hours = sum(f.hours for f in figs.values())
+    behind = [u.name for u in us if prog[u.name].behind]
+    phase = settings.phase_of(today or date.today())
+    return Summary(
+        month_from=first,
+        month_to=last,
+        units=len(us),
+        headcount=headcount,
+        participants=participants,
+        participation_rate=_ratio(participants, headcount),
+        training_hours=hours,
+        hours_per_capita=_ratio(hours, headcount),
+        certificates=sum(f.certificates for f in figs.values()),
+        certificates_by_level=levels,
+        launch_rate=_ratio(sum(p.launched for p in prog.values()), len(us)),
+        phase_progress=_ratio(sum(p.progress for p in prog.values()), len(us)),
+        units_behind=len(behind),
+        top_learners=top,
+        participants_is_lower_bound=any(f.lower_bound for f in figs.values()),
+        behind_units=behind,
+        current_phase=phase.name if phase else None,
+    )
+
+
+UNIT_COLUMNS = [
+    "unit",
+    "department",
+    "unit_type",
+    "is_pilot",
+    "headcount",
+    "participants",
+    "participation_rate",
+    "training_hours",
+    "hours_per_capita",
+    "certificates",
+    "suggestions",
+    "sessions",
+    "person_times",
+    "points",
+    "milestones_done",
+    "milestones_total",
+    "phase_progress",
+    "behind",
+    "launched",
+    "months_reported",
+    "participants_is_lower_bound",
+]
 
 
 def unit_table(store: Store, settings: Settings, selection: Selection) -> pd.DataFrame:
-    raise NotImplementedError
+    """One row per unit in U with every metric (units without data show zeros)."""
+    import pandas as pd
+
+    sel, first, last = _period(store, selection)
+    with store.engine.connect() as conn:
+        us = _load_units(conn, sel)
+        figs = _unit_figures(conn, sel, first, last, us)
+        prog = _progress(_milestones(conn, settings, sel, us), month_end(last))
+    rows = []
+    for u in us:
+        f, p = figs[u.name], prog[u.name]
+        rows.append(
+            {
+                "unit": u.name,
+                "department": u.department,
+                "unit_type": u.unit_type,
+                "is_pilot": u.is_pilot,
+                "headcount": f.headcount,
+                "participants": f.participants,
+                "participation_rate": _r(_ratio(f.participants, f.headcount)),
+                "training_hours": _r(f.hours),
+                "hours_per_capita": _r(_ratio(f.hours, f.headcount)),
+                "certificates": f.certificates,
+                "suggestions": f.suggestions,
+                "sessions": f.sessions,
+                "person_times": f.person_times,
+                "points": _r(f.points),
+                "milestones_done": p.done,
+                "milestones_total": p.total,
+                "phase_progress": _r(p.progress),
+                "behind": p.behind,
+                "launched": p.launched,
+                "months_reported": f.months_reported,
+                "participants_is_lower_bound": f.lower_bound,
+            }
+        )
+    return pd.DataFrame(rows, columns=UNIT_COLUMNS)
 
 
 def monthly(store: Store, settings: Settings, selection: Selection) -> pd.DataFrame:
-    raise NotImplementedError
+    """Month by month over P; each month's figures are exact (one month, no lower bound)."""
+    import pandas as pd
+
+    sel, first, last = _period(store, selection)
+    um, u = db.unit_months, db.units
+    with store.engine.connect() as conn:
+        roster_total = int(
+            conn.execute(
+                sa.select(sa.func.sum(sa.func.coalesce(u.c.headcount, 0))).where(*_unit_conditions(sel))
+            ).scalar()
+            or 0
+        )
+        reported = sa.or_(um.c.has_summary, um.c.has_ledger)
+        rows = conn.execute(
+            sa.select(
+                um.c.month,
+                # headcount of a month: its summary row, else the roster
+                sa.func.sum(
+                    sa.case((um.c.has_summary, um.c.summary_headcount - sa.func.coalesce(u.c.headcount, 0)), else_=0)
+                ).label("head_delta"),
+                sa.func.sum(um.c.participants).label("participants"),
+                sa.func.sum(um.c.hours).label("hours"),
+                sa.func.sum(um.c.certificates).label("certificates"),
+                sa.func.sum(sa.case((reported, 1), else_=0)).label("units_reported"),
+            )
+            .join(u, u.c.name == um.c.unit)
+            .where(*_unit_conditions(sel), _in_period(um.c.month, first, last))
+            .group_by(um.c.month)
+        ).all()
+    by_month = {r.month: r for r in rows}
+    out = []
+    for m in months_between(first, last):
+        r = by_month.get(m)
+        head = roster_total + (int(r.head_delta or 0) if r else 0)
+        part = int(r.participants or 0) if r else 0
+        out.append(
+            {
+                "month": m,
+                "headcount": head,
+                "participants": part,
+                "participation_rate": _r(_ratio(part, head)),
+                "training_hours": _r(r.hours) if r else 0.0,
+                "certificates": int(r.certificates or 0) if r else 0,
+                "units_reported": int(r.units_reported or 0) if r else 0,
+            }
+        )
+    cols = [
+        "month",
+        "headcount",
+        "participants",
+        "participation_rate",
+        "training_hours",
+        "certificates",
+        "units_reported",
+    ]
+    return pd.DataFrame(out, columns=cols)
 
 
 def top_learners(
     store: Store, settings: Settings, selection: Selection, n: int | None = None, search: str | None = None
 ) -> pd.DataFrame:
-    raise NotImplementedError
+    """The leaderboard (rank over the whole selection); ``search`` filters by 工号/姓名 and keeps
+    each person's overall rank, and then returns every match unless ``n`` is given."""
+    import pandas as pd
+
+    sel, first, last = _period(store, selection)
+    if n is None and not search:
+        n = settings.top_learners
+    with store.engine.connect() as conn:
+        rows = _top_rows(conn, sel, first, last, n, search)
+    cols = ["rank", "employee_id", "name", "unit", "department", "points", "hours", "months"]
+    return pd.DataFrame(rows, columns=cols)
 
 
 def milestone_matrix(store: Store, settings: Settings, selection: Selection) -> pd.DataFrame:
-    raise NotImplementedError
+    """Units × milestones, long form, status as of the end of P."""
+    import pandas as pd
+
+    sel, _first, last = _period(store, selection)
+    end = month_end(last)
+    with store.engine.connect() as conn:
+        us = _load_units(conn, sel)
+        ms = _milestones(conn, settings, sel, us)
+    rows = [
+        {
+            "unit": u.name,
+            "department": u.department,
+            "phase": m.phase,
+            "milestone": m.name,
+            "due": m.due,
+            "done_date": m.done_date,
+            "status": _status(m, end),
+        }
+        for u in us
+        for m in ms[u.name]
+    ]
+    return pd.DataFrame(rows, columns=["unit", "department", "phase", "milestone", "due", "done_date", "status"])
 
 
 def submission_matrix(
     store: Store, settings: Settings, selection: Selection, today: date | None = None
 ) -> pd.DataFrame:
-    raise NotImplementedError
+    """Units × months of P: reported (a summary or ledger rows) or missing, and when updated.
+
+    Months after ``today``'s month are left out (they cannot be missing yet). A month with only
+    certificate rows is not a report: certificates are dated by when they were gained.
+    """
+    import pandas as pd
+
+    sel, first, last = _period(store, selection)
+    if today is not None:
+        now = f"{today.year:04d}-{today.month:02d}"
+        last = min(last, max(now, first))
+    um = db.unit_months
+    with store.engine.connect() as conn:
+        us = _load_units(conn, sel)
+        got = {
+            (r.unit, r.month): r
+            for r in conn.execute(
+                sa.select(um.c.unit, um.c.month, um.c.has_summary, um.c.has_ledger, um.c.updated_at).where(
+                    um.c.unit.in_(_units_subquery(sel)), _in_period(um.c.month, first, last)
+                )
+            )
+        }
+    rows = []
+    for u in us:
+        for m in months_between(first, last):
+            r = got.get((u.name, m))
+            s, lg = bool(r and r.has_summary), bool(r and r.has_ledger)
+            source = "both" if s and lg else "ledger" if lg else "summary" if s else ""
+            rows.append(
+                {
+                    "unit": u.name,
+                    "department": u.department,
+                    "month": m,
+                    "status": "reported" if s or lg else "missing",
+                    "source": source,
+                    "last_updated": _aware(r.updated_at) if r is not None else None,
+                }
+            )
+    return pd.DataFrame(rows, columns=["unit", "department", "month", "status", "source", "last_updated"])
 
 
 def data_quality(store: Store, settings: Settings, selection: Selection) -> pd.DataFrame:
-    raise NotImplementedError
+    """Unit-months with both ledger and summary whose participants or hours differ by more than
+    the tolerance relative to the summary (the ledger is what the figures use).
+
+    ``participants_diff``/``hours_diff`` are (ledger − summary) / summary, None when the summary
+    figure is 0.
+    """
+    import pandas as pd
+
+    sel, first, last = _period(store, selection)
+    tol = float(settings.quality_tolerance)
+    um = db.unit_months
+    eps = 1e-9  # float noise in Σ hours must not flag an exact match
+    lp, sp = um.c.ledger_participants, um.c.summary_participants
+    lh, sh = um.c.ledger_hours, um.c.summary_hours
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(um.c.unit, um.c.month, lp, sp, lh, sh).where(
+                um.c.unit.in_(_units_subquery(sel)),
+                _in_period(um.c.month, first, last),
+                um.c.has_ledger,
+                um.c.has_summary,
+                sa.or_(sa.func.abs(lp - sp) > tol * sp + eps, sa.func.abs(lh - sh) > tol * sh + eps),
+            )
+        ).all()
+    rows = sorted(rows, key=lambda r: (r.unit, r.month))
+    out = [
+        {
+            "unit": r.unit,
+            "month": r.month,
+            "ledger_participants": int(r.ledger_participants),
+            "summary_participants": int(r.summary_participants),
+            "ledger_hours": _r(r.ledger_hours),
+            "summary_hours": _r(r.summary_hours),
+            "participants_diff": _r((r.ledger_participants - r.summary_participants) / r.summary_participants)
+            if r.summary_participants
+            else None,
+            "hours_diff": _r((r.ledger_hours - r.summary_hours) / r.summary_hours) if r.summary_hours else None,
+        }
+        for r in rows
+    ]
+    cols = [
+        "unit",
+        "month",
+        "ledger_participants",
+        "summary_participants",
+        "ledger_hours",
+        "summary_hours",
+        "participants_diff",
+        "hours_diff",
+    ]
+    return pd.DataFrame(out, columns=cols)
 
 
 def filter_options(store: Store) -> dict[str, list[Any]]:
-    raise NotImplementedError
+    """What the sidebar filters can offer: departments, unit types, units and months with data."""
+    u, um = db.units, db.unit_months
+    with store.engine.connect() as conn:
+        deps = conn.execute(sa.select(u.c.department).where(u.c.department.is_not(None)).distinct()).scalars().all()
+        types = conn.execute(sa.select(u.c.unit_type).where(u.c.unit_type.is_not(None)).distinct()).scalars().all()
+        names = conn.execute(sa.select(u.c.name)).scalars().all()
+        months = conn.execute(sa.select(um.c.month).distinct().order_by(um.c.month)).scalars().all()
+    return {"departments": sorted(deps), "unit_types": sorted(types), "units": sorted(names), "months": list(months)}

@@ -177,7 +177,8 @@ def _validations(ws: Worksheet, settings: Settings, fields: tuple[FieldSpec, ...
         letter = get_column_letter(col)
         rng = f"{letter}2:{letter}{LAST_ROW}"
         dv: DataValidation | None = None
-        stop = True  # reject a wrong value (Excel's "stop" error) rather than only warn
+        stop = True  # show an error for a wrong value (unless the value may be anything)
+        style = "stop"  # refuse it, rather than only warn
         if spec.type == "bool":
             dv = DataValidation(type="list", formula1=f'"{YES},{NO}"', allow_blank=True)
         elif spec.type == "level":
@@ -203,6 +204,9 @@ def _validations(ws: Worksheet, settings: Settings, fields: tuple[FieldSpec, ...
             )
         elif spec.type == "month":
             dv = DataValidation(type="textLength", operator="equal", formula1="7", allow_blank=True)
+            # only warn: where a program ignores the text column style, 2024-03 typed in becomes a
+            # date, which the importer still reads as a month
+            style = "warning"
         if dv is None:
             continue
         header = canonical_header(settings, spec.name)
@@ -210,7 +214,7 @@ def _validations(ws: Worksheet, settings: Settings, fields: tuple[FieldSpec, ...
             dv.showErrorMessage = True
             dv.errorTitle = header[:32]
             dv.error = _rule(spec, lang)[:255]
-            dv.errorStyle = "stop"
+            dv.errorStyle = style
         dv.showInputMessage = True
         dv.promptTitle = header[:32]
         dv.prompt = _rule(spec, lang)[:255]
@@ -342,7 +346,7 @@ def _instructions(wb: Workbook, settings: Settings, lang: str) -> None:
     lines.append(
         (
             "证书等级可选" if zh else "Certificate levels",
-            sep.join(LEVELS) + ("（也可写五级、四级、三级、二级、一级）" if zh else " (五级…一级 also accepted)"),
+            sep.join(LEVELS) + ("（从下拉列表选择）" if zh else " (pick from the drop-down list)"),
             None,
         )
     )

@@ -18,6 +18,10 @@ if ! command -v chromium >/dev/null; then
   log "installing Debian's chromium"
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium >&2 || apt_install chromium
 fi
+if [ -z "$(fc-list :lang=zh 2>/dev/null | head -1)" ]; then
+  log "installing a Chinese font for screenshots"
+  apt_install fonts-wqy-microhei
+fi
 echo "export DASHBOARD_TEST_CHROMIUM=$(command -v chromium)"
 
 # --- PostgreSQL -------------------------------------------------------------------------

@@ -86,7 +86,9 @@ SELECTIONS = [
 
 
 @pytest.mark.parametrize(("month_from", "month_to", "departments", "units"), SELECTIONS)
-def test_summary_json_follows_design_section_4_on_the_demo(demo_db, demo_rows, month_from, month_to, departments, units):
+def test_summary_json_follows_design_section_4_on_the_demo(
+    demo_db, demo_rows, month_from, month_to, departments, units
+):
     argv = ["summary", "--db", demo_db, "--from", month_from, "--to", month_to, "--json"]
     for d in departments:
         argv += ["--department", d]
@@ -152,14 +154,30 @@ def bad_workbook() -> bytes:
         (
             "zh",
             [
-                Problem("participants_over_headcount", "bad.xlsx", "月报", 4, "参学人数", "35", {"participants": 35, "headcount": 30}),
+                Problem(
+                    "participants_over_headcount",
+                    "bad.xlsx",
+                    "月报",
+                    4,
+                    "参学人数",
+                    "35",
+                    {"participants": 35, "headcount": 30},
+                ),
                 Problem("not_a_number", "bad.xlsx", "月报", 4, "培训学时", "十二"),
             ],
         ),
         (
             "en",
             [
-                Problem("participants_over_headcount", "bad.xlsx", "月报", 4, "参学人数", "35", {"participants": 35, "headcount": 30}),
+                Problem(
+                    "participants_over_headcount",
+                    "bad.xlsx",
+                    "月报",
+                    4,
+                    "参学人数",
+                    "35",
+                    {"participants": 35, "headcount": 30},
+                ),
                 Problem("not_a_number", "bad.xlsx", "月报", 4, "培训学时", "十二"),
             ],
         ),
@@ -214,7 +232,9 @@ def test_unreachable_database_is_a_message_not_a_traceback():
 
 def test_bad_config_names_the_key(tmp_path):
     cfg = tmp_path / "config.toml"
-    cfg.write_text((ROOT / "config.toml").read_text(encoding="utf-8").replace("year = 2024", 'year = "2024"'), encoding="utf-8")
+    cfg.write_text(
+        (ROOT / "config.toml").read_text(encoding="utf-8").replace("year = 2024", 'year = "2024"'), encoding="utf-8"
+    )
     code, _, err = run("summary", "--config", str(cfg), "--db", f"sqlite:///{tmp_path / 's.db'}")
     assert code == 3
     assert err.strip() == "配置文件错误：campaign.year：expected int, got '2024'"

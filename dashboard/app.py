@@ -1,0 +1,46 @@
+"""Streamlit entry: ``streamlit run dashboard/app.py``.
+
+It lives in dashboard/ (not the repository root) on purpose: Streamlit would auto-discover a
+``pages/`` folder beside the entry script and serve those scripts around the router. Here the
+pages are registered explicitly with ``st.navigation`` under ASCII url paths (/overview, /unit …)
+and Chinese titles, after the sidebar filters are drawn, so every page sees the same Selection.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+_ROOT = str(Path(__file__).resolve().parent.parent)
+if _ROOT not in sys.path:  # `streamlit run dashboard/app.py` puts dashboard/, not the root, on the path
+    sys.path.insert(0, _ROOT)
+
+import streamlit as st  # noqa: E402
+
+from dashboard import ui  # noqa: E402
+
+st.set_page_config(
+    page_title="创争活动监测看板",
+    page_icon=":material/school:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+ui.settings()  # a wrong config.toml stops here with a message, not a traceback
+ui.store()  # so does a database that cannot be used
+filters_box = st.sidebar.container()  # filters above, the language switch below
+language = ui.language_switch()
+pages = ui.build_pages()
+nav = st.navigation(
+    {
+        ui.t("nav_dashboards"): [p for k, p in pages.items() if k not in ui.ADMIN_PAGES],
+        ui.t("nav_admin"): [pages[k] for k in ui.ADMIN_PAGES],
+    },
+    position="sidebar",
+    expanded=True,
+)
+if ui.is_empty() and nav.url_path != "data":
+    ui.empty_store_guide()
+else:
+    ui.sidebar_filters(filters_box)
+    nav.run()

@@ -1,0 +1,853 @@
+"""Excel exports: any table as a styled .xlsx, and the meeting briefing (会议简报) for the current
+filters — KPIs against targets with red/amber/green status, the unit ranking, the laggards, the top
+learners and who has reported.
+
+Leaders open these files in Excel or WPS in meetings and forward them, so every string that comes
+from uploaded data (unit and person names …) goes through ``safe_cell`` first: a value such as
+``=HYPERLINK(…)`` or ``@SUM(…)`` must stay text and never become a live formula (CSV/formula
+injection).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from dashboard.i18n import fmt_month, fmt_num, fmt_pct
+from dashboard.template import text_width
+
+if TYPE_CHECKING:  # pragma: no cover
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from dashboard.config import Settings
+    from dashboard.metrics import Summary
+
+Status = Literal["green", "amber", "red"]
+
+# ---- formula-injection guard ---------------------------------------------------------------
+
+# A cell whose text starts with one of these may be run as a formula by Excel, WPS or LibreOffice
+# (directly, after "edit + Enter", or once the sheet is saved as CSV and opened again).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+GUARD = "'"
+
+
+def safe_cell(value: Any) -> Any:
+    """Return ``value`` ready for a cell: text that looks like a formula gets a leading ``'``.
+
+    Why a literal apostrophe in the value (and not only Excel's hidden "quote prefix" style): the
+    guard then survives every later step — a re-save as CSV, a copy into another tool, WPS —
+    because it is part of the text. The cost is a visible ``'`` in front of such rare values,
+    which also shows the reader that the original text began with ``=``/``+``/``-``/``@``.
+    Non-text values (numbers, dates, None) are returned unchanged.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return GUARD + value
+    return value
+
+
+def _put(ws: Worksheet, row: int, col: int, value: Any) -> Any:
+    """Write one cell through ``safe_cell``; text is forced to the string type so openpyxl never
+    stores it as a formula, and characters XML cannot hold are dropped instead of failing."""
+    cell = ws.cell(row=row, column=col)
+    if isinstance(value, str):
+        # drop control characters first, so "\x01=1+1" cannot turn into "=1+1" after the guard
+        value = safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value))
+        cell.value = value
+        cell.data_type = "s"
+    else:
+        cell.value = value
+    return cell
+
+
+# ---- plain values out of pandas ------------------------------------------------------------
+
+_YES_NO = {"zh": ("是", "否"), "en": ("yes", "no")}
+
+
+def _py(value: Any, lang: str = "zh") -> Any:
+    """A pandas/numpy scalar as the plain Python value openpyxl can write (None for missing)."""
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple, set, dict)):
+        return str(value)
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        return str(value)
+    if hasattr(value, "item") and not isinstance(value, (pd.Timestamp, datetime, date, str)):
+        value = value.item()  # numpy scalar → Python
+    if isinstance(value, bool):
+        yes, no = _YES_NO.get(lang, _YES_NO["zh"])
+        return yes if value else no
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        # Excel has no time zones: show the server's local time (the office's), as the app does.
+        value = value.astimezone().replace(tzinfo=None)
+    if isinstance(value, float) and math.isinf(value):
+        return None
+    if isinstance(value, (int, float, str, date)):
+        return value
+    return str(value)
+
+
+def _as_bool(value: Any) -> bool:
+    """A flag column read back as bool (numpy bools, NA → False, 是/否 text)."""
+    value = _py(value, "en")
+    return value in ("yes", "是", "true", "True", 1)
+
+
+def _sheet_title(name: str) -> str:
+    """A sheet name Excel accepts: no []:*?/\\, at most 31 characters, not empty."""
+    cleaned = re.sub(r"[\[\]:*?/\\]", "_", str(name)).strip("'").strip()
+    return cleaned[:31] or "数据"
+
+
+# ---- styles --------------------------------------------------------------------------------
+
+_THIN = Side(style="thin", color="BFBFBF")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_TITLE_FONT = Font(bold=True, size=14)
+_SECTION_FONT = Font(bold=True, size=12, color="1F4E79")
+_NOTE_FONT = Font(italic=True, color="595959")
+# Excel's own "good / neutral / bad" colours, which leaders already read as green / amber / red.
+STATUS_FILLS: dict[str, PatternFill] = {
+    "green": PatternFill("solid", fgColor="C6EFCE"),
+    "amber": PatternFill("solid", fgColor="FFEB9C"),
+    "red": PatternFill("solid", fgColor="FFC7CE"),
+}
+STATUS_FONTS: dict[str, Font] = {
+    "green": Font(bold=True, color="006100"),
+    "amber": Font(bold=True, color="9C5700"),
+    "red": Font(bold=True, color="9C0006"),
+}
+STATUS_LABELS: dict[str, dict[str, str]] = {
+    "green": {"zh": "绿", "en": "Green"},
+    "amber": {"zh": "黄", "en": "Amber"},
+    "red": {"zh": "红", "en": "Red"},
+}
+
+INT_FORMAT = "#,##0"
+FLOAT_FORMAT = "#,##0.0"
+PCT_FORMAT = "0.0%"
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+
+
+def is_rate_column(name: str) -> bool:
+    """Columns shown as percentages: names ending with 率 or _rate (a fraction 0..1 inside)."""
+    n = str(name).strip().lower()
+    return n.endswith("率") or n.endswith("_rate") or n.endswith(" rate")
+
+
+def _column_format(values: list[Any], percent: bool) -> str | None:
+    present = [v for v in values if v is not None and not isinstance(v, str)]
+    if not present:
+        return None
+    if percent and all(isinstance(v, (int, float)) for v in present):
+        return PCT_FORMAT
+    if all(isinstance(v, int) for v in present):
+        return INT_FORMAT
+    if all(isinstance(v, (int, float)) for v in present):
+        return FLOAT_FORMAT
+    if all(isinstance(v, datetime) for v in present):
+        return DATETIME_FORMAT
+    if all(isinstance(v, date) for v in present):
+        return DATE_FORMAT
+    return None
+
+
+def _shown(value: Any, fmt: str | None) -> str:
+    """Roughly the text Excel will show, to size the column."""
+    if value is None:
+        return ""
+    if fmt == PCT_FORMAT and isinstance(value, (int, float)):
+        return f"{value * 100:.1f}%"
+    if fmt in (INT_FORMAT, FLOAT_FORMAT) and isinstance(value, (int, float)):
+        return f"{value:,.1f}" if fmt == FLOAT_FORMAT else f"{value:,.0f}"
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _title(ws: Worksheet, row: int, text: str, font: Font = _TITLE_FONT) -> None:
+    cell = _put(ws, row, 1, text)
+    cell.font = font
+
+
+def _write_table(
+    ws: Worksheet,
+    df: pd.DataFrame,
+    header_row: int,
+    percent_columns: Iterable[str] = (),
+    lang: str = "zh",
+    freeze: bool = True,
+) -> dict[str, int]:
+    """Write ``df`` with its header at ``header_row``; returns column name → column number.
+
+    Header bold on a dark fill, thin borders, thousands formats for whole numbers, 0.0% for rate
+    columns, dates as yyyy-mm-dd, auto filter, the header row frozen and widths that fit CJK text.
+    """
+    percent = {str(c) for c in percent_columns}
+    columns = [str(c) for c in df.columns]
+    positions: dict[str, int] = {}
+    widths: dict[int, int] = {}
+    for j, name in enumerate(columns, start=1):
+        cell = _put(ws, header_row, j, name)
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        cell.border = _BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        positions.setdefault(name, j)
+        widths[j] = text_width(str(safe_cell(name)))
+    for j, name in enumerate(columns, start=1):
+        values = [_py(v, lang) for v in df.iloc[:, j - 1].tolist()]  # by position: names may repeat
+        fmt = _column_format(values, name in percent or is_rate_column(name))
+        for i, value in enumerate(values, start=header_row + 1):
+            cell = _put(ws, i, j, value)
+            cell.border = _BORDER
+            if fmt and not isinstance(value, str):
+                cell.number_format = fmt
+            widths[j] = max(widths[j], text_width(_shown(safe_cell(value), fmt)))
+    for j, w in widths.items():
+        ws.column_dimensions[get_column_letter(j)].width = min(max(w + 3, 8), 60)
+    if columns:
+        last = get_column_letter(len(columns))
+        ws.auto_filter.ref = f"A{header_row}:{last}{header_row + max(len(df), 1)}"
+    if freeze:
+        ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    return positions
+
+
+def _to_bytes(wb: Workbook) -> bytes:
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def table_to_xlsx(
+    df: pd.DataFrame,
+    sheet_name: str = "数据",
+    title: str | None = None,
+    *,
+    percent_columns: Iterable[str] = (),
+    lang: str = "zh",
+) -> bytes:
+    """Any table of the app as a styled .xlsx, so every table can be downloaded as leaders expect it.
+
+    With ``title`` the title is row 1 and the header row 2; without it the header is row 1 (so
+    ``pandas.read_excel(..., header=1 or 0)`` reads the table back). Columns whose name ends with
+    率/_rate (or listed in ``percent_columns``) hold fractions and are shown as 0.0%.
+    """
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _sheet_title(sheet_name)
+    header_row = 1
+    if title:
+        _title(ws, 1, title)
+        ws.row_dimensions[1].height = 22
+        header_row = 2
+    _write_table(ws, df, header_row, percent_columns, lang)
+    return _to_bytes(wb)
+
+
+# ---- KPIs ----------------------------------------------------------------------------------
+
+_EPS = 1e-9  # 49/50 must count as reaching a 98% target despite float rounding
+
+
+def kpi_status(value: float | None, target: float, amber_ratio: float) -> Status:
+    """green when ``value`` reaches the target, amber when it reaches ``amber_ratio`` × target,
+    red below that. A missing value (no data) is red: a leader must not read it as on target."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "red"
+    if value >= target - _EPS:
+        return "green"
+    if value >= amber_ratio * target - _EPS:
+        return "amber"
+    return "red"
+
+
+def _months(month_from: str, month_to: str) -> int:
+    """Number of months in from..to inclusive (at least 1)."""
+    a = int(month_from[:4]) * 12 + int(month_from[5:7])
+    b = int(month_to[:4]) * 12 + int(month_to[5:7])
+    return max(b - a + 1, 1)
+
+
+def _month_end(month: str) -> date:
+    y, m = int(month[:4]), int(month[5:7])
+    nxt = date(y + (m == 12), m % 12 + 1, 1)
+    return date.fromordinal(nxt.toordinal() - 1)
+
+
+def due_share(settings: Settings, month_to: str) -> float:
+    """Share of the configured milestones due by the end of ``month_to`` (1.0 with none).
+
+    Phase progress is done / all milestones, but its target means "every milestone due by the end
+    of the period done" (config.toml), so the target is scaled by this share — in March of the
+    default campaign 3 of 9 milestones are due, and a unit with those 3 done is on target.
+    """
+    ms = settings.milestones
+    if not ms:
+        return 1.0
+    end = _month_end(month_to)
+    return sum(1 for m in ms if m.due <= end) / len(ms)
+
+
+KPI_LABELS: dict[str, dict[str, str]] = {
+    "participation_rate": {"zh": "参学率", "en": "Participation rate"},
+    "launch_rate": {"zh": "开展率", "en": "Launch rate"},
+    "hours_per_capita": {"zh": "人均学时", "en": "Hours per capita"},
+    "certificates_per_100": {"zh": "每百名职工取证数", "en": "Certificates per 100 staff"},
+    "phase_progress": {"zh": "阶段进度", "en": "Phase progress"},
+}
+
+
+def kpis(
+    settings: Settings,
+    summary: Summary,
+    lang: str = "zh",
+    department: str | None = None,
+    unit: str | None = None,
+) -> list[dict[str, Any]]:
+    """The five KPIs of the selection against their targets, for the briefing and the KPI tiles.
+
+    Each dict: ``key``, ``label``, ``value`` (None without data), ``target``, ``format``
+    (``"pct"`` fraction or ``"num"``), ``status`` (green/amber/red), ``value_text``,
+    ``target_text`` and ``note`` (how the target was derived). ``department``/``unit`` pick the
+    per-scope target overrides of config.toml when the selection is one department or unit.
+    """
+    lang = lang if lang in ("zh", "en") else "zh"
+    zh = lang == "zh"
+    t = settings.targets
+    n_months = _months(summary.month_from, summary.month_to)
+    share = due_share(settings, summary.month_to)
+    per_month = t.for_scope("hours_per_capita_month", department, unit)
+    phase_target = t.for_scope("phase_progress", department, unit)
+    per_100 = summary.certificates / summary.headcount * 100 if summary.headcount else None
+    rows: list[tuple[str, float | None, float, str, str]] = [
+        (
+            "participation_rate",
+            summary.participation_rate if summary.headcount else None,
+            t.for_scope("participation_rate", department, unit),
+            "pct",
+            "参学人数 ÷ 职工人数" + ("（多月无台账时为下限）" if summary.participants_is_lower_bound else "")
+            if zh
+            else "participants ÷ headcount" + (" (a lower bound)" if summary.participants_is_lower_bound else ""),
+        ),
+        (
+            "launch_rate",
+            summary.launch_rate if summary.units else None,
+            t.for_scope("launch_rate", department, unit),
+            "pct",
+            "至少完成一项工作事项的单位 ÷ 单位数" if zh else "units with a milestone done ÷ units",
+        ),
+        (
+            "hours_per_capita",
+            summary.hours_per_capita if summary.headcount else None,
+            per_month * n_months,
+            "num",
+            f"每月 {fmt_num(per_month)} 学时 × {n_months} 个月"
+            if zh
+            else f"{fmt_num(per_month)} hours a month × {n_months} month(s)",
+        ),
+        (
+            "certificates_per_100",
+            per_100,
+            t.for_scope("certificates_per_100", department, unit),
+            "num",
+            "取证数 ÷ 职工人数 × 100" if zh else "certificates ÷ headcount × 100",
+        ),
+        (
+            "phase_progress",
+            summary.phase_progress if summary.units else None,
+            phase_target * share,
+            "pct",
+            f"目标 {fmt_pct(phase_target, 0)} × 截至期末应完成事项占比 {fmt_pct(share, 0)}"
+            if zh
+            else f"target {fmt_pct(phase_target, 0)} × share of milestones due by the end of the period {fmt_pct(share, 0)}",
+        ),
+    ]
+    out: list[dict[str, Any]] = []
+    for key, value, target, kind, note in rows:
+        fmt = fmt_pct if kind == "pct" else fmt_num
+        out.append(
+            {
+                "key": key,
+                "label": KPI_LABELS[key][lang],
+                "value": value,
+                "target": target,
+                "format": kind,
+                "status": kpi_status(value, target, t.amber_ratio),
+                "value_text": fmt(value),
+                "target_text": fmt(target),
+                "note": note,
+            }
+        )
+    return out
+
+
+# ---- the meeting briefing ------------------------------------------------------------------
+
+COLUMN_LABELS: dict[str, dict[str, str]] = {
+    "rank": {"zh": "名次", "en": "Rank"},
+    "unit": {"zh": "单位", "en": "Unit"},
+    "department": {"zh": "部门", "en": "Department"},
+    "unit_type": {"zh": "类型", "en": "Unit type"},
+    "is_pilot": {"zh": "试点单位", "en": "Pilot"},
+    "headcount": {"zh": "职工人数", "en": "Headcount"},
+    "participants": {"zh": "参学人数", "en": "Participants"},
+    "participation_rate": {"zh": "参学率", "en": "Participation rate"},
+    "training_hours": {"zh": "培训学时", "en": "Training hours"},
+    "hours_per_capita": {"zh": "人均学时", "en": "Hours per capita"},
+    "certificates": {"zh": "取证人数", "en": "Certificates"},
+    "suggestions": {"zh": "合理化建议", "en": "Suggestions"},
+    "sessions": {"zh": "培训场次", "en": "Sessions"},
+    "person_times": {"zh": "培训人次", "en": "Person-times"},
+    "points": {"zh": "学习积分", "en": "Learning points"},
+    "milestones_done": {"zh": "已完成事项", "en": "Milestones done"},
+    "milestones_total": {"zh": "工作事项数", "en": "Milestones"},
+    "phase_progress": {"zh": "阶段进度", "en": "Phase progress"},
+    "behind": {"zh": "进度滞后", "en": "Behind schedule"},
+    "launched": {"zh": "已开展", "en": "Launched"},
+    "months_reported": {"zh": "报送月数", "en": "Months reported"},
+    "participants_is_lower_bound": {"zh": "参学人数为下限", "en": "Participants a lower bound"},
+    "employee_id": {"zh": "工号", "en": "Employee ID"},
+    "name": {"zh": "姓名", "en": "Name"},
+    "hours": {"zh": "培训学时", "en": "Training hours"},
+    "months": {"zh": "学习月数", "en": "Months"},
+    "month": {"zh": "月份", "en": "Month"},
+    "status": {"zh": "状态", "en": "Status"},
+    "source": {"zh": "数据来源", "en": "Source"},
+    "last_updated": {"zh": "最近更新", "en": "Last updated"},
+}
+PERCENT_KEYS = ("participation_rate", "phase_progress", "launch_rate")
+
+_TEXT: dict[str, dict[str, str]] = {
+    "sheet_kpi": {"zh": "关键指标", "en": "KPIs"},
+    "sheet_rank": {"zh": "单位排名", "en": "Ranking"},
+    "sheet_behind": {"zh": "落后单位", "en": "Laggards"},
+    "sheet_top": {"zh": "学习标兵", "en": "Top learners"},
+    "sheet_sub": {"zh": "报送情况", "en": "Submissions"},
+    "title": {"zh": "{org}创争活动会议简报", "en": "{org} — campaign meeting briefing"},
+    "period": {"zh": "统计期间", "en": "Period"},
+    "months": {"zh": "（{n}个月）", "en": " ({n} month(s))"},
+    "filters": {"zh": "筛选条件", "en": "Filters"},
+    "all_units": {"zh": "全部单位", "en": "all units"},
+    "phase": {"zh": "当前阶段", "en": "Current phase"},
+    "none": {"zh": "无", "en": "none"},
+    "generated": {"zh": "生成时间", "en": "Generated"},
+    "as_of": {"zh": "数据截至", "en": "Data as of"},
+    "kpi_cols": {"zh": "指标|实际值|目标|达成率|状态|说明", "en": "KPI|Value|Target|Of target|Status|Note"},
+    "facts": {"zh": "基本情况", "en": "Key figures"},
+    "fact_cols": {"zh": "项目|数值", "en": "Item|Value"},
+    "units": {"zh": "单位数", "en": "Units"},
+    "headcount": {"zh": "职工人数", "en": "Headcount"},
+    "participants": {"zh": "参学人数", "en": "Participants"},
+    "hours": {"zh": "培训学时", "en": "Training hours"},
+    "certificates": {"zh": "取证数", "en": "Certificates"},
+    "behind_units": {"zh": "进度滞后单位数", "en": "Units behind schedule"},
+    "by_level": {"zh": "取证（{level}）", "en": "Certificates ({level})"},
+    "legend": {
+        "zh": "状态：绿 = 达到目标；黄 = 达到目标的 {amber}；红 = 低于目标的 {amber} 或无数据。",
+        "en": "Status: green = target reached; amber = at least {amber} of target; red = below that or no data.",
+    },
+    "lower_bound": {
+        "zh": "注：部分单位多个月无学习台账，参学人数按月报最大值计，为下限。",
+        "en": "Note: some units have several months without ledger rows; participants are a lower bound.",
+    },
+    "empty": {"zh": "（无数据）", "en": "(no data)"},
+    "target_rate": {"zh": "参学率目标", "en": "Participation target"},
+    "rate_status": {"zh": "参学率状态", "en": "Participation status"},
+    "gap": {"zh": "差距", "en": "Gap"},
+    "overdue": {"zh": "逾期工作事项", "en": "Overdue milestones"},
+    "reason": {"zh": "原因", "en": "Reason"},
+    "reason_rate": {"zh": "参学率 {rate} 低于目标 {target}", "en": "participation {rate} below target {target}"},
+    "reason_late": {"zh": "工作事项未按期完成", "en": "milestones not done on time"},
+    "reason_late_named": {"zh": "未按期完成：{names}", "en": "not done on time: {names}"},
+    "no_laggards": {"zh": "本期没有落后单位。", "en": "No unit is behind this period."},
+    "reported": {"zh": "已报", "en": "reported"},
+    "missing": {"zh": "缺报", "en": "missing"},
+    "late": {"zh": "迟报", "en": "late"},
+    "missing_count": {"zh": "缺报月数", "en": "Months missing"},
+    "sub_total": {
+        "zh": "应报 {expected} 次，已报 {reported} 次，缺报 {missing} 次",
+        "en": "{expected} reports due, {reported} in, {missing} missing",
+    },
+}
+
+
+def _t(key: str, lang: str, **kw: Any) -> str:
+    text = _TEXT[key][lang]
+    return text.format(**kw) if kw else text
+
+
+def _label(col: str, lang: str) -> str:
+    return COLUMN_LABELS.get(col, {}).get(lang, col)
+
+
+def _period_text(summary: Summary, lang: str) -> str:
+    a, b = fmt_month(summary.month_from, lang), fmt_month(summary.month_to, lang)
+    span = a if summary.month_from == summary.month_to else f"{a}—{b}"
+    return span + _t("months", lang, n=_months(summary.month_from, summary.month_to))
+
+
+def _subtitle(summary: Summary, filters_text: str, lang: str) -> str:
+    sep = " · "
+    return sep.join([_period_text(summary, lang), filters_text or _t("all_units", lang)])
+
+
+def _status_cell(ws: Worksheet, row: int, col: int, status: str, lang: str) -> None:
+    cell = _put(ws, row, col, STATUS_LABELS[status][lang])
+    cell.fill = STATUS_FILLS[status]
+    cell.font = STATUS_FONTS[status]
+    cell.alignment = Alignment(horizontal="center")
+    cell.border = _BORDER
+
+
+def _empty(df: pd.DataFrame | None) -> bool:
+    return df is None or len(df) == 0
+
+
+def _kpi_sheet(
+    ws: Worksheet,
+    settings: Settings,
+    summary: Summary,
+    lang: str,
+    filters_text: str,
+    data_as_of: datetime | None,
+    generated_at: datetime,
+    department: str | None,
+    unit: str | None,
+) -> list[dict[str, Any]]:
+    _title(ws, 1, _t("title", lang, org=settings.organisation))
+    ws.row_dimensions[1].height = 24
+    header = [
+        (_t("period", lang), _period_text(summary, lang)),
+        (_t("filters", lang), filters_text or _t("all_units", lang)),
+        (_t("phase", lang), summary.current_phase or _t("none", lang)),
+        (_t("generated", lang), f"{generated_at:%Y-%m-%d %H:%M}"),
+    ]
+    if data_as_of is not None:
+        header.append((_t("as_of", lang), f"{_py(data_as_of):%Y-%m-%d %H:%M}"))
+    r = 2
+    for k, v in header:
+        _put(ws, r, 1, k).font = Font(bold=True)
+        _put(ws, r, 2, v)
+        r += 1
+    r += 1
+    items = kpis(settings, summary, lang, department=department, unit=unit)
+    cols = _t("kpi_cols", lang).split("|")
+    for j, name in enumerate(cols, start=1):
+        c = _put(ws, r, j, name)
+        c.font, c.fill, c.border = _HEADER_FONT, _HEADER_FILL, _BORDER
+        c.alignment = Alignment(horizontal="center")
+    for item in items:
+        r += 1
+        fmt = PCT_FORMAT if item["format"] == "pct" else FLOAT_FORMAT
+        _put(ws, r, 1, item["label"]).font = Font(bold=True)
+        for j, v in ((2, item["value"]), (3, item["target"])):
+            c = _put(ws, r, j, v)
+            c.number_format = fmt
+        ratio = item["value"] / item["target"] if item["value"] is not None and item["target"] else None
+        _put(ws, r, 4, ratio).number_format = PCT_FORMAT
+        _status_cell(ws, r, 5, item["status"], lang)
+        _put(ws, r, 6, item["note"]).font = _NOTE_FONT
+        for j in (1, 2, 3, 4, 6):
+            ws.cell(row=r, column=j).border = _BORDER
+    r += 1
+    _put(ws, r, 1, _t("legend", lang, amber=fmt_pct(settings.targets.amber_ratio, 0))).font = _NOTE_FONT
+    if summary.participants_is_lower_bound:
+        r += 1
+        _put(ws, r, 1, _t("lower_bound", lang)).font = _NOTE_FONT
+    r += 2
+    _title(ws, r, _t("facts", lang), _SECTION_FONT)
+    r += 1
+    for j, name in enumerate(_t("fact_cols", lang).split("|"), start=1):
+        c = _put(ws, r, j, name)
+        c.font, c.fill, c.border = _HEADER_FONT, _HEADER_FILL, _BORDER
+    facts: list[tuple[str, float | int]] = [
+        (_t("units", lang), summary.units),
+        (_t("headcount", lang), summary.headcount),
+        (_t("participants", lang), summary.participants),
+        (_t("hours", lang), summary.training_hours),
+        (_t("certificates", lang), summary.certificates),
+        (_t("behind_units", lang), summary.units_behind),
+    ]
+    facts += [(_t("by_level", lang, level=k), v) for k, v in summary.certificates_by_level.items()]
+    for k, v in facts:
+        r += 1
+        _put(ws, r, 1, k).border = _BORDER
+        c = _put(ws, r, 2, _py(v))
+        c.border = _BORDER
+        c.number_format = INT_FORMAT if isinstance(_py(v), int) else FLOAT_FORMAT
+    widths = {"A": 24, "B": 22, "C": 14, "D": 12, "E": 8, "F": 60}
+    for letter, w in widths.items():
+        ws.column_dimensions[letter].width = w
+    return items
+
+
+def _labelled(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, list[str]]:
+    """Rename known columns to their labels; return the frame and the labels of rate columns."""
+    out = df.rename(columns={c: _label(str(c), lang) for c in df.columns})
+    return out, [_label(k, lang) for k in PERCENT_KEYS]
+
+
+def _ranking_sheet(ws: Worksheet, settings: Settings, ranking: pd.DataFrame | None, subtitle: str, lang: str) -> None:
+    _title(ws, 1, f"{_t('sheet_rank', lang)} · {subtitle}")
+    if _empty(ranking):
+        _put(ws, 3, 1, _t("empty", lang)).font = _NOTE_FONT
+        return
+    assert ranking is not None
+    df = ranking.copy()
+    sort_cols = [c for c in ("participation_rate", "hours_per_capita", "unit") if c in df.columns]
+    if sort_cols:
+        df = df.sort_values(sort_cols, ascending=[c == "unit" for c in sort_cols], na_position="last", kind="stable")
+    df = df.reset_index(drop=True)
+    if "rank" not in df.columns:
+        df.insert(0, "rank", range(1, len(df) + 1))
+    labelled, pct = _labelled(df, lang)
+    pos = _write_table(ws, labelled, 2, pct, lang)
+    # Colour the participation rate of each unit against its own (possibly overridden) target.
+    rate_col = pos.get(_label("participation_rate", lang))
+    behind_col = pos.get(_label("behind", lang))
+    for i, rec in enumerate(df.to_dict("records"), start=3):
+        if rate_col is not None:
+            target = settings.targets.for_scope("participation_rate", _py(rec.get("department")), _py(rec.get("unit")))
+            status = kpi_status(_py(rec.get("participation_rate")), target, settings.targets.amber_ratio)
+            ws.cell(row=i, column=rate_col).fill = STATUS_FILLS[status]
+        if behind_col is not None and _as_bool(rec.get("behind")):
+            ws.cell(row=i, column=behind_col).fill = STATUS_FILLS["red"]
+
+
+def _overdue_by_unit(behind: pd.DataFrame | Sequence[str] | None) -> tuple[set[str], dict[str, list[str]]]:
+    """Units behind and their overdue milestones, from a milestone matrix or a list of names."""
+    if behind is None:
+        return set(), {}
+    if isinstance(behind, pd.DataFrame):
+        if behind.empty or "unit" not in behind.columns:
+            return set(), {}
+        rows = behind
+        if "status" in rows.columns:
+            rows = rows[rows["status"] == "overdue"]
+        names: dict[str, list[str]] = {}
+        for rec in rows.to_dict("records"):
+            unit = str(rec["unit"])
+            ms = rec.get("milestone")
+            names.setdefault(unit, [])
+            if ms is not None and _py(ms) is not None and str(ms) not in names[unit]:
+                names[unit].append(str(ms))
+        return set(names), names
+    return {str(u) for u in behind}, {}
+
+
+def laggards(
+    settings: Settings,
+    ranking: pd.DataFrame | None,
+    behind: pd.DataFrame | Sequence[str] | None = None,
+    lang: str = "zh",
+) -> pd.DataFrame:
+    """Units below their participation target or behind schedule, worst participation first.
+
+    ``behind`` may be the milestone matrix (``metrics.milestone_matrix``: its ``overdue`` rows name
+    the late milestones), a list of unit names (``Summary.behind_units``) or None (then the
+    ``behind`` column of the ranking decides). Columns are the internal names; the briefing labels
+    them.
+    """
+    cols = ["unit", "department", "participation_rate", "target", "rate_status", "behind", "overdue", "reason"]
+    if _empty(ranking):
+        return pd.DataFrame(columns=cols)
+    assert ranking is not None
+    late_units, overdue = _overdue_by_unit(behind)
+    sep = "、" if lang == "zh" else ", "
+    out: list[dict[str, Any]] = []
+    for rec in ranking.to_dict("records"):
+        unit = _py(rec.get("unit"))
+        dept = _py(rec.get("department"))
+        rate = _py(rec.get("participation_rate"))
+        rate = rate if isinstance(rate, (int, float)) else None
+        target = settings.targets.for_scope("participation_rate", dept, unit)
+        low = rate is not None and rate < target - _EPS
+        late = _as_bool(rec.get("behind")) or str(unit) in late_units
+        if not (low or late):
+            continue
+        reasons = []
+        if low:
+            reasons.append(_t("reason_rate", lang, rate=fmt_pct(rate), target=fmt_pct(target)))
+        names = overdue.get(str(unit), [])
+        if late:
+            reasons.append(_t("reason_late_named", lang, names=sep.join(names)) if names else _t("reason_late", lang))
+        out.append(
+            {
+                "unit": unit,
+                "department": dept,
+                "participation_rate": rate,
+                "target": target,
+                "rate_status": kpi_status(rate, target, settings.targets.amber_ratio) if rate is not None else None,
+                "behind": late,
+                "overdue": sep.join(names),
+                "reason": "；".join(reasons) if lang == "zh" else "; ".join(reasons),
+            }
+        )
+    df = pd.DataFrame(out, columns=cols)
+    if not df.empty:
+        df = df.sort_values(["participation_rate", "unit"], na_position="last", kind="stable").reset_index(drop=True)
+    return df
+
+
+def _laggard_sheet(
+    ws: Worksheet,
+    settings: Settings,
+    ranking: pd.DataFrame | None,
+    behind: pd.DataFrame | Sequence[str] | None,
+    subtitle: str,
+    lang: str,
+) -> None:
+    _title(ws, 1, f"{_t('sheet_behind', lang)} · {subtitle}")
+    df = laggards(settings, ranking, behind, lang)
+    if df.empty:
+        _put(ws, 3, 1, _t("no_laggards", lang) if not _empty(ranking) else _t("empty", lang)).font = _NOTE_FONT
+        return
+    statuses = df["rate_status"].tolist()
+    shown = df.drop(columns=["rate_status"]).copy()
+    shown.insert(4, "rate_status", [STATUS_LABELS[s][lang] if s else None for s in statuses])
+    names = {
+        "target": _t("target_rate", lang),
+        "rate_status": _t("rate_status", lang),
+        "overdue": _t("overdue", lang),
+        "reason": _t("reason", lang),
+    }
+    labelled = shown.rename(columns={c: names.get(c) or _label(c, lang) for c in shown.columns})
+    pos = _write_table(ws, labelled, 2, [_label("participation_rate", lang), names["target"]], lang)
+    status_col = pos[names["rate_status"]]
+    behind_col = pos[_label("behind", lang)]
+    for i, (status, late) in enumerate(zip(statuses, df["behind"].tolist(), strict=True), start=3):
+        if status:
+            cell = ws.cell(row=i, column=status_col)
+            cell.fill, cell.font = STATUS_FILLS[status], STATUS_FONTS[status]
+        if late:
+            ws.cell(row=i, column=behind_col).fill = STATUS_FILLS["red"]
+
+
+def _top_sheet(ws: Worksheet, top: pd.DataFrame | None, subtitle: str, lang: str) -> None:
+    _title(ws, 1, f"{_t('sheet_top', lang)} · {subtitle}")
+    if _empty(top):
+        _put(ws, 3, 1, _t("empty", lang)).font = _NOTE_FONT
+        return
+    assert top is not None
+    labelled, pct = _labelled(top.reset_index(drop=True), lang)
+    _write_table(ws, labelled, 2, pct, lang)
+
+
+SUBMISSION_STATUS: dict[str, tuple[str, str]] = {
+    # status of metrics.submission_matrix → (text key, colour); any other status shows as is, amber
+    "reported": ("reported", "green"),
+    "missing": ("missing", "red"),
+    "late": ("late", "amber"),
+}
+
+
+def _submission_sheet(ws: Worksheet, submissions: pd.DataFrame | None, subtitle: str, lang: str) -> None:
+    """Units × months: 已报/缺报 per cell, months missing and the last update — missing first."""
+    _title(ws, 1, f"{_t('sheet_sub', lang)} · {subtitle}")
+    if _empty(submissions) or not {"unit", "month", "status"} <= set(submissions.columns):  # type: ignore[union-attr]
+        _put(ws, 3, 1, _t("empty", lang)).font = _NOTE_FONT
+        return
+    assert submissions is not None
+    months = sorted({str(m) for m in submissions["month"].tolist() if _py(m) is not None})
+    rows: dict[str, dict[str, Any]] = {}
+    for rec in submissions.to_dict("records"):
+        unit = str(_py(rec["unit"]))
+        row = rows.setdefault(unit, {"unit": unit, "department": _py(rec.get("department")), "_last": None})
+        row[str(rec["month"])] = str(_py(rec["status"]) or "missing")
+        last = _py(rec.get("last_updated"))
+        if isinstance(last, (date, datetime)) and (row["_last"] is None or last > row["_last"]):
+            row["_last"] = last
+    missing_count = _t("missing_count", lang)
+    table: list[dict[str, Any]] = []
+    marks_by_row: list[list[str | None]] = []
+    for row in rows.values():
+        marks = [row.get(m) for m in months]
+        rec = {_label("unit", lang): row["unit"], _label("department", lang): row["department"]}
+        for m, status in zip(months, marks, strict=True):
+            key = SUBMISSION_STATUS.get(status or "", (None, None))[0]
+            rec[fmt_month(m, lang)] = None if status is None else (_t(key, lang) if key else status)
+        rec[missing_count] = sum(1 for st in marks if st == "missing")
+        rec[_label("last_updated", lang)] = row["_last"]
+        table.append(rec)
+        marks_by_row.append(marks)
+    order = sorted(range(len(table)), key=lambda i: (-table[i][missing_count], str(table[i][_label("unit", lang)])))
+    df = pd.DataFrame([table[i] for i in order])
+    marks_by_row = [marks_by_row[i] for i in order]
+    expected = sum(1 for marks in marks_by_row for st in marks if st is not None)
+    reported = sum(1 for marks in marks_by_row for st in marks if st == "reported")
+    missing = sum(1 for marks in marks_by_row for st in marks if st == "missing")
+    total = _t("sub_total", lang, expected=expected, reported=reported, missing=missing)
+    _put(ws, 2, 1, total).font = _NOTE_FONT
+    _write_table(ws, df, 3, (), lang)
+    for i, marks in enumerate(marks_by_row, start=4):
+        for j, status in enumerate(marks, start=3):
+            if status is None:
+                continue
+            colour = SUBMISSION_STATUS.get(status, ("", "amber"))[1]
+            cell = ws.cell(row=i, column=j)
+            cell.fill, cell.font = STATUS_FILLS[colour], STATUS_FONTS[colour]
+            cell.alignment = Alignment(horizontal="center")
+
+
+def build_briefing(
+    settings: Settings,
+    summary: Summary,
+    ranking: pd.DataFrame | None,
+    behind: pd.DataFrame | Sequence[str] | None,
+    top: pd.DataFrame | None,
+    submissions: pd.DataFrame | None,
+    lang: str = "zh",
+    filters_text: str = "",
+    *,
+    data_as_of: datetime | None = None,
+    generated_at: datetime | None = None,
+    department: str | None = None,
+    unit: str | None = None,
+) -> bytes:
+    """The meeting briefing (会议简报) for the current filters as .xlsx bytes.
+
+    Sheets: KPIs against targets with 红/黄/绿 status (period and filters on top), 单位排名
+    (``metrics.unit_table``), 落后单位 (see ``laggards``; ``behind`` is the milestone matrix, a
+    list of unit names or None), 学习标兵 (``metrics.top_learners``) and 报送情况
+    (``metrics.submission_matrix`` pivoted to units × months).
+    """
+    lang = lang if lang in ("zh", "en") else "zh"
+    generated_at = generated_at or datetime.now()
+    subtitle = _subtitle(summary, filters_text, lang)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _t("sheet_kpi", lang)
+    _kpi_sheet(ws, settings, summary, lang, filters_text, data_as_of, generated_at, department, unit)
+    _ranking_sheet(wb.create_sheet(_t("sheet_rank", lang)), settings, ranking, subtitle, lang)
+    _laggard_sheet(wb.create_sheet(_t("sheet_behind", lang)), settings, ranking, behind, subtitle, lang)
+    _top_sheet(wb.create_sheet(_t("sheet_top", lang)), top, subtitle, lang)
+    _submission_sheet(wb.create_sheet(_t("sheet_sub", lang)), submissions, subtitle, lang)
+    for sheet in wb.worksheets:
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 0
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    return _to_bytes(wb)

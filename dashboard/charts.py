@@ -1,0 +1,597 @@
+"""Altair charts for the dashboard: pure functions from the metrics' DataFrames to Vega-Lite.
+
+No Streamlit here, so the specs can be unit-tested and reused in exports. Every chart is drawn for
+a projector (large fonts), labels its axes and tooltips in the chosen language with exact figures,
+and colours status the same way everywhere with a colour-blind-safe (Okabe-Ito) palette. Charts
+that show units carry a point selection named ``UNIT_SELECTION`` on the field ``unit`` so a page
+can drill down with ``st.altair_chart(..., on_select="rerun")``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from dashboard.i18n import fmt_date, fmt_int, fmt_month, fmt_num, fmt_pct, level_label, status_label, ui_text
+from data_sources.schema import LEVELS, UNGRADED
+
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies.
+GREEN = "#009E73"
+AMBER = "#E69F00"
+RED = "#D55E00"
+NEUTRAL = "#0072B2"
+LIGHT = "#56B4E9"
+GREY = "#C8C8C8"
+INK = "#333333"
+
+STATUS_COLORS: dict[str, str] = {"green": GREEN, "amber": AMBER, "red": RED, "neutral": NEUTRAL, "none": GREY}
+MILESTONE_COLORS: dict[str, str] = {"done": GREEN, "overdue": RED, "pending": GREY}
+SUBMISSION_COLORS: dict[str, str] = {"reported": GREEN, "missing": RED}
+MILESTONE_SYMBOLS: dict[str, str] = {"done": "✓", "overdue": "✗", "pending": "○"}
+SUBMISSION_SYMBOLS: dict[str, str] = {"reported": "✓", "missing": "✗"}
+
+UNIT_SELECTION = "unit_pick"
+LEVEL_ORDER: tuple[str, ...] = (*LEVELS, UNGRADED)
+FONT = "'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', 'WenQuanYi Micro Hei', 'Source Han Sans SC', sans-serif"
+ROW_PX = 30
+
+
+def status_of(value: float | None, target: float | None, amber_ratio: float) -> str:
+    """green when the target is met, amber when within ``amber_ratio`` of it, red below;
+    ``none`` when there is no figure; ``neutral`` when there is no target."""
+    if value is None or pd.isna(value):
+        return "none"
+    if target is None or pd.isna(target):
+        return "neutral"
+    if target <= 0 or value >= target - 1e-12:
+        return "green"
+    if value >= target * amber_ratio:
+        return "amber"
+    return "red"
+
+
+def _t(key: str, lang: str, **params: Any) -> str:
+    return ui_text(key, lang, **params)
+
+
+def _style(chart: alt.TopLevelMixin) -> Any:
+    """Projector-friendly fonts, applied once at the top level."""
+    # fit-x: the chart takes the page's width while ``height`` stays the height of the plot, so
+    # titles and legends do not squeeze the bars (Streamlit's default "fit" counts them in).
+    return (
+        chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+        .configure(font=FONT)
+        .configure_axis(labelFontSize=15, titleFontSize=16, labelLimit=260, titleFontWeight="normal")
+        .configure_legend(labelFontSize=15, titleFontSize=15, orient="top", symbolSize=200)
+        .configure_title(fontSize=19, anchor="start")
+        .configure_view(strokeWidth=0)
+    )
+
+
+def _unit_selection() -> alt.Parameter:
+    return alt.selection_point(name=UNIT_SELECTION, fields=["unit"], on="click", clear="dblclick")
+
+
+def _status_scale(lang: str, statuses: Iterable[str]) -> alt.Scale:
+    keys = [s for s in ("green", "amber", "red", "neutral", "none") if s in set(statuses)]
+    return alt.Scale(domain=[status_label(s, lang) for s in keys], range=[STATUS_COLORS[s] for s in keys])
+
+
+def _empty(lang: str) -> alt.Chart:
+    frame = pd.DataFrame({"text": [_t("no_data", lang)]})
+    return _style(
+        alt.Chart(frame)
+        .mark_text(fontSize=18, color=INK)
+        .encode(text="text:N")
+        .properties(height=120, width="container")
+    )
+
+
+def participation_by_unit(
+    df: pd.DataFrame,
+    target: float,
+    amber_ratio: float = 0.9,
+    lang: str = "zh",
+) -> Any:
+    """Horizontal bars of 参学率 per unit, highest first, a dashed target line and the status
+    colour per bar (a ``target`` column, if present, gives each unit its own target)."""
+    data = df[df["headcount"].fillna(0) > 0].copy() if "headcount" in df else df.copy()
+    data = data[data["participation_rate"].notna()]
+    if data.empty:
+        return _empty(lang)
+    targets = data["target"] if "target" in data else pd.Series(target, index=data.index)
+    data["status_key"] = [
+        status_of(v, t, amber_ratio) for v, t in zip(data["participation_rate"], targets, strict=True)
+    ]
+    data["status"] = [status_label(s, lang) for s in data["status_key"]]
+    data["rate_text"] = data["participation_rate"].map(fmt_pct)
+    data["participants_text"] = data.get("participants", pd.Series(dtype=float)).map(fmt_int)
+    data["headcount_text"] = data.get("headcount", pd.Series(dtype=float)).map(fmt_int)
+    data["target_text"] = pd.Series(targets, index=data.index).map(fmt_pct)
+    if "department" not in data:
+        data["department"] = ""
+    data = data.sort_values(["participation_rate", "unit"], ascending=[False, True])
+    order = data["unit"].tolist()
+    sel = _unit_selection()
+    x_max = max(1.0, float(data["participation_rate"].max()))
+    x = alt.X(
+        "participation_rate:Q",
+        title=_t("participation_rate", lang),
+        scale=alt.Scale(domain=[0, x_max]),
+        axis=alt.Axis(format="%", tickCount=5),
+    )
+    y = alt.Y("unit:N", sort=order, title=None, axis=alt.Axis(labelFontSize=15))
+    tooltip = [
+        alt.Tooltip("unit:N", title=_t("unit", lang)),
+        alt.Tooltip("department:N", title=_t("department", lang)),
+        alt.Tooltip("rate_text:N", title=_t("participation_rate", lang)),
+        alt.Tooltip("participants_text:N", title=_t("participants", lang)),
+        alt.Tooltip("headcount_text:N", title=_t("headcount", lang)),
+        alt.Tooltip("target_text:N", title=_t("target", lang)),
+        alt.Tooltip("status:N", title=_t("status", lang)),
+    ]
+    base = alt.Chart(data)
+    bars = (
+        base.mark_bar(cornerRadiusEnd=3, height={"band": 0.75})
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color("status:N", scale=_status_scale(lang, data["status_key"]), title=_t("status", lang)),
+            opacity=alt.condition(sel, alt.value(1.0), alt.value(0.45)),
+            tooltip=tooltip,
+        )
+        .add_params(sel)
+    )
+    labels = base.mark_text(align="left", dx=4, fontSize=14, color=INK).encode(
+        x="participation_rate:Q", y=y, text="rate_text:N", tooltip=tooltip
+    )
+    rule_frame = pd.DataFrame({"target": [target], "label": [_t("target_line", lang, value=fmt_pct(target))]})
+    rule = alt.Chart(rule_frame).mark_rule(color=INK, strokeDash=[6, 4], strokeWidth=2).encode(x="target:Q")
+    rule_text = (
+        alt.Chart(rule_frame)
+        .mark_text(align="right", dx=-4, dy=-8, fontSize=14, color=INK, fontWeight="bold")
+        .encode(x="target:Q", y=alt.value(0), text="label:N")
+    )
+    chart = alt.layer(bars, labels, rule, rule_text).properties(
+        height=max(160, ROW_PX * len(data)),
+        width="container",
+        title=_t("chart_participation_title", lang),
+    )
+    return _style(chart)
+
+
+MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _month_frame(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``month_label`` (2024年3月) for tooltips and ``month_axis`` for the axis: just 3月 / Mar
+    when every month is in one year, so twelve labels fit side by side on a projector."""
+    data = df.copy()
+    data["month_label"] = data["month"].map(lambda m: fmt_month(m, lang))
+    one_year = data["month"].str[:4].nunique() <= 1
+    if one_year:
+        data["month_axis"] = data["month"].map(
+            lambda m: f"{int(m[5:7])}月" if lang == "zh" else MONTH_ABBR[int(m[5:7]) - 1]
+        )
+    else:
+        data["month_axis"] = data["month_label"]
+    return data
+
+
+def _month_title(data: pd.DataFrame, lang: str) -> str:
+    years = sorted(data["month"].str[:4].unique())
+    if len(years) == 1:
+        return f"{_t('month', lang)}（{years[0]}年）" if lang == "zh" else f"{_t('month', lang)} ({years[0]})"
+    return _t("month", lang)
+
+
+def hours_by_month(df: pd.DataFrame, lang: str = "zh") -> Any:
+    """Bars of 培训学时 per month with the figure on each bar (``metrics.monthly`` frame)."""
+    if df.empty:
+        return _empty(lang)
+    data = _month_frame(df, lang)
+    data["hours_text"] = data["training_hours"].map(lambda v: fmt_num(v, 0) if float(v).is_integer() else fmt_num(v, 1))
+    data["participants_text"] = data["participants"].map(fmt_int) if "participants" in data else ""
+    data["rate_text"] = data["participation_rate"].map(fmt_pct) if "participation_rate" in data else ""
+    data["units_text"] = data["units_reported"].map(fmt_int) if "units_reported" in data else ""
+    order = data["month_axis"].tolist()
+    x = alt.X("month_axis:N", sort=order, title=_month_title(data, lang), axis=alt.Axis(labelAngle=0))
+    tooltip = [
+        alt.Tooltip("month_label:N", title=_t("month", lang)),
+        alt.Tooltip("hours_text:N", title=_t("training_hours", lang)),
+        alt.Tooltip("participants_text:N", title=_t("participants", lang)),
+        alt.Tooltip("rate_text:N", title=_t("participation_rate", lang)),
+        alt.Tooltip("units_text:N", title=_t("units_reported", lang)),
+    ]
+    base = alt.Chart(data)
+    bars = base.mark_bar(color=NEUTRAL, cornerRadiusEnd=3).encode(
+        x=x,
+        y=alt.Y("training_hours:Q", title=_t("training_hours_axis", lang), axis=alt.Axis(format=",.0f")),
+        tooltip=tooltip,
+    )
+    layers = [bars]
+    if len(data) <= 6:  # more labels would collide; the tooltip has the exact figure
+        layers.append(
+            base.mark_text(dy=-9, fontSize=14, color=INK).encode(
+                x=x, y="training_hours:Q", text="hours_text:N", tooltip=tooltip
+            )
+        )
+    return _style(alt.layer(*layers).properties(height=320, width="container", title=_t("chart_hours_title", lang)))
+
+
+def participation_by_month(df: pd.DataFrame, target: float, amber_ratio: float = 0.9, lang: str = "zh") -> Any:
+    """Line of the monthly 参学率 with coloured status points and the target line."""
+    data = df[df["participation_rate"].notna()] if not df.empty else df
+    if data.empty:
+        return _empty(lang)
+    data = _month_frame(data, lang)
+    data["status_key"] = [status_of(v, target, amber_ratio) for v in data["participation_rate"]]
+    data["status"] = [status_label(s, lang) for s in data["status_key"]]
+    data["rate_text"] = data["participation_rate"].map(fmt_pct)
+    data["participants_text"] = data["participants"].map(fmt_int)
+    data["headcount_text"] = data["headcount"].map(fmt_int)
+    order = data["month_axis"].tolist()
+    x = alt.X("month_axis:N", sort=order, title=_month_title(data, lang), axis=alt.Axis(labelAngle=0))
+    y = alt.Y(
+        "participation_rate:Q",
+        title=_t("participation_rate", lang),
+        axis=alt.Axis(format="%"),
+        scale=alt.Scale(domain=[min(0.5, float(data["participation_rate"].min())), 1.0]),
+    )
+    tooltip = [
+        alt.Tooltip("month_label:N", title=_t("month", lang)),
+        alt.Tooltip("rate_text:N", title=_t("participation_rate", lang)),
+        alt.Tooltip("participants_text:N", title=_t("participants", lang)),
+        alt.Tooltip("headcount_text:N", title=_t("headcount", lang)),
+        alt.Tooltip("status:N", title=_t("status", lang)),
+    ]
+    base = alt.Chart(data)
+    line = base.mark_line(color=NEUTRAL, strokeWidth=3).encode(x=x, y=y)
+    points = base.mark_point(filled=True, size=160, opacity=1).encode(
+        x=x,
+        y=y,
+        color=alt.Color("status:N", scale=_status_scale(lang, data["status_key"]), title=_t("status", lang)),
+        tooltip=tooltip,
+    )
+    rule_frame = pd.DataFrame({"target": [target], "label": [_t("target_line", lang, value=fmt_pct(target))]})
+    rule = alt.Chart(rule_frame).mark_rule(color=INK, strokeDash=[6, 4], strokeWidth=2).encode(y="target:Q")
+    return _style(
+        alt.layer(line, points, rule).properties(
+            height=320, width="container", title=_t("chart_participation_month_title", lang)
+        )
+    )
+
+
+def certificates_by_level(counts: Mapping[str, int], lang: str = "zh") -> Any:
+    """Bars of certificates per level in the fixed order 初级 … 高级技师, 其他, 未分级."""
+    levels = [lv for lv in LEVEL_ORDER if lv in counts or lv in LEVELS]
+    levels += [lv for lv in counts if lv not in levels]
+    data = pd.DataFrame({"level": levels, "count": [int(counts.get(lv, 0) or 0) for lv in levels]})
+    if int(data["count"].sum()) == 0:
+        return _empty(lang)
+    data["level_label"] = data["level"].map(lambda lv: level_label(lv, lang))
+    data["count_text"] = data["count"].map(fmt_int)
+    order = data["level_label"].tolist()
+    x = alt.X("level_label:N", sort=order, title=_t("cert_level", lang), axis=alt.Axis(labelAngle=0))
+    tooltip = [
+        alt.Tooltip("level_label:N", title=_t("cert_level", lang)),
+        alt.Tooltip("count_text:N", title=_t("certificates", lang)),
+    ]
+    base = alt.Chart(data)
+    bars = base.mark_bar(cornerRadiusEnd=3).encode(
+        x=x,
+        y=alt.Y("count:Q", title=_t("certificates", lang), axis=alt.Axis(format=",d", tickMinStep=1)),
+        color=alt.condition(alt.datum.level == UNGRADED, alt.value(GREY), alt.value(NEUTRAL)),
+        tooltip=tooltip,
+    )
+    text = base.mark_text(dy=-9, fontSize=14, color=INK).encode(x=x, y="count:Q", text="count_text:N")
+    return _style(alt.layer(bars, text).properties(height=320, width="container", title=_t("chart_cert_title", lang)))
+
+
+def top_learners(df: pd.DataFrame, lang: str = "zh", title: bool = True) -> Any:
+    """Horizontal bars of learning points of the top learners, rank order, clickable by unit."""
+    if df.empty:
+        return _empty(lang)
+    data = df.copy()
+    data["who"] = [f"{r}. {n}（{u}）" for r, n, u in zip(data["rank"], data["name"], data["unit"], strict=True)]
+    data["points_text"] = data["points"].map(lambda v: fmt_num(v, 1))
+    data["hours_text"] = data["hours"].map(lambda v: fmt_num(v, 1))
+    order = data["who"].tolist()
+    sel = _unit_selection()
+    y = alt.Y("who:N", sort=order, title=None)
+    tooltip = [
+        alt.Tooltip("rank:Q", title=_t("rank", lang)),
+        alt.Tooltip("employee_id:N", title=_t("employee_id", lang)),
+        alt.Tooltip("name:N", title=_t("name", lang)),
+        alt.Tooltip("unit:N", title=_t("unit", lang)),
+        alt.Tooltip("points_text:N", title=_t("points", lang)),
+        alt.Tooltip("hours_text:N", title=_t("training_hours", lang)),
+    ]
+    base = alt.Chart(data)
+    bars = (
+        base.mark_bar(color=NEUTRAL, cornerRadiusEnd=3)
+        .encode(
+            x=alt.X("points:Q", title=_t("points", lang), axis=alt.Axis(format=",.0f")),
+            y=y,
+            opacity=alt.condition(sel, alt.value(1.0), alt.value(0.45)),
+            tooltip=tooltip,
+        )
+        .add_params(sel)
+    )
+    text = base.mark_text(align="left", dx=4, fontSize=14, color=INK).encode(x="points:Q", y=y, text="points_text:N")
+    return _style(
+        alt.layer(bars, text).properties(
+            height=max(160, ROW_PX * len(data)),
+            width="container",
+            title=_t("chart_top_title", lang) if title else "",
+        )
+    )
+
+
+def phase_timeline(
+    phases: Sequence[Any],
+    milestones: pd.DataFrame | None,
+    marker: date | None,
+    marker_label: str,
+    amber_ratio: float = 0.9,
+    lang: str = "zh",
+) -> Any:
+    """The campaign year: one bar per phase, milestones as diamonds on their due date coloured by the
+    share of units done (``metrics.milestone_matrix`` frame), and a rule at ``marker`` (today, or
+    the end of the period when today lies outside the campaign year)."""
+    if not phases:
+        return _empty(lang)
+    names = [p.name if lang == "zh" else p.name_en for p in phases]
+    current = next((p for p in phases if marker and p.start <= marker <= p.end), None)
+    rows = []
+    for p, label in zip(phases, names, strict=True):
+        state = "current" if p is current else ("past" if marker and p.end < marker else "future")
+        rows.append(
+            {
+                "phase": label,
+                "start": pd.Timestamp(p.start),
+                "end": pd.Timestamp(p.end) + pd.Timedelta(hours=23),
+                "state": _t(f"phase_{state}", lang),
+                "state_key": state,
+                "dates": f"{fmt_date(p.start, lang)} — {fmt_date(p.end, lang)}",
+            }
+        )
+    pdata = pd.DataFrame(rows)
+    state_keys = [s for s in ("past", "current", "future") if s in set(pdata["state_key"])]
+    state_colors = {"past": LIGHT, "current": NEUTRAL, "future": GREY}
+    y = alt.Y("phase:N", sort=names, title=None, axis=alt.Axis(labelFontSize=16))
+    domain_start = pd.Timestamp(min(p.start for p in phases))
+    domain_end = pd.Timestamp(max(p.end for p in phases)) + pd.Timedelta(hours=23)
+    x_scale = alt.Scale(domain=[domain_start.isoformat(), domain_end.isoformat()])
+    month_format = "%-m月" if lang == "zh" else "%b"
+    bars = (
+        alt.Chart(pdata)
+        .mark_bar(height={"band": 0.6}, cornerRadius=4)
+        .encode(
+            x=alt.X(
+                "start:T",
+                title=None,
+                scale=x_scale,
+                axis=alt.Axis(format=month_format, tickCount="month", labelFontSize=14, grid=True),
+            ),
+            x2="end:T",
+            y=y,
+            color=alt.Color(
+                "state:N",
+                scale=alt.Scale(
+                    domain=[_t(f"phase_{s}", lang) for s in state_keys], range=[state_colors[s] for s in state_keys]
+                ),
+                title=None,
+            ),
+            tooltip=[
+                alt.Tooltip("phase:N", title=_t("phase", lang)),
+                alt.Tooltip("dates:N", title=_t("dates", lang)),
+                alt.Tooltip("state:N", title=_t("status", lang)),
+            ],
+        )
+    )
+    layers: list[Any] = [bars]
+
+    ms_rows = []
+    done_by: dict[str, tuple[int, int]] = {}
+    if milestones is not None and not milestones.empty:
+        for name, grp in milestones.groupby("milestone", sort=False):
+            done_by[str(name)] = (int((grp["status"] == "done").sum()), len(grp))
+    for p, label in zip(phases, names, strict=True):
+        for m in p.milestones:
+            done, total = done_by.get(m.name, (0, 0))
+            share = done / total if total else None
+            due_passed = marker is not None and m.due <= marker
+            if not due_passed:
+                key = "neutral"  # not yet due
+            elif share is None:
+                key = "none"
+            else:
+                key = status_of(share, 1.0, amber_ratio)
+            ms_rows.append(
+                {
+                    "phase": label,
+                    "milestone": m.name if lang == "zh" else m.name_en,
+                    "due": pd.Timestamp(m.due) + pd.Timedelta(hours=12),
+                    "due_text": fmt_date(m.due, lang),
+                    "done_text": f"{done}/{total}" if total else "—",
+                    "share_text": fmt_pct(share) if share is not None else "—",
+                    "status_key": key,
+                    "status": _t("ms_not_due", lang) if key == "neutral" else status_label(key, lang),
+                }
+            )
+    if ms_rows:
+        mdata = pd.DataFrame(ms_rows)
+        keys = [k for k in ("green", "amber", "red", "neutral", "none") if k in set(mdata["status_key"])]
+        labels = [_t("ms_not_due", lang) if k == "neutral" else status_label(k, lang) for k in keys]
+        layers.append(
+            alt.Chart(mdata)
+            .mark_point(shape="diamond", filled=True, size=260, stroke="white", strokeWidth=1.5, opacity=1)
+            .encode(
+                x="due:T",
+                y=y,
+                fill=alt.Fill(
+                    "status:N",
+                    scale=alt.Scale(domain=labels, range=[STATUS_COLORS[k] for k in keys]),
+                    title=_t("milestone", lang),
+                ),
+                tooltip=[
+                    alt.Tooltip("milestone:N", title=_t("milestone", lang)),
+                    alt.Tooltip("phase:N", title=_t("phase", lang)),
+                    alt.Tooltip("due_text:N", title=_t("due", lang)),
+                    alt.Tooltip("done_text:N", title=_t("units_done", lang)),
+                    alt.Tooltip("share_text:N", title=_t("share_done", lang)),
+                    alt.Tooltip("status:N", title=_t("status", lang)),
+                ],
+            )
+        )
+    if marker is not None and domain_start <= pd.Timestamp(marker) <= domain_end:
+        rframe = pd.DataFrame({"at": [pd.Timestamp(marker) + pd.Timedelta(hours=12)], "label": [marker_label]})
+        layers.append(alt.Chart(rframe).mark_rule(color=RED, strokeWidth=3, strokeDash=[2, 2]).encode(x="at:T"))
+        layers.append(
+            alt.Chart(rframe)
+            .mark_text(align="left", dx=5, dy=-6, fontSize=15, fontWeight="bold", color=RED)
+            .encode(x="at:T", y=alt.value(0), text="label:N")
+        )
+    chart = (
+        alt.layer(*layers)
+        .resolve_scale(color="independent", fill="independent")
+        .properties(height=max(150, 62 * len(phases)), width="container", title=_t("chart_phase_title", lang))
+    )
+    return _style(chart)
+
+
+def milestone_matrix(
+    df: pd.DataFrame,
+    unit_order: Sequence[str] | None = None,
+    lang: str = "zh",
+    labels: Mapping[str, str] | None = None,
+) -> Any:
+    """Units × milestones grid (``metrics.milestone_matrix`` frame): done / overdue / not yet due,
+    with a symbol in each cell so the status does not rely on colour alone; click a row's cell to
+    open the unit."""
+    if df.empty:
+        return _empty(lang)
+    data = df.copy()
+    if labels:  # English names of the configured milestones
+        data["milestone"] = data["milestone"].map(lambda m: labels.get(m, m))
+    data["status_label"] = data["status"].map(lambda s: _t(f"ms_{s}", lang))
+    data["symbol"] = data["status"].map(MILESTONE_SYMBOLS).fillna("")
+    data["due_text"] = data["due"].map(lambda d: fmt_date(_as_date(d), lang))
+    data["done_text"] = data["done_date"].map(lambda d: fmt_date(_as_date(d), lang))
+    ms_order = data.sort_values(["due", "milestone"])["milestone"].drop_duplicates().tolist()
+    units = list(unit_order) if unit_order is not None else sorted(data["unit"].unique())
+    keys = [k for k in ("done", "overdue", "pending") if k in set(data["status"])]
+    sel = _unit_selection()
+    x = alt.X(
+        "milestone:N",
+        sort=ms_order,
+        title=None,
+        axis=alt.Axis(orient="top", labelAngle=-30, labelFontSize=14, labelLimit=200),
+    )
+    y = alt.Y("unit:N", sort=units, title=None)
+    tooltip = [
+        alt.Tooltip("unit:N", title=_t("unit", lang)),
+        alt.Tooltip("phase:N", title=_t("phase", lang)),
+        alt.Tooltip("milestone:N", title=_t("milestone", lang)),
+        alt.Tooltip("due_text:N", title=_t("due", lang)),
+        alt.Tooltip("done_text:N", title=_t("done_date", lang)),
+        alt.Tooltip("status_label:N", title=_t("status", lang)),
+    ]
+    base = alt.Chart(data)
+    rects = (
+        base.mark_rect(stroke="white", strokeWidth=2)
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color(
+                "status_label:N",
+                scale=alt.Scale(domain=[_t(f"ms_{k}", lang) for k in keys], range=[MILESTONE_COLORS[k] for k in keys]),
+                title=_t("status", lang),
+            ),
+            opacity=alt.condition(sel, alt.value(1.0), alt.value(0.5)),
+            tooltip=tooltip,
+        )
+        .add_params(sel)
+    )
+    text = base.mark_text(fontSize=17, color="white", fontWeight="bold").encode(
+        x=x, y=y, text="symbol:N", tooltip=tooltip
+    )
+    return _style(alt.layer(rects, text).properties(height=max(160, 34 * len(units)), width="container"))
+
+
+def submission_matrix(df: pd.DataFrame, unit_order: Sequence[str] | None = None, lang: str = "zh") -> Any:
+    """Units × months grid (``metrics.submission_matrix`` frame): reported or missing, with the
+    source (台账/月报) and the last update in the tooltip."""
+    if df.empty:
+        return _empty(lang)
+    data = _month_frame(df, lang)
+    data["status_label"] = data["status"].map(lambda s: _t(f"sub_{s}", lang))
+    data["symbol"] = data["status"].map(SUBMISSION_SYMBOLS).fillna("")
+    data["source_label"] = data["source"].fillna("").map(lambda s: _t(f"source_{s or 'none'}", lang))
+    data["updated_text"] = data["last_updated"].map(lambda d: fmt_date(_as_datetime(d), lang))
+    order = data.sort_values("month")["month_axis"].drop_duplicates().tolist()
+    units = list(unit_order) if unit_order is not None else sorted(data["unit"].unique())
+    keys = [k for k in ("reported", "missing") if k in set(data["status"])]
+    sel = _unit_selection()
+    x = alt.X("month_axis:N", sort=order, title=_month_title(data, lang), axis=alt.Axis(orient="top", labelAngle=0))
+    y = alt.Y("unit:N", sort=units, title=None)
+    tooltip = [
+        alt.Tooltip("unit:N", title=_t("unit", lang)),
+        alt.Tooltip("month_label:N", title=_t("month", lang)),
+        alt.Tooltip("status_label:N", title=_t("status", lang)),
+        alt.Tooltip("source_label:N", title=_t("source", lang)),
+        alt.Tooltip("updated_text:N", title=_t("last_updated", lang)),
+    ]
+    base = alt.Chart(data)
+    rects = (
+        base.mark_rect(stroke="white", strokeWidth=2)
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color(
+                "status_label:N",
+                scale=alt.Scale(
+                    domain=[_t(f"sub_{k}", lang) for k in keys], range=[SUBMISSION_COLORS[k] for k in keys]
+                ),
+                title=_t("status", lang),
+            ),
+            opacity=alt.condition(sel, alt.value(1.0), alt.value(0.5)),
+            tooltip=tooltip,
+        )
+        .add_params(sel)
+    )
+    text = base.mark_text(fontSize=17, color="white", fontWeight="bold").encode(
+        x=x, y=y, text="symbol:N", tooltip=tooltip
+    )
+    return _style(alt.layer(rects, text).properties(height=max(160, 34 * len(units)), width="container"))
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return pd.Timestamp(value).date()
+    except (ValueError, TypeError):
+        return None
+
+
+def _as_datetime(value: Any) -> Any:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, str):
+        try:
+            return pd.Timestamp(value).to_pydatetime()
+        except ValueError:
+            return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value

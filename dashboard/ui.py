@@ -1,0 +1,1100 @@
+"""The Streamlit helpers every page shares: settings and store, sidebar filters mirrored in the URL,
+cached metric calls, KPI tiles, tables and charts that drill down to a unit, and downloads.
+
+This is the only dashboard module that imports Streamlit besides the page scripts, so the metrics,
+charts and exports stay testable without a browser. Pages stay thin: they read ``selection()``,
+call ``metric(...)`` and render with the helpers below.
+"""
+
+from __future__ import annotations
+
+import calendar
+import io
+from collections.abc import Sequence
+from dataclasses import astuple, dataclass, replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import briefing, charts, metrics
+from dashboard.config import Settings, SettingsError, load_settings
+from dashboard.i18n import fmt_date, fmt_int, fmt_month, fmt_num, fmt_pct, ui_text
+from dashboard.metrics import Selection, months_between
+from data_sources.schema import StoreTooNew, StoreUnavailable
+
+if TYPE_CHECKING:  # pragma: no cover
+    from data_sources.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES_DIR = ROOT / "pages"
+
+# url_path → (script, title key, material icon); the order is the menu order.
+PAGE_SPECS: dict[str, tuple[str, str, str]] = {
+    "overview": ("overview.py", "page_overview", ":material/dashboard:"),
+    "units": ("units.py", "page_units", ":material/leaderboard:"),
+    "unit": ("unit.py", "page_unit", ":material/apartment:"),
+    "learners": ("learners.py", "page_learners", ":material/school:"),
+    "phases": ("phases.py", "page_phases", ":material/flag:"),
+    "submissions": ("submissions.py", "page_submissions", ":material/fact_check:"),
+    "data": ("data.py", "page_data", ":material/upload_file:"),
+}
+ADMIN_PAGES = ("data",)
+
+# Query parameters that carry the filters (a copied URL restores the view).
+QP_DEPT, QP_TYPE, QP_PILOT, QP_FROM, QP_TO, QP_LANG, QP_UNIT = "dept", "type", "pilot", "from", "to", "lang", "unit"
+FILTER_PARAMS = (QP_DEPT, QP_TYPE, QP_PILOT, QP_FROM, QP_TO, QP_LANG)
+
+# session_state keys of the sidebar widgets
+K_LANG, K_DEPT, K_TYPE, K_PILOT, K_QUICK, K_RANGE = "lang", "f_dept", "f_type", "f_pilot", "f_quick", "f_range"
+_INIT = "_filters_from_url"
+_RANGE, _RANGE_V = "_period", "_period_version"  # the period lives here; the slider is keyed by version
+_SELECTION = "_selection"
+_PAGES = "_pages"
+_FLASH = "_flash"
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+BADGE_COLORS = {"green": charts.GREEN, "amber": charts.AMBER, "red": charts.RED, "neutral": charts.NEUTRAL}
+BADGE_ICONS = {"green": "✔", "amber": "▲", "red": "✖", "neutral": "•"}
+
+
+# ---- language ----------------------------------------------------------------------------
+
+
+def lang() -> str:
+    """The chosen UI language (the sidebar switch; the configured default until it is drawn)."""
+    value = st.session_state.get(K_LANG)
+    if value in ("zh", "en"):
+        return value
+    try:
+        return get_settings().default_language
+    except SettingsError:
+        return "zh"
+
+
+def t(key: str, **params: Any) -> str:
+    """A UI string in the current language."""
+    return ui_text(key, lang(), **params)
+
+
+# ---- settings and store ------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def get_settings() -> Settings:
+    """config.toml, parsed once per process (restart the app after editing it)."""
+    return load_settings()
+
+
+def settings() -> Settings:
+    """The settings, or a clear message and a stop (never a traceback) when config.toml is wrong."""
+    try:
+        return get_settings()
+    except SettingsError as e:
+        st.error(ui_text("bad_config", "zh", key=e.key, problem=e.problem))
+        st.stop()
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store(url: str) -> Store:
+    from data_sources.store import Store
+
+    return Store.open(url)
+
+
+def database_url() -> str:
+    """DASHBOARD_DB_URL wins over config.toml (resolved on every run so tests can point elsewhere)."""
+    return settings().resolve_database_url()
+
+
+def store() -> Store:
+    """The store of this app, opened once per database URL; stops the page with a message in
+    Chinese when the database cannot be used."""
+    url = database_url()
+    try:
+        return _open_store(url)
+    except StoreUnavailable as e:
+        st.error(t("store_unavailable", url=e.url, detail=e.detail), icon=":material/error:")
+        st.stop()
+    except StoreTooNew as e:
+        st.error(t("store_too_new", revision=e.revision), icon=":material/error:")
+        st.stop()
+
+
+def data_as_of() -> datetime | None:
+    return store().data_as_of()
+
+
+def _as_of_key() -> str:
+    as_of = data_as_of()
+    return as_of.isoformat() if as_of else ""
+
+
+# ---- cached metrics ----------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached_metric(name: str, url: str, as_of: str, sel_key: tuple, args: tuple, _sel: Selection | None) -> Any:
+    fn = getattr(metrics, name)
+    if _sel is None:
+        return fn(_open_store(url), *args)
+    return fn(_open_store(url), get_settings(), _sel, *args)
+
+
+def metric(name: str, sel: Selection | None, *args: Any) -> Any:
+    """``metrics.<name>(store, settings, sel, *args)``, cached by the selection and the time of
+    the last import, so a meeting's clicks are instant and an import shows at once."""
+    key = astuple(sel) if sel is not None else ()
+    return _cached_metric(name, database_url(), _as_of_key(), key, tuple(args), sel)
+
+
+def filter_options() -> dict[str, list[Any]]:
+    return metric("filter_options", None)
+
+
+def clear_caches() -> None:
+    """After an import or an undo: forget every cached figure."""
+    _cached_metric.clear()
+
+
+def is_empty() -> bool:
+    return store().is_empty()
+
+
+# ---- period helpers ----------------------------------------------------------------------
+
+
+def _month_of(d: date) -> str:
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+def period_options(months: Sequence[str]) -> list[str]:
+    """The months the period slider offers: the stored months and the whole campaign year."""
+    year = settings().year
+    first = min([*months, f"{year}-01"])
+    last = max([*months, f"{year}-12"])
+    return months_between(first, last)
+
+
+def anchor_month(months: Sequence[str], today: date | None = None) -> str:
+    """What "this month" means: today's month while data reaches it, else the latest month with
+    data (the demo is 2024; a meeting in 2026 still wants a sensible 本月)."""
+    current = _month_of(today or date.today())
+    if not months:
+        return current if current[:4] == str(settings().year) else f"{settings().year}-12"
+    if months[0] <= current <= months[-1]:
+        return current
+    return months[-1] if current > months[-1] else months[0]
+
+
+def quick_picks(options: Sequence[str], anchor: str) -> dict[str, tuple[str, str]]:
+    """Quick period picks → (from, to): 本月, 本季度, 本年累计 and each campaign phase."""
+
+    def clamp(m: str) -> str:
+        return min(max(m, options[0]), options[-1])
+
+    q_start = f"{anchor[:4]}-{((int(anchor[5:7]) - 1) // 3) * 3 + 1:02d}"
+    picks = {
+        "month": (anchor, anchor),
+        "quarter": (clamp(q_start), anchor),
+        "ytd": (clamp(f"{anchor[:4]}-01"), anchor),
+    }
+    for i, p in enumerate(settings().phases):
+        picks[f"phase{i}"] = (clamp(_month_of(p.start)), clamp(_month_of(p.end)))
+    return picks
+
+
+def quick_label(key: str) -> str:
+    if key.startswith("phase"):
+        p = settings().phases[int(key[5:])]
+        return p.name if lang() == "zh" else p.name_en
+    return t(f"q_{key}")
+
+
+def period_text(sel: Selection) -> str:
+    a, b = fmt_month(sel.month_from, lang()), fmt_month(sel.month_to, lang())
+    return t("period_one", start=a) if a == b else t("period_label", start=a, end=b)
+
+
+# ---- sidebar filters mirrored in the URL -------------------------------------------------
+
+
+def _qp_list(key: str) -> list[str]:
+    values: list[str] = []
+    for v in st.query_params.get_all(key):
+        values.extend(x for x in v.split(",") if x) if "," in v else values.append(v)
+    return values
+
+
+def _load_from_url(opts: dict[str, list[Any]], options: list[str], default: tuple[str, str]) -> None:
+    """First run of a session: the URL (a bookmark, a shared link) sets the widgets."""
+    qp = st.query_params
+    ss = st.session_state
+    ss[K_DEPT] = [d for d in _qp_list(QP_DEPT) if d in opts.get("departments", [])]
+    ss[K_TYPE] = [d for d in _qp_list(QP_TYPE) if d in opts.get("unit_types", [])]
+    ss[K_PILOT] = qp.get(QP_PILOT, "").lower() in ("1", "true", "yes", "是")
+    a, b = qp.get(QP_FROM), qp.get(QP_TO)
+    a = a if a in options else None
+    b = b if b in options else None
+    if a is None and b is None:
+        a, b = default
+    a, b = a or b, b or a
+    ss[_RANGE] = (min(a, b), max(a, b))  # type: ignore[type-var]
+
+
+def _sync_url(sel: Selection, language: str) -> None:
+    """Write the filters into the URL (only what changed), keeping other parameters (?unit=)."""
+    want: dict[str, list[str]] = {
+        QP_DEPT: list(sel.departments),
+        QP_TYPE: list(sel.unit_types),
+        QP_PILOT: ["1"] if sel.pilot_only else [],
+        QP_FROM: [sel.month_from] if sel.month_from else [],
+        QP_TO: [sel.month_to] if sel.month_to else [],
+        QP_LANG: [language] if language != settings().default_language else [],
+    }
+    for key, values in want.items():
+        if st.query_params.get_all(key) == values:
+            continue
+        if values:
+            st.query_params[key] = values if len(values) > 1 else values[0]
+        elif key in st.query_params:
+            del st.query_params[key]
+
+
+def filter_query_params(sel: Selection | None = None) -> dict[str, str | list[str]]:
+    """The current filters as query parameters (for links and page switches)."""
+    sel = sel or selection()
+    out: dict[str, str | list[str]] = {}
+    if sel.departments:
+        out[QP_DEPT] = list(sel.departments)
+    if sel.unit_types:
+        out[QP_TYPE] = list(sel.unit_types)
+    if sel.pilot_only:
+        out[QP_PILOT] = "1"
+    if sel.month_from:
+        out[QP_FROM] = sel.month_from
+    if sel.month_to:
+        out[QP_TO] = sel.month_to
+    if lang() != settings().default_language:
+        out[QP_LANG] = lang()
+    return out
+
+
+def language_switch() -> str:
+    """The 中文/English switch at the bottom of the sidebar; returns the language."""
+    if K_LANG not in st.session_state:
+        url_lang = st.query_params.get(QP_LANG)
+        st.session_state[K_LANG] = url_lang if url_lang in ("zh", "en") else settings().default_language
+    st.sidebar.segmented_control(
+        ui_text("language", "zh"),
+        ["zh", "en"],
+        key=K_LANG,
+        format_func=lambda v: "中文" if v == "zh" else "English",
+        required=True,
+    )
+    return lang()
+
+
+def _range_key() -> str:
+    return f"{K_RANGE}_{st.session_state.get(_RANGE_V, 0)}"
+
+
+def _on_quick() -> None:
+    """A quick pick sets the period; a new slider key makes the slider show it (a range slider
+    cannot be driven through session_state without losing its range-ness)."""
+    key = st.session_state.get(K_QUICK)
+    picks = st.session_state.get("_quick_picks", {})
+    if key in picks:
+        st.session_state[_RANGE] = tuple(picks[key])
+        st.session_state[_RANGE_V] = st.session_state.get(_RANGE_V, 0) + 1
+
+
+def _on_range() -> None:
+    rng = tuple(st.session_state.get(_range_key()) or ())
+    if len(rng) == 2:
+        st.session_state[_RANGE] = rng
+    picks = st.session_state.get("_quick_picks", {})
+    st.session_state[K_QUICK] = next((k for k, v in picks.items() if tuple(v) == rng), None)
+
+
+def sidebar_filters(container: Any = None) -> Selection:
+    """Department, unit type, pilot toggle and period in the sidebar, mirrored in the URL
+    (?dept=..&type=..&pilot=1&from=YYYY-MM&to=YYYY-MM&lang=en). Returns the Selection every page
+    uses; call once per run from the entry script (pages call ``selection()``)."""
+    opts = filter_options() if not is_empty() else {"departments": [], "unit_types": [], "units": [], "months": []}
+    months = list(opts.get("months") or [])
+    options = period_options(months)
+    anchor = anchor_month(months)
+    picks = quick_picks(options, anchor)
+    st.session_state["_quick_picks"] = picks
+    if not st.session_state.get(_INIT):
+        _load_from_url(opts, options, picks["ytd"])
+        st.session_state[_INIT] = True
+    ss = st.session_state
+    # options can change after an import: keep only values that still exist
+    ss[K_DEPT] = [d for d in ss.get(K_DEPT, []) if d in opts.get("departments", [])]
+    ss[K_TYPE] = [d for d in ss.get(K_TYPE, []) if d in opts.get("unit_types", [])]
+    rng = tuple(ss.get(_RANGE) or picks["ytd"])
+    if len(rng) != 2 or rng[0] not in options or rng[1] not in options:
+        rng = tuple(picks["ytd"])
+        ss[_RANGE_V] = ss.get(_RANGE_V, 0) + 1
+    ss[_RANGE] = rng
+    if ss.get(K_QUICK) is None or tuple(picks.get(ss.get(K_QUICK), ())) != tuple(rng):
+        ss[K_QUICK] = next((k for k, v in picks.items() if tuple(v) == tuple(rng)), None)
+
+    with container if container is not None else st.sidebar:
+        st.markdown(f"#### {t('filters')}")
+        st.multiselect(t("f_department"), opts.get("departments", []), key=K_DEPT, placeholder=t("f_all"))
+        st.multiselect(t("f_unit_type"), opts.get("unit_types", []), key=K_TYPE, placeholder=t("f_all"))
+        st.toggle(t("f_pilot"), key=K_PILOT)
+        st.pills(
+            t("f_period"),
+            list(picks),
+            key=K_QUICK,
+            format_func=quick_label,
+            on_change=_on_quick,
+        )
+        st.select_slider(
+            t("f_period"),
+            options=options,
+            value=rng,
+            key=_range_key(),
+            format_func=lambda m: fmt_month(m, lang()),
+            on_change=_on_range,
+            label_visibility="collapsed",
+        )
+        if anchor != _month_of(date.today()):
+            st.caption(t("q_anchor_note", month=fmt_month(anchor, lang())))
+    month_from, month_to = ss[_RANGE]
+    sel = Selection(
+        departments=tuple(ss[K_DEPT]),
+        unit_types=tuple(ss[K_TYPE]),
+        pilot_only=bool(ss.get(K_PILOT)),
+        month_from=month_from,
+        month_to=month_to,
+    )
+    _sync_url(sel, lang())
+    ss[_SELECTION] = sel
+    return sel
+
+
+def selection() -> Selection:
+    """The Selection the sidebar made in this run (the entry script draws it before the page)."""
+    sel = st.session_state.get(_SELECTION)
+    return sel if isinstance(sel, Selection) else sidebar_filters()
+
+
+def scope_text(sel: Selection) -> str:
+    parts = [*sel.departments, *sel.unit_types]
+    if sel.pilot_only:
+        parts.append(t("pilot_units"))
+    if sel.units:
+        parts = list(sel.units)
+    sep = "、" if lang() == "zh" else ", "
+    return sep.join(parts) if parts else t("scope_all")
+
+
+def target_scope(sel: Selection) -> tuple[str | None, str | None]:
+    """(department, unit) whose target overrides apply: only when the selection is exactly one."""
+    dept = sel.departments[0] if len(sel.departments) == 1 else None
+    unit = sel.units[0] if len(sel.units) == 1 else None
+    return dept, unit
+
+
+# ---- navigation and drill-down -----------------------------------------------------------
+
+
+def build_pages() -> dict[str, Any]:
+    """st.Page objects for the pages (absolute paths, ASCII url paths, titles in the language)."""
+    pages: dict[str, Any] = {}
+    for url_path, (script, title_key, icon) in PAGE_SPECS.items():
+        pages[url_path] = st.Page(
+            str(PAGES_DIR / script),
+            title=t(title_key),
+            icon=icon,
+            url_path=url_path,
+            default=url_path == "overview",
+        )
+    st.session_state[_PAGES] = pages
+    return pages
+
+
+def page(name: str) -> Any:
+    pages = st.session_state.get(_PAGES) or build_pages()
+    return pages[name]
+
+
+def go_to_unit(unit: str) -> NoReturn:
+    """Open the unit page for ``unit``, keeping the current filters in the URL."""
+    params: dict[str, str | list[str]] = {**filter_query_params(), QP_UNIT: unit}
+    st.switch_page(page("unit"), query_params=params)
+
+
+def _picked_unit(event: Any) -> str | None:
+    try:
+        picked = event.selection.get(charts.UNIT_SELECTION) if event is not None else None
+    except AttributeError:
+        picked = None
+    if isinstance(picked, dict):
+        picked = picked.get("unit")
+        return picked[0] if isinstance(picked, list) and picked else picked
+    if isinstance(picked, list) and picked:
+        first = picked[0]
+        return first.get("unit") if isinstance(first, dict) else None
+    return None
+
+
+def chart(spec: Any, key: str, drill: bool = True) -> None:
+    """Draw an Altair chart; with ``drill`` a click on a unit opens that unit's page."""
+    if not drill:
+        st.altair_chart(spec, key=key, width="stretch")
+        return
+    try:
+        event = st.altair_chart(spec, key=key, width="stretch", on_select="rerun", selection_mode=charts.UNIT_SELECTION)
+    except Exception:  # a chart without the unit selection (e.g. "no data")
+        st.altair_chart(spec, key=key, width="stretch")
+        return
+    unit = _picked_unit(event)
+    if unit:
+        go_to_unit(str(unit))
+
+
+def labelled(df: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """The listed columns of ``df`` with their headers in the current language."""
+    out = df.loc[:, [c for c in columns if c in df.columns]].copy()
+    out.columns = [t(c) for c in out.columns]
+    return out
+
+
+PCT = "pct"  # column_config sentinel: a fraction shown as 98.5%
+PCT_BAR = "pct_bar"  # the same with a progress bar
+
+
+def _display_config(df: pd.DataFrame, config: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Fractions become percentages for the screen (98.5%, one decimal like every other figure);
+    the download keeps the fractions so Excel formats them itself."""
+    shown = df.copy()
+    out: dict[str, Any] = {}
+    for col, cfg in config.items():
+        if cfg in (PCT, PCT_BAR) and col in shown.columns:
+            shown[col] = pd.to_numeric(shown[col], errors="coerce") * 100
+            out[col] = (
+                st.column_config.ProgressColumn(format="%.1f%%", min_value=0.0, max_value=100.0)
+                if cfg == PCT_BAR
+                else st.column_config.NumberColumn(format="%.1f%%")
+            )
+        else:
+            out[col] = cfg
+    return shown, out
+
+
+def table(
+    df: pd.DataFrame,
+    key: str,
+    columns: Sequence[str],
+    column_config: dict[str, Any] | None = None,
+    drill: bool = True,
+    height: int | str = "auto",
+    download: str | None = None,
+) -> None:
+    """A sortable table of ``columns`` (headers translated); a click on a row opens its unit;
+    ``download`` adds an .xlsx download of the same table under that file name."""
+    data = labelled(df, columns).reset_index(drop=True)
+    shown, config = _display_config(data, {t(k): v for k, v in (column_config or {}).items()})
+    if drill and "unit" in df.columns:
+        event = st.dataframe(
+            shown,
+            key=key,
+            hide_index=True,
+            column_config=config,
+            on_select="rerun",
+            selection_mode="single-row",
+            height=height,
+        )
+        rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
+        if rows:
+            go_to_unit(str(df.iloc[rows[0]]["unit"]))
+    else:
+        st.dataframe(shown, key=key, hide_index=True, column_config=config, height=height)
+    if download:
+        download_xlsx(data, download, key=f"{key}_xlsx")
+
+
+def dataframe_to_xlsx(df: pd.DataFrame, sheet_name: str = "数据", language: str = "zh") -> bytes:
+    """A table as a styled .xlsx (bold header, number formats, formula-injection guard)."""
+    return briefing.table_to_xlsx(df, sheet_name=sheet_name, lang=language)
+
+
+def download_xlsx(df: pd.DataFrame, file_stem: str, key: str, label: str | None = None) -> None:
+    """An .xlsx download of ``df``; the workbook is built only when the button is clicked."""
+    language = lang()
+    frame = df.copy()
+    st.download_button(
+        label or t("download_xlsx"),
+        data=lambda: dataframe_to_xlsx(frame, sheet_name=file_stem, language=language),
+        file_name=f"{file_stem}.xlsx",
+        mime=XLSX_MIME,
+        key=key,
+        icon=":material/download:",
+        on_click="ignore",
+    )
+
+
+# column configs for figures: thousands separators, percentages
+def col_int() -> Any:
+    return st.column_config.NumberColumn(format="localized", step=1)
+
+
+def col_num() -> Any:
+    return st.column_config.NumberColumn(format="%.1f")
+
+
+def col_bool() -> Any:
+    return st.column_config.CheckboxColumn()
+
+
+# ---- page frame --------------------------------------------------------------------------
+
+
+def page_header(title_key: str, sel: Selection | None = None) -> None:
+    """Page title, the scope and period, and "数据截至 …" (every page shows how fresh the data is)."""
+    st.title(t(title_key))
+    parts = []
+    if sel is not None and sel.month_from:
+        parts.append(t("scope_line", scope=scope_text(sel), period=period_text(sel)))
+    as_of = data_as_of()
+    parts.append(t("data_as_of", when=fmt_date(_local(as_of), lang())) if as_of else t("data_as_of_none"))
+    st.caption(" · ".join(parts))
+    flash = st.session_state.pop(_FLASH, None)
+    if flash:
+        st.success(flash)
+
+
+def _local(when: datetime | None) -> datetime | None:
+    """Stored times are UTC; show the server's wall-clock time."""
+    if when is None or when.tzinfo is None:
+        return when
+    return when.astimezone().replace(tzinfo=None)
+
+
+def flash(message: str) -> None:
+    """A success message shown once on the next run (after st.rerun)."""
+    st.session_state[_FLASH] = message
+
+
+def empty_store_guide() -> None:
+    """What a first-time user sees: upload, or load the demo organisation."""
+    st.title(t("app_title"))
+    st.caption(t("app_subtitle"))
+    with st.container(border=True):
+        st.subheader(t("empty_title"))
+        st.write(t("empty_body"))
+        c1, c2 = st.columns(2)
+        with c1:
+            st.page_link(page("data"), label=t("go_upload"), icon=":material/upload_file:")
+        with c2:
+            if st.button(t("load_demo"), key="load_demo", type="primary", icon=":material/play_arrow:"):
+                load_demo()
+
+
+def load_demo() -> None:
+    try:
+        from dashboard.demo import load_demo as _load_demo
+    except ImportError as e:  # pragma: no cover - the demo ships with the app
+        st.error(t("demo_unavailable", detail=str(e)))
+        return
+    with st.spinner(t("demo_loading")):
+        _load_demo(store(), settings())
+    clear_caches()
+    for k in (_INIT, _RANGE, K_QUICK):
+        st.session_state.pop(k, None)
+    flash(t("demo_done"))
+    st.rerun()
+
+
+# ---- KPI tiles ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tile:
+    label: str
+    value: str
+    target: str | None
+    status: str  # green / amber / red / neutral
+    delta: str | None
+    note: str = ""
+
+
+def _delta_pp(now: float | None, before: float | None) -> str | None:
+    if now is None or before is None:
+        return None
+    d = (now - before) * 100
+    return f"{d:+.1f} 个百分点" if lang() == "zh" else f"{d:+.1f} pp"
+
+
+def _delta_num(now: float | None, before: float | None, digits: int = 0) -> str | None:
+    if now is None or before is None:
+        return None
+    return f"{now - before:+,.{digits}f}"
+
+
+def kpi_tiles_for(sel: Selection, summary: metrics.Summary, previous: metrics.Summary | None) -> list[Tile]:
+    """The six tiles (参学率, 开展率, 阶段进度, 培训学时, 人均学时, 取证数) with target, status and the
+    change against the previous period of the same length; targets and statuses come from
+    ``briefing.kpis`` so the screen and the meeting briefing agree."""
+    s = settings()
+    language = lang()
+    dept, unit = target_scope(sel)
+    k = {row["key"]: row for row in briefing.kpis(s, summary, language, dept, unit)}
+    stored = set(filter_options().get("months") or [])
+    has_prev = previous is not None and any(m in stored for m in months_between(previous.month_from, previous.month_to))
+
+    def prev(attr: str) -> float | None:
+        return getattr(previous, attr) if has_prev else None
+
+    hc = summary.headcount
+    hours_target = k["hours_per_capita"]["target"] * hc if hc else None
+    cert_target = k["certificates_per_100"]["target"] * hc / 100 if hc else None
+    hours_status = charts.status_of(summary.training_hours, hours_target, s.targets.amber_ratio)
+    tiles = [
+        Tile(
+            t("kpi_participation_rate"),
+            fmt_pct(summary.participation_rate) if hc else "—",
+            k["participation_rate"]["target_text"],
+            k["participation_rate"]["status"],
+            _delta_pp(summary.participation_rate, prev("participation_rate")),
+            k["participation_rate"]["note"],
+        ),
+        Tile(
+            t("kpi_launch_rate"),
+            fmt_pct(summary.launch_rate) if summary.units else "—",
+            k["launch_rate"]["target_text"],
+            k["launch_rate"]["status"],
+            _delta_pp(summary.launch_rate, prev("launch_rate")),
+            k["launch_rate"]["note"],
+        ),
+        Tile(
+            t("kpi_phase_progress"),
+            fmt_pct(summary.phase_progress) if summary.units else "—",
+            k["phase_progress"]["target_text"],
+            k["phase_progress"]["status"],
+            _delta_pp(summary.phase_progress, prev("phase_progress")),
+            k["phase_progress"]["note"],
+        ),
+        Tile(
+            t("kpi_training_hours"),
+            fmt_num(summary.training_hours, 0),
+            fmt_num(hours_target, 0) if hours_target is not None else None,
+            hours_status if hc else "red",
+            _delta_num(summary.training_hours, prev("training_hours")),
+            k["hours_per_capita"]["note"],
+        ),
+        Tile(
+            t("kpi_hours_per_capita"),
+            fmt_num(summary.hours_per_capita) if hc else "—",
+            k["hours_per_capita"]["target_text"],
+            k["hours_per_capita"]["status"],
+            _delta_num(summary.hours_per_capita, prev("hours_per_capita"), 1),
+            k["hours_per_capita"]["note"],
+        ),
+        Tile(
+            t("kpi_certificates"),
+            fmt_int(summary.certificates),
+            fmt_num(cert_target, 0) if cert_target is not None else None,
+            k["certificates_per_100"]["status"],
+            _delta_num(summary.certificates, prev("certificates")),
+            k["certificates_per_100"]["note"],
+        ),
+    ]
+    return tiles
+
+
+def kpi_tiles(sel: Selection, summary: metrics.Summary, previous: metrics.Summary | None) -> None:
+    """Draw the KPI tiles in one row (two rows of three on a narrow screen)."""
+    tiles = kpi_tiles_for(sel, summary, previous)
+    prev_period = period_text(sel.previous()) if sel.month_from and sel.month_to else ""
+    amber = fmt_pct(settings().targets.amber_ratio, 0)
+    cols = st.columns(len(tiles))
+    for col, tile in zip(cols, tiles, strict=True):
+        with col, st.container(border=True):
+            st.metric(
+                tile.label,
+                tile.value,
+                delta=tile.delta if tile.delta is not None else None,
+                delta_color="normal",
+                help=f"{tile.note}\n\n{t('kpi_help', period=prev_period, amber=amber)}",
+                delta_description=t("kpi_vs_previous") if tile.delta is not None else None,
+            )
+            if tile.delta is None:
+                st.caption(t("kpi_no_previous"))
+            badge(tile.status, t("kpi_target", value=tile.target) if tile.target else t("kpi_no_target"))
+
+
+def badge(status: str, text: str = "") -> None:
+    """A status badge in the shared palette, with an icon and a word so colour is not the only cue.
+    Only our own strings and formatted numbers go into this HTML, never uploaded data."""
+    color = BADGE_COLORS.get(status, charts.GREY)
+    label = t(f"status_{status}")
+    icon = BADGE_ICONS.get(status, "•")
+    st.html(
+        f'<div style="font-size:1rem;line-height:1.5">'
+        f'<span style="background:{color};color:#fff;border-radius:0.4rem;padding:0.1rem 0.5rem;'
+        f'font-weight:600;white-space:nowrap">{icon} {label}</span>'
+        f'<div style="color:#444;margin-top:0.3rem;white-space:nowrap">{text}</div></div>'
+    )
+
+
+def month_end(month: str) -> date:
+    y, m = int(month[:4]), int(month[5:7])
+    return date(y, m, calendar.monthrange(y, m)[1])
+
+
+def unit_selection(sel: Selection, unit: str) -> Selection:
+    """One unit over the period of ``sel`` (the department/type/pilot filters do not hide it)."""
+    return replace(Selection(), units=(unit,), month_from=sel.month_from, month_to=sel.month_to)
+
+
+def previous_or_none(sel: Selection) -> Selection | None:
+    return sel.previous() if sel.month_from and sel.month_to else None
+
+
+# ---- matrix tables -----------------------------------------------------------------------
+
+
+def units_by_status(df: pd.DataFrame, status: str) -> list[str]:
+    """Units ordered by how many cells have ``status`` (most first), then by name: overdue first
+    on the phase page, missing first on the submission page."""
+    counts = df.assign(hit=df["status"] == status).groupby("unit", sort=False)["hit"].sum()
+    return sorted(counts.index, key=lambda u: (-int(counts[u]), str(u)))
+
+
+def milestone_wide(matrix: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
+    """The units × milestones matrix as a table: ✓ with the date done, ✗ overdue, ○ not yet due."""
+    language = lang()
+    names = {m.name: (m.name if language == "zh" else m.name_en) for m in settings().milestones}
+
+    def cell(r: Any) -> str:
+        symbol = charts.MILESTONE_SYMBOLS.get(r["status"], "")
+        if r["status"] == "done" and r["done_date"] is not None and not pd.isna(r["done_date"]):
+            return f"{symbol} {fmt_date(charts._as_date(r['done_date']), language)}"
+        return f"{symbol} {t('ms_' + r['status'])}"
+
+    data = matrix.assign(cell=matrix.apply(cell, axis=1))
+    ms_order = data.sort_values(["due", "milestone"])["milestone"].drop_duplicates().tolist()
+    wide = data.pivot_table(index="unit", columns="milestone", values="cell", aggfunc="first").reindex(
+        index=list(order), columns=ms_order
+    )
+    wide = wide.fillna("").rename(columns=lambda m: names.get(m, m))
+    wide.columns = [str(c) for c in wide.columns]
+    overdue = (matrix["status"] == "overdue").groupby(matrix["unit"]).sum()
+    dept = matrix.groupby("unit")["department"].first()
+    wide.insert(0, "overdue_count", [int(overdue.get(u, 0)) for u in wide.index])
+    wide.insert(0, "department", [dept.get(u, "") for u in wide.index])
+    return wide.reset_index().rename(columns={"index": "unit"})
+
+
+def submission_wide(sub: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
+    """The units × months matrix as a table (✓ reported, ✗ missing) with the months missing and
+    each unit's last update."""
+    language = lang()
+    data = sub.assign(cell=sub["status"].map(charts.SUBMISSION_SYMBOLS).fillna(""))
+    months = sorted(data["month"].unique())
+    wide = data.pivot_table(index="unit", columns="month", values="cell", aggfunc="first").reindex(
+        index=list(order), columns=months
+    )
+    wide = wide.fillna("").rename(columns=lambda m: fmt_month(m, language))
+    wide.columns = [str(c) for c in wide.columns]
+    missing = (sub["status"] == "missing").groupby(sub["unit"]).sum()
+    last = sub.groupby("unit")["last_updated"].max()
+    dept = sub.groupby("unit")["department"].first()
+    wide.insert(0, "last_updated", [fmt_date(_local(charts._as_datetime(last.get(u))), language) for u in wide.index])
+    wide.insert(0, "missing_count", [int(missing.get(u, 0)) for u in wide.index])
+    wide.insert(0, "department", [dept.get(u, "") for u in wide.index])
+    return wide.reset_index().rename(columns={"index": "unit"})
+
+
+# ---- data page: upload preview, import, history, undo -------------------------------------
+
+
+@dataclass
+class Preview:
+    """One uploaded file as read and validated, with what importing it would change."""
+
+    file: str
+    parsed: Any  # data_sources.schema.ParsedFile
+    plan: Any  # data_sources.store.ImportPlan | None (None when the file has errors)
+
+    @property
+    def errors(self) -> list[Any]:
+        return list(self.parsed.errors)
+
+    @property
+    def warnings(self) -> list[Any]:
+        return [*self.parsed.warnings, *(self.plan.warnings if self.plan is not None else [])]
+
+
+def template_bytes() -> bytes | None:
+    """The upload template, when dashboard.template is there (built once per language)."""
+    try:
+        from dashboard.template import build_template
+    except ImportError:
+        return None
+    return _template(lang(), build_template)
+
+
+@st.cache_data(show_spinner=False)
+def _template(language: str, _build: Any) -> bytes:
+    return _build(get_settings(), language)
+
+
+def preview_upload(name: str, content: bytes, period: str | None) -> Preview:
+    """Read, validate and plan one upload; kept per content, period and data version so a rerun
+    does not read the file again."""
+    import hashlib
+
+    from data_sources.importer import read_and_validate
+
+    key = (hashlib.sha256(content).hexdigest(), name, period, _as_of_key())
+    cache: dict[tuple, Preview] = st.session_state.setdefault("_previews", {})
+    if key not in cache:
+        parsed = read_and_validate(io.BytesIO(content), name, settings(), period)
+        plan = store().plan(parsed) if not parsed.errors else None
+        cache.clear() if len(cache) > 20 else None
+        cache[key] = Preview(name, parsed, plan)
+    return cache[key]
+
+
+def _problem_rows(problems: Sequence[Any]) -> pd.DataFrame:
+    """Problems as a table: file, sheet, row, column, value and the reason in words."""
+    from dataclasses import replace as dc_replace
+
+    from dashboard.i18n import format_problem
+
+    language = lang()
+    rows = []
+    for p in problems:
+        bare = format_problem(dc_replace(p, file="", sheet=None, row=None, column=None, value=None), language)
+        rows.append(
+            {
+                t("data_col_file"): p.file,
+                t("data_col_sheet"): p.sheet or "",
+                t("data_col_row"): p.row,
+                t("data_col_column"): p.column or "",
+                t("data_col_value"): "" if p.value is None else str(p.value),
+                t("data_col_reason"): bare.lstrip("：:").strip(),
+                t("data_col_message"): format_problem(p, language),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _kind_label(kind: Any) -> str:
+    from dashboard.i18n import KIND_LABELS
+
+    value = getattr(kind, "value", kind)
+    return KIND_LABELS.get(value, {}).get(lang(), str(value))
+
+
+def render_preview(pv: Preview) -> None:
+    """One file's preview: a verdict line, the sheets found with what would change, the errors
+    and warnings (as text in a table: uploaded names are never rendered as HTML)."""
+    errors, warnings = pv.errors, pv.warnings
+    with st.container(border=True):
+        if errors:
+            st.markdown(f"**:red[✖ {t('data_file_bad', file=_md(pv.file), n=len(errors))}]**")
+        else:
+            st.markdown(f"**:green[✔ {t('data_file_ok', file=_md(pv.file))}]**")
+        if pv.parsed.sheets:
+            rows = []
+            for sheet in pv.parsed.sheets:
+                kp = pv.plan.kinds.get(sheet.kind) if pv.plan is not None else None
+                rows.append(
+                    {
+                        t("data_col_sheet"): sheet.sheet,
+                        t("data_kind"): _kind_label(sheet.kind),
+                        t("month"): fmt_month(sheet.period, lang()) if sheet.period else "—",
+                        t("data_rows"): len(sheet.rows),
+                        t("data_added"): kp.added if kp else None,
+                        t("data_replaced"): kp.replaced if kp else None,
+                        t("data_unchanged"): kp.unchanged if kp else None,
+                    }
+                )
+            st.dataframe(pd.DataFrame(rows), hide_index=True)
+        if pv.plan is not None and pv.plan.units_added:
+            sep = "、" if lang() == "zh" else ", "
+            st.caption(t("data_units_added", units=sep.join(pv.plan.units_added)))
+        if errors:
+            st.markdown(f"**{t('data_errors')}（{len(errors)}）**")
+            st.dataframe(_problem_rows(errors), hide_index=True)
+        if warnings:
+            with st.expander(f"{t('data_warnings')}（{len(warnings)}）"):
+                st.dataframe(_problem_rows(warnings), hide_index=True)
+        if pv.plan is not None:
+            diff = _diff_rows(pv.plan)
+            if not diff.empty:
+                with st.expander(t("data_diff", n=len(diff))):
+                    st.dataframe(diff, hide_index=True)
+
+
+def _diff_rows(plan: Any, limit: int = 500) -> pd.DataFrame:
+    """Stored value → new value for every field a replaced row would change (a diff before commit)."""
+    rows = []
+    for kind, kp in plan.kinds.items():
+        for change in kp.changes:
+            if change.before is None:
+                continue
+            for field_name, new in change.after.items():
+                old = change.before.get(field_name)
+                if field_name.startswith("_") or old == new:
+                    continue
+                rows.append(
+                    {
+                        t("data_kind"): _kind_label(kind),
+                        t("data_key"): " / ".join(str(k) for k in change.key),
+                        t("data_col_column"): t(field_name),
+                        t("data_before"): "" if old is None else str(old),
+                        t("data_after"): "" if new is None else str(new),
+                    }
+                )
+                if len(rows) >= limit:
+                    return pd.DataFrame(rows)
+    return pd.DataFrame(rows)
+
+
+def _md(text: str) -> str:
+    """Escape Markdown in a file name shown in a Markdown line."""
+    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>~:$" else c for c in str(text))
+
+
+def commit_uploads(files: Sequence[tuple[str, bytes]], period: str | None, user: str) -> None:
+    """Import every uploaded file as one all-or-nothing unit, then show the outcome."""
+    from data_sources.importer import import_files
+    from data_sources.schema import ImportRejected
+
+    try:
+        outcomes = import_files(
+            store(), [(name, io.BytesIO(content)) for name, content in files], settings(), user=user, period=period
+        )
+    except ImportRejected as e:
+        errors = [p for p in e.problems if p.severity == "error"]
+        st.error(t("data_rejected", n=len(errors)))
+        st.dataframe(_problem_rows(errors), hide_index=True)
+        return
+    clear_caches()
+    st.session_state.pop("_previews", None)
+    st.session_state["_upload_round"] = st.session_state.get("_upload_round", 0) + 1
+    lines = []
+    for o in outcomes:
+        if o.batch_id is None:
+            lines.append(t("data_nothing_new", file=o.file))
+        else:
+            lines.append(
+                t(
+                    "data_imported",
+                    file=o.file,
+                    batch=o.batch_id,
+                    added=o.added,
+                    replaced=o.replaced,
+                    unchanged=o.unchanged,
+                )
+            )
+    flash("  \n".join(lines))
+    st.rerun()
+
+
+def _counts_text(counts: dict[str, Any]) -> str:
+    parts = []
+    for kind, c in counts.items():
+        if not isinstance(c, dict):
+            continue
+        parts.append(
+            t(
+                "data_counts_line",
+                kind=_kind_label(kind),
+                rows=c.get("rows", 0),
+                added=c.get("added", 0),
+                replaced=c.get("replaced", 0),
+            )
+        )
+    return "；".join(parts) if lang() == "zh" else "; ".join(parts)
+
+
+def batch_history(shown: int = 8) -> None:
+    """The import batches, newest first, each with its undo button (older ones folded away)."""
+    batches = store().batches()
+    if not batches:
+        st.caption(t("data_history_none"))
+        return
+    _batch_rows(batches[:shown])
+    if len(batches) > shown:
+        with st.expander(t("data_history_more", n=len(batches) - shown)):
+            _batch_rows(batches[shown:])
+
+
+def _batch_rows(batches: Sequence[Any]) -> None:
+    from data_sources.schema import UndoRefused
+
+    language = lang()
+    widths = [1, 2, 3, 2, 4, 2]
+    head = st.columns(widths)
+    for col, key in zip(
+        head, ["data_batch", "data_when", "data_files", "data_who", "data_counts", "data_state"], strict=True
+    ):
+        col.markdown(f"**{t(key)}**")
+    for b in batches:
+        c = st.columns(widths, vertical_alignment="center")
+        c[0].text(f"#{b.id}")
+        c[1].text(fmt_date(_local(b.created_at), language))
+        c[2].text(b.file_name)
+        c[3].text(b.user)
+        c[4].text(_counts_text(b.counts))
+        if b.undone:
+            c[5].text(t("data_state_undone", when=fmt_date(_local(b.undone_at), language)))
+        elif c[5].button(t("data_undo", batch=b.id), key=f"undo_{b.id}", icon=":material/undo:"):
+            user = str(st.session_state.get("data_user") or t("data_user_default"))
+            try:
+                store().undo(b.id, user)
+            except UndoRefused as e:
+                st.error(t(f"undo_{e.reason}", batch=e.batch_id, later=e.later_batch))
+                return
+            clear_caches()
+            st.session_state.pop("_previews", None)
+            flash(t("data_undone", batch=b.id))
+            st.rerun()
+
+
+def whole_period() -> Selection:
+    """Every unit over every stored month (the roster view)."""
+    months = filter_options().get("months") or []
+    if not months:
+        return Selection()
+    return Selection(month_from=months[0], month_to=months[-1])
+
+
+def targets_table() -> pd.DataFrame:
+    """The targets of config.toml as a read-only table (defaults, then department and unit overrides)."""
+    tg = settings().targets
+    pct_keys = {"participation_rate", "launch_rate", "phase_progress", "amber_ratio"}
+
+    def shown(key: str, value: float) -> str:
+        return fmt_pct(value, 0) if key in pct_keys else fmt_num(value)
+
+    rows = []
+    for key in (
+        "participation_rate",
+        "launch_rate",
+        "hours_per_capita_month",
+        "certificates_per_100",
+        "phase_progress",
+        "amber_ratio",
+    ):
+        rows.append(
+            {t("t_scope"): t("t_default"), t("target"): t(f"t_{key}"), t("t_value"): shown(key, getattr(tg, key))}
+        )
+    for scope_map in (tg.departments, tg.units):
+        for scope, values in scope_map.items():
+            for key, value in values.items():
+                rows.append({t("t_scope"): scope, t("target"): t(f"t_{key}"), t("t_value"): shown(key, value)})
+    return pd.DataFrame(rows)

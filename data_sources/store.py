@@ -1,0 +1,1031 @@
+"""The store: SQLAlchemy Core tables, upsert by key, import batches with undo, and the derived
+``unit_months`` table the metrics read.
+
+Why Core and not the ORM: an import writes up to ~100,000 rows at once and the metrics are
+GROUP BY queries; both are plain SQL with executemany, which the ORM would only slow down.
+
+Why a derived ``unit_months`` table: DESIGN §4 decides per unit-month whether the ledger or the
+summary counts. Deciding that once, at import time, for the unit-months the import touched keeps
+every page query a small GROUP BY over (units × months) instead of a scan of the raw ledger.
+
+Every table names its unit by the unit's name (unique inside the organisation), so a row, its
+undo image and the unit it mentions read the same in a dump, on SQLite, PostgreSQL and MySQL.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from data_sources.schema import (
+    KEYS,
+    ImportRejected,
+    Kind,
+    ParsedFile,
+    ParsedSheet,
+    Problem,
+    StoreTooNew,
+    StoreUnavailable,
+    UndoRefused,
+)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+CHUNK = 900  # bound parameters per IN (...): stays below old SQLite's 999 limit
+
+metadata = sa.MetaData()
+
+UNIT = 200  # length of a unit name
+EMP = 64  # length of a 工号
+
+units = sa.Table(
+    "units",
+    metadata,
+    sa.Column("name", sa.String(UNIT), primary_key=True),
+    sa.Column("department", sa.String(UNIT), nullable=True),
+    sa.Column("unit_type", sa.String(100), nullable=True),
+    sa.Column("is_pilot", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("headcount", sa.Integer(), nullable=True),
+    sa.Column("auto_added", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sqlite_with_rowid=False,
+)
+
+summary_rows = sa.Table(
+    "summary_rows",
+    metadata,
+    sa.Column("unit", sa.String(UNIT), primary_key=True),
+    sa.Column("month", sa.String(7), primary_key=True),
+    sa.Column("headcount", sa.Integer(), nullable=False),
+    sa.Column("participants", sa.Integer(), nullable=False),
+    sa.Column("sessions", sa.Integer(), nullable=False),
+    sa.Column("person_times", sa.Integer(), nullable=False),
+    sa.Column("hours", sa.Double(), nullable=False),
+    sa.Column("certificates", sa.Integer(), nullable=False),
+    sa.Column("suggestions", sa.Integer(), nullable=True),
+    sa.Index("ix_summary_month_unit", "month", "unit"),
+    sqlite_with_rowid=False,
+)
+
+ledger_rows = sa.Table(
+    "ledger_rows",
+    metadata,
+    sa.Column("employee_id", sa.String(EMP), primary_key=True),
+    sa.Column("month", sa.String(7), primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("unit", sa.String(UNIT), nullable=False),
+    sa.Column("hours", sa.Double(), nullable=False),
+    sa.Column("points", sa.Double(), nullable=False),
+    sa.Column("attendance", sa.Integer(), nullable=True),
+    # covers every ledger query of the metrics (participants over P, top learners) and the
+    # unit_months recompute: all filter on unit IN U and a month range
+    sa.Index("ix_ledger_unit_month", "unit", "month", "employee_id", "hours", "points"),
+    sqlite_with_rowid=False,
+)
+
+certificate_rows = sa.Table(
+    "certificate_rows",
+    metadata,
+    sa.Column("employee_id", sa.String(EMP), primary_key=True),
+    sa.Column("cert_name", sa.String(200), primary_key=True),
+    sa.Column("cert_date", sa.Date(), primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("unit", sa.String(UNIT), nullable=False),
+    sa.Column("level", sa.String(20), nullable=False),
+    sa.Column("month", sa.String(7), nullable=False),  # of cert_date, for the unit-month joins
+    sa.Index("ix_cert_unit_month", "unit", "month", "level"),
+    sqlite_with_rowid=False,
+)
+
+milestone_rows = sa.Table(
+    "milestone_rows",
+    metadata,
+    sa.Column("unit", sa.String(UNIT), primary_key=True),
+    sa.Column("milestone", sa.String(200), primary_key=True),
+    sa.Column("phase", sa.String(100), nullable=True),
+    sa.Column("planned_date", sa.Date(), nullable=True),
+    sa.Column("done_date", sa.Date(), nullable=True),
+    sqlite_with_rowid=False,
+)
+
+import_batches = sa.Table(
+    "import_batches",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("file_name", sa.String(500), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("user_name", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.Column("counts", sa.Text(), nullable=False),
+    sa.Column("undone_at", sa.DateTime(), nullable=True),
+    sa.Column("undone_by", sa.String(200), nullable=True),
+)
+
+batch_changes = sa.Table(
+    "batch_changes",
+    metadata,
+    # (tbl, key) first: "did a later batch change this row?" is a range scan of the primary key
+    sa.Column("tbl", sa.String(32), primary_key=True),
+    sa.Column("key", sa.String(600), primary_key=True),  # JSON list of the key values
+    sa.Column("batch_id", sa.Integer(), primary_key=True),
+    sa.Column("before", sa.Text(), nullable=True),  # JSON row image; NULL = the batch added it
+    sa.Column("after", sa.Text(), nullable=False),
+    sa.Index("ix_changes_batch", "batch_id"),
+    sqlite_with_rowid=False,
+)
+
+unit_months = sa.Table(
+    "unit_months",
+    metadata,
+    sa.Column("unit", sa.String(UNIT), primary_key=True),
+    sa.Column("month", sa.String(7), primary_key=True),
+    sa.Column("has_summary", sa.Boolean(), nullable=False),
+    sa.Column("has_ledger", sa.Boolean(), nullable=False),
+    sa.Column("has_cert_rows", sa.Boolean(), nullable=False),
+    # the summary row as reported (NULL without one)
+    sa.Column("summary_headcount", sa.Integer(), nullable=True),
+    sa.Column("summary_participants", sa.Integer(), nullable=True),
+    sa.Column("summary_sessions", sa.Integer(), nullable=True),
+    sa.Column("summary_person_times", sa.Integer(), nullable=True),
+    sa.Column("summary_hours", sa.Double(), nullable=True),
+    sa.Column("summary_certificates", sa.Integer(), nullable=True),
+    sa.Column("summary_suggestions", sa.Integer(), nullable=True),
+    # the ledger rows of the unit-month, aggregated (0 without any)
+    sa.Column("ledger_hours", sa.Double(), nullable=False),
+    sa.Column("ledger_points", sa.Double(), nullable=False),
+    sa.Column("ledger_participants", sa.Integer(), nullable=False),  # distinct 工号 with hours > 0
+    sa.Column("ledger_rows", sa.Integer(), nullable=False),
+    sa.Column("cert_rows", sa.Integer(), nullable=False),
+    # effective figures of the month after DESIGN §4 precedence (detail beats summary)
+    sa.Column("hours", sa.Double(), nullable=False),
+    sa.Column("participants", sa.Integer(), nullable=False),
+    sa.Column("certificates", sa.Integer(), nullable=False),
+    sa.Column("updated_at", sa.DateTime(), nullable=False),
+    sa.Index("ix_unit_months_month_unit", "month", "unit"),
+    sqlite_with_rowid=False,
+)
+
+
+# ---- row shapes ---------------------------------------------------------------------------
+
+KIND_TABLE: dict[Kind, sa.Table] = {
+    Kind.ROSTER: units,
+    Kind.SUMMARY: summary_rows,
+    Kind.LEDGER: ledger_rows,
+    Kind.CERTIFICATES: certificate_rows,
+    Kind.MILESTONES: milestone_rows,
+}
+TABLE_KIND = {t.name: k for k, t in KIND_TABLE.items()}
+# primary key columns of each table, in schema.KEYS order
+TABLE_KEY: dict[str, tuple[str, ...]] = {
+    "units": ("name",),
+    "summary_rows": KEYS[Kind.SUMMARY],
+    "ledger_rows": KEYS[Kind.LEDGER],
+    "certificate_rows": KEYS[Kind.CERTIFICATES],
+    "milestone_rows": KEYS[Kind.MILESTONES],
+    "unit_months": ("unit", "month"),
+}
+# How existing rows are fetched for a set of keys: equality on the first columns, IN on the last.
+FETCH_PLAN: dict[str, tuple[tuple[str, ...], str]] = {
+    "units": ((), "name"),
+    "summary_rows": (("month",), "unit"),
+    "ledger_rows": (("month",), "employee_id"),
+    "certificate_rows": ((), "employee_id"),
+    "milestone_rows": ((), "unit"),
+}
+ROSTER_FIELDS = ("department", "unit_type", "is_pilot", "headcount")
+KIND_ORDER = (Kind.ROSTER, Kind.SUMMARY, Kind.LEDGER, Kind.CERTIFICATES, Kind.MILESTONES)
+
+
+def _text(v: Any) -> str | None:
+    if v is None:
+        return None
+    s = str(v).strip()
+    return s or None
+
+
+def _int(v: Any) -> int | None:
+    return None if v is None or v == "" else int(v)
+
+
+def _float(v: Any) -> float | None:
+    return None if v is None or v == "" else float(v)
+
+
+def _date(v: Any) -> date | None:
+    if v is None or v == "":
+        return None
+    if isinstance(v, datetime):
+        return v.date()
+    if isinstance(v, date):
+        return v
+    return date.fromisoformat(str(v)[:10])
+
+
+def _month(v: Any) -> str | None:
+    if v is None or v == "":
+        return None
+    if isinstance(v, date):
+        return f"{v.year:04d}-{v.month:02d}"
+    return _month_text(str(v))
+
+
+@functools.lru_cache(maxsize=4096)
+def _month_text(v: str) -> str:
+    s = v.strip()
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})", s)
+    return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}" if m else s
+
+
+def _record(kind: Kind, row: dict[str, Any], sheet: ParsedSheet) -> dict[str, Any]:
+    """A parsed row → the stored columns of its table (roster: only the fields the sheet has)."""
+    if kind is Kind.ROSTER:
+        rec: dict[str, Any] = {"name": _text(row.get("unit"))}
+        present = set(sheet.columns) | set(row)
+        for f in ROSTER_FIELDS:
+            if f in present:
+                v = row.get(f)
+                if f == "is_pilot":
+                    rec[f] = bool(v) if v is not None else False
+                elif f == "headcount":
+                    rec[f] = _int(v)
+                else:
+                    rec[f] = _text(v)
+        return rec
+    if kind is Kind.SUMMARY:
+        return {
+            "unit": _text(row.get("unit")),
+            "month": _month(row.get("month") or sheet.period),
+            "headcount": _int(row.get("headcount")) or 0,
+            "participants": _int(row.get("participants")) or 0,
+            "sessions": _int(row.get("sessions")) or 0,
+            "person_times": _int(row.get("person_times")) or 0,
+            "hours": _float(row.get("hours")) or 0.0,
+            "certificates": _int(row.get("certificates")) or 0,
+            "suggestions": _int(row.get("suggestions")),
+        }
+    if kind is Kind.LEDGER:
+        return {
+            "employee_id": _text(row.get("employee_id")),
+            "month": _month(row.get("month") or sheet.period),
+            "name": _text(row.get("name")) or "",
+            "unit": _text(row.get("unit")),
+            "hours": _float(row.get("hours")) or 0.0,
+            "points": _float(row.get("points")) or 0.0,
+            "attendance": _int(row.get("attendance")),
+        }
+    if kind is Kind.CERTIFICATES:
+        d = _date(row.get("cert_date"))
+        return {
+            "employee_id": _text(row.get("employee_id")),
+            "cert_name": _text(row.get("cert_name")),
+            "cert_date": d,
+            "name": _text(row.get("name")) or "",
+            "unit": _text(row.get("unit")),
+            "level": _text(row.get("level")) or "其他",
+            "month": _month(d),
+        }
+    return {
+        "unit": _text(row.get("unit")),
+        "milestone": _text(row.get("milestone")),
+        "phase": _text(row.get("phase")),
+        "planned_date": _date(row.get("planned_date")),
+        "done_date": _date(row.get("done_date")),
+    }
+
+
+def _key(table: str, rec: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(rec[c] for c in TABLE_KEY[table])
+
+
+# one encoder for every image: json.dumps(..., ensure_ascii=False) would build one per call
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _key_json(key: tuple[Any, ...]) -> str:
+    return _JSON.encode([v.isoformat() if isinstance(v, date) else v for v in key])
+
+
+def _image_json(rec: dict[str, Any] | None) -> str | None:
+    if rec is None:
+        return None
+    if any(isinstance(v, date) for v in rec.values()):
+        rec = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in rec.items()}
+    return _JSON.encode(rec)
+
+
+def _date_columns(table: sa.Table) -> frozenset[str]:
+    return frozenset(c.name for c in table.columns if isinstance(c.type, sa.Date))
+
+
+def _image_load(table: sa.Table, text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    out = json.loads(text)
+    for k in _date_columns(table):
+        if out.get(k) is not None:
+            out[k] = _date(out[k])
+    return out
+
+
+def _converters(table: sa.Table) -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    for c in table.columns:
+        if isinstance(c.type, sa.Boolean):
+            out.append((c.name, bool))
+        elif isinstance(c.type, sa.Double | sa.Float):
+            out.append((c.name, float))
+        elif isinstance(c.type, sa.Integer):
+            out.append((c.name, int))
+        elif isinstance(c.type, sa.Date):
+            out.append((c.name, _date))
+        else:
+            out.append((c.name, None))
+    return out
+
+
+def _row_dicts(table: sa.Table, rows: Iterable[tuple[Any, ...]]) -> Iterator[dict[str, Any]]:
+    """Fetched rows as the same plain values ``_record`` builds (for an exact comparison)."""
+    conv = _converters(table)
+    for row in rows:
+        yield {
+            name: (v if f is None or v is None or type(v) is f else f(v))
+            for (name, f), v in zip(conv, row, strict=True)
+        }
+
+
+def _chunks(seq: Sequence[Any], n: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(seq), n):
+        yield seq[i : i + n]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=datetime.now(UTC).microsecond // 1000 * 1000)
+
+
+def _aware(d: datetime | None) -> datetime | None:
+    return None if d is None else d.replace(tzinfo=UTC) if d.tzinfo is None else d
+
+
+# ---- results ------------------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    """One row an import would write: ``before`` is None when it adds the row."""
+
+    key: tuple[Any, ...]
+    before: dict[str, Any] | None
+    after: dict[str, Any]
+
+
+@dataclass
+class KindPlan:
+    rows: int = 0
+    added: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def changed_keys(self) -> list[tuple[Any, ...]]:
+        return [c.key for c in self.changes]
+
+
+@dataclass
+class ImportPlan:
+    """What committing a ParsedFile would do, per kind, without writing it."""
+
+    file: str
+    kinds: dict[Kind, KindPlan]
+    warnings: list[Problem] = field(default_factory=list)  # unit_added
+    units_added: list[str] = field(default_factory=list)
+
+    @property
+    def added(self) -> int:
+        return sum(p.added for p in self.kinds.values())
+
+    @property
+    def replaced(self) -> int:
+        return sum(p.replaced for p in self.kinds.values())
+
+    @property
+    def unchanged(self) -> int:
+        return sum(p.unchanged for p in self.kinds.values())
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.added or self.replaced or self.units_added)
+
+    def counts(self) -> dict[str, Any]:
+        """The JSON stored with the batch: per kind rows/added/replaced/unchanged."""
+        out: dict[str, Any] = {
+            k.value: {"rows": p.rows, "added": p.added, "replaced": p.replaced, "unchanged": p.unchanged}
+            for k, p in self.kinds.items()
+        }
+        out["units_added"] = len(self.units_added)
+        return out
+
+
+@dataclass
+class BatchResult:
+    """The outcome of a commit; ``batch_id`` is None when nothing changed (no batch recorded)."""
+
+    batch_id: int | None
+    plan: ImportPlan
+
+    @property
+    def added(self) -> int:
+        return self.plan.added
+
+    @property
+    def replaced(self) -> int:
+        return self.plan.replaced
+
+    @property
+    def unchanged(self) -> int:
+        return self.plan.unchanged
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return self.plan.warnings
+
+
+@dataclass(frozen=True)
+class Batch:
+    id: int
+    file_name: str
+    sha256: str
+    user: str
+    created_at: datetime  # UTC, timezone-aware
+    counts: dict[str, Any]
+    undone_at: datetime | None
+    undone_by: str | None
+
+    @property
+    def undone(self) -> bool:
+        return self.undone_at is not None
+
+
+# ---- the store ----------------------------------------------------------------------------
+
+
+def _hide_password(url: str) -> str:
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not even a URL: strip anything that looks like user:password@
+        return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
+
+
+def _alembic_config(conn: Connection) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def known_revisions() -> tuple[set[str], str]:
+    """Every revision our migrations know, and the head."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    script = ScriptDirectory.from_config(cfg)
+    revs = {s.revision for s in script.walk_revisions()}
+    head = script.get_current_head()
+    assert head is not None
+    return revs, head
+
+
+class Store:
+    """One organisation's data in a SQL database (SQLite file, PostgreSQL or MySQL)."""
+
+    def __init__(self, engine: Engine, url: str):
+        self.engine = engine
+        self.url = url
+
+    # -- opening ------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Connect, create or upgrade the schema, and refuse a schema newer than this code."""
+        from alembic import command
+        from alembic.runtime.migration import MigrationContext
+
+        shown = _hide_password(url)
+        try:
+            u = sa.make_url(url)
+        except Exception as e:
+            raise StoreUnavailable(shown, f"not a database URL: {type(e).__name__}") from e
+        kwargs: dict[str, Any] = {}
+        if u.get_backend_name() == "sqlite":
+            db = u.database
+            if db and db != ":memory:" and not db.startswith("file:"):
+                try:
+                    Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                except OSError as e:
+                    raise StoreUnavailable(shown, str(e)) from e
+            kwargs["connect_args"] = {"timeout": 30}
+        else:
+            kwargs["pool_pre_ping"] = True
+        try:
+            engine = sa.create_engine(u, **kwargs)
+        except Exception as e:  # unknown dialect, driver not installed
+            raise StoreUnavailable(shown, _clean(str(e), u)) from e
+        if u.get_backend_name() == "sqlite":
+
+            @sa.event.listens_for(engine, "connect")
+            def _pragmas(dbapi_conn: Any, _rec: Any) -> None:
+                cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA busy_timeout = 30000")
+                cur.close()
+
+        revs, head = known_revisions()
+        try:
+            with engine.begin() as conn:
+                current = MigrationContext.configure(conn).get_current_revision()
+                if current is not None and current not in revs:
+                    raise StoreTooNew(current)
+                if current != head:
+                    command.upgrade(_alembic_config(conn), "head")
+        except StoreTooNew:
+            engine.dispose()
+            raise
+        except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.DatabaseError) as e:
+            engine.dispose()
+            raise StoreUnavailable(shown, _clean(str(getattr(e, "orig", None) or e), u)) from e
+        return cls(engine, url)
+
+    def close(self) -> None:
+        """Release the connections (tests drop their database after this)."""
+        self.engine.dispose()
+
+    # -- reading ------------------------------------------------------------------------
+
+    def batches(self) -> list[Batch]:
+        """Every import batch, newest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(import_batches).order_by(import_batches.c.id.desc())).all()
+        return [
+            Batch(
+                id=r.id,
+                file_name=r.file_name,
+                sha256=r.sha256,
+                user=r.user_name,
+                created_at=_aware(r.created_at),  # type: ignore[arg-type]
+                counts=json.loads(r.counts),
+                undone_at=_aware(r.undone_at),
+                undone_by=r.undone_by,
+            )
+            for r in rows
+        ]
+
+    def data_as_of(self) -> datetime | None:
+        """When the data last changed (the last commit or undo), UTC."""
+        with self.engine.connect() as conn:
+            a = conn.execute(sa.select(sa.func.max(import_batches.c.created_at))).scalar()
+            b = conn.execute(sa.select(sa.func.max(import_batches.c.undone_at))).scalar()
+        values = [v for v in (a, b) if v is not None]
+        return _aware(max(values)) if values else None
+
+    def is_empty(self) -> bool:
+        """No unit and no row at all (every data row brings its unit along)."""
+        with self.engine.connect() as conn:
+            for t in (units, milestone_rows, unit_months):
+                if conn.execute(sa.select(sa.literal(1)).select_from(t).limit(1)).first():
+                    return False
+        return True
+
+    # -- importing ----------------------------------------------------------------------
+
+    def plan(self, parsed: ParsedFile) -> ImportPlan:
+        """What ``commit`` would do, against the stored data, without writing anything."""
+        with self.engine.connect() as conn:
+            plan, _ = _diff(conn, parsed)
+        return plan
+
+    def commit(self, parsed: ParsedFile, user: str) -> BatchResult:
+        """Write one file as one batch, in one transaction; nothing at all if it has errors."""
+        return self.commit_many([parsed], user)[0]
+
+    def commit_many(self, files: Sequence[ParsedFile], user: str, dry_run: bool = False) -> list[BatchResult]:
+        """Write several files in ONE transaction, one batch each, all or nothing.
+
+        Each file is diffed against the store as the files before it left it. With ``dry_run``
+        the transaction is rolled back and no batch id is given out.
+        """
+        errors = [p for f in files for p in f.errors]
+        if errors:
+            raise ImportRejected(errors)
+        results: list[BatchResult] = []
+        conn = self.engine.connect()
+        try:
+            trans = conn.begin()
+            _lock(conn)
+            for parsed in files:
+                now = _utcnow()
+                plan, new_units = _diff(conn, parsed)
+                batch_id = None
+                if plan.has_changes:
+                    batch_id = _write(conn, parsed, plan, new_units, user, now, record=not dry_run)
+                results.append(BatchResult(batch_id, plan))
+            if dry_run:
+                trans.rollback()
+            else:
+                trans.commit()
+        finally:
+            conn.close()
+        return results
+
+    def undo(self, batch_id: int, user: str) -> None:
+        """Put back what a batch replaced and remove what it added, in one transaction."""
+        with self.engine.begin() as conn:
+            _lock(conn)
+            b = conn.execute(sa.select(import_batches).where(import_batches.c.id == batch_id)).first()
+            if b is None:
+                raise UndoRefused(batch_id, "unknown")
+            if b.undone_at is not None:
+                raise UndoRefused(batch_id, "already_undone")
+            c1, c2 = batch_changes.alias("c1"), batch_changes.alias("c2")
+            later = conn.execute(
+                sa.select(sa.func.max(c2.c.batch_id))
+                .select_from(
+                    c1.join(c2, sa.and_(c1.c.tbl == c2.c.tbl, c1.c.key == c2.c.key)).join(
+                        import_batches, import_batches.c.id == c2.c.batch_id
+                    )
+                )
+                .where(c1.c.batch_id == batch_id, c2.c.batch_id > batch_id, import_batches.c.undone_at.is_(None))
+            ).scalar()
+            if later is not None:
+                raise UndoRefused(batch_id, "later_batch", later_batch=int(later))
+            changes = conn.execute(sa.select(batch_changes).where(batch_changes.c.batch_id == batch_id)).all()
+            now = _utcnow()
+            touched: set[tuple[str, str]] = set()
+            added_units: list[str] = []
+            by_table: dict[str, list[tuple[dict[str, Any] | None, dict[str, Any]]]] = defaultdict(list)
+            for ch in changes:
+                t = metadata.tables[ch.tbl]
+                before, after = _image_load(t, ch.before), _image_load(t, ch.after)
+                assert after is not None
+                by_table[ch.tbl].append((before, after))
+            # rows first, units last (a unit the batch added goes only when no row mentions it)
+            for tname in ("summary_rows", "ledger_rows", "certificate_rows", "milestone_rows", "units"):
+                pairs = by_table.get(tname, [])
+                if not pairs:
+                    continue
+                t = metadata.tables[tname]
+                if tname == "units":
+                    restore = [b for b, _ in pairs if b is not None]
+                    added_units = [a["name"] for b, a in pairs if b is None]
+                    _delete_keys(conn, t, [(b["name"],) for b in restore])
+                    _insert(conn, t, restore)
+                    continue
+                _delete_keys(conn, t, [_key(tname, a) for _, a in pairs])
+                _insert(conn, t, [b for b, _ in pairs if b is not None])
+                if tname in ("summary_rows", "ledger_rows", "certificate_rows"):
+                    for b, a in pairs:
+                        touched.add((a["unit"], a["month"]))
+                        if b is not None:
+                            touched.add((b["unit"], b["month"]))
+            if added_units:
+                still = _units_referenced(conn, added_units)
+                _delete_keys(conn, units, [(n,) for n in added_units if n not in still])
+            _recompute_unit_months(conn, touched, now)
+            conn.execute(
+                import_batches.update().where(import_batches.c.id == batch_id).values(undone_at=now, undone_by=user)
+            )
+
+
+def _clean(detail: str, u: sa.URL) -> str:
+    """An error message without the URL's password."""
+    if u.password:
+        detail = detail.replace(str(u.password), "***")
+    return detail.strip().splitlines()[0] if detail.strip() else detail
+
+
+def _lock(conn: Connection) -> None:
+    """Serialise writers on PostgreSQL (SQLite locks the whole file by itself)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(7262001)"))
+
+
+def _fetch_existing(conn: Connection, table: sa.Table, keys: Iterable[tuple[Any, ...]]) -> dict[tuple, dict]:
+    """The stored rows for a set of keys, in a few bulk SELECTs (no per-row query)."""
+    keycols = TABLE_KEY[table.name]
+    eq_cols, in_col = FETCH_PLAN[table.name]
+    wanted = set(keys)
+    groups: dict[tuple[Any, ...], set[Any]] = defaultdict(set)
+    for k in wanted:
+        rec = dict(zip(keycols, k, strict=True))
+        groups[tuple(rec[c] for c in eq_cols)].add(rec[in_col])
+    out: dict[tuple, dict] = {}
+    for eq_vals, in_vals in groups.items():
+        vals = sorted(in_vals, key=str)
+        for chunk in _chunks(vals):
+            cond = [table.c[c] == v for c, v in zip(eq_cols, eq_vals, strict=True)]
+            cond.append(table.c[in_col].in_(chunk))
+            for rec in _row_dicts(table, conn.execute(sa.select(table).where(*cond))):
+                k = _key(table.name, rec)
+                if k in wanted:
+                    out[k] = rec
+    return out
+
+
+_TEMP_NAMES = itertools.count(1)
+
+
+def _insert(conn: Connection, table: sa.Table, recs: list[dict[str, Any]]) -> None:
+    """Bulk insert: COPY on PostgreSQL (executemany there is one round trip per row in a
+    pipeline), the driver's executemany elsewhere (pysqlite loops in C, PyMySQL rewrites it to a
+    multi-row INSERT)."""
+    if not recs:
+        return
+    if conn.dialect.name == "postgresql":
+        cols = [c.name for c in table.columns]
+        ident = conn.dialect.identifier_preparer
+        copy_sql = f"COPY {ident.format_table(table)} ({', '.join(ident.quote(c) for c in cols)}) FROM STDIN"
+        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            with cur.copy(copy_sql) as cp:
+                for r in recs:
+                    cp.write_row([r.get(c) for c in cols])
+        finally:
+            cur.close()
+        return
+    for chunk in _chunks(recs, 5000):
+        conn.execute(table.insert(), list(chunk))
+
+
+def _delete_keys(conn: Connection, table: sa.Table, keys: list[tuple[Any, ...]]) -> None:
+    """Delete rows by primary key in bulk (PostgreSQL: COPY the keys to a temp table, one DELETE)."""
+    if not keys:
+        return
+    cols = list(TABLE_KEY.get(table.name) or [c.name for c in table.primary_key.columns])
+    if conn.dialect.name == "postgresql" and len(keys) > 50:
+        ident = conn.dialect.identifier_preparer
+        tmp = f"_dash_keys_{next(_TEMP_NAMES)}"
+        qcols = ", ".join(ident.quote(c) for c in cols)
+        conn.exec_driver_sql(
+            f"CREATE TEMP TABLE {tmp} ON COMMIT DROP AS SELECT {qcols} FROM {ident.format_table(table)} WITH NO DATA"
+        )
+        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            with cur.copy(f"COPY {tmp} ({qcols}) FROM STDIN") as cp:
+                for k in keys:
+                    cp.write_row(list(k))
+        finally:
+            cur.close()
+        on = " AND ".join(f"t.{ident.quote(c)} = k.{ident.quote(c)}" for c in cols)
+        conn.exec_driver_sql(f"DELETE FROM {ident.format_table(table)} AS t USING {tmp} AS k WHERE {on}")
+        conn.exec_driver_sql(f"DROP TABLE {tmp}")
+        return
+    stmt = table.delete().where(*[table.c[c] == sa.bindparam(f"k_{c}") for c in cols])
+    conn.execute(stmt, [{f"k_{c}": v for c, v in zip(cols, k, strict=True)} for k in keys])
+
+
+def _replace_rows(conn: Connection, table: sa.Table, recs: list[dict[str, Any]]) -> None:
+    """Replace whole rows by key: one bulk delete and one bulk insert (faster than executemany
+    UPDATE on every backend, and the same code path as undo)."""
+    if not recs:
+        return
+    cols = list(TABLE_KEY.get(table.name) or [c.name for c in table.primary_key.columns])
+    _delete_keys(conn, table, [tuple(r[c] for c in cols) for r in recs])
+    _insert(conn, table, recs)
+
+
+def _units_referenced(conn: Connection, names: list[str]) -> set[str]:
+    found: set[str] = set()
+    for t in (summary_rows, ledger_rows, certificate_rows, milestone_rows):
+        for chunk in _chunks(sorted(names)):
+            found.update(conn.execute(sa.select(t.c.unit).where(t.c.unit.in_(chunk)).distinct()).scalars())
+    return found
+
+
+def _diff(conn: Connection, parsed: ParsedFile) -> tuple[ImportPlan, list[dict[str, Any]]]:
+    """Compare a file's rows with the stored ones: added / replaced / unchanged, per kind.
+
+    Returns the plan and the unit rows to add automatically (units not in any roster).
+    """
+    incoming: dict[Kind, dict[tuple, dict[str, Any]]] = {k: {} for k in KIND_ORDER}
+    rows_seen: dict[Kind, int] = defaultdict(int)
+    first_mention: dict[str, Problem] = {}
+    for sheet in parsed.sheets:
+        table = KIND_TABLE[sheet.kind]
+        for row in sheet.rows:
+            rec = _record(sheet.kind, row, sheet)
+            rows_seen[sheet.kind] += 1
+            incoming[sheet.kind][_key(table.name, rec)] = rec  # a repeated key: the last one wins
+            if sheet.kind is not Kind.ROSTER and rec.get("unit") and rec["unit"] not in first_mention:
+                first_mention[rec["unit"]] = Problem(
+                    code="unit_added",
+                    file=sheet.file or parsed.file,
+                    sheet=sheet.sheet,
+                    row=row.get("_row"),
+                    column=sheet.columns.get("unit", "单位"),
+                    value=rec["unit"],
+                    params={"unit": rec["unit"]},
+                    severity="warning",
+                )
+    kinds: dict[Kind, KindPlan] = {}
+    # units: the roster rows, then every unit a row mentions
+    roster = incoming[Kind.ROSTER]
+    names = set(n for (n,) in roster) | set(first_mention)
+    stored_units = _fetch_existing(conn, units, [(n,) for n in names])
+    kp = KindPlan(rows=rows_seen[Kind.ROSTER])
+    for key, rec in roster.items():
+        old = stored_units.get(key)
+        base = old or {"name": key[0], "department": None, "unit_type": None, "is_pilot": False, "headcount": None}
+        new = {**base, **rec, "auto_added": False}
+        if old is None:
+            kp.added += 1
+            kp.changes.append(Change(key, None, new))
+        elif new == old:
+            kp.unchanged += 1
+        else:
+            kp.replaced += 1
+            kp.changes.append(Change(key, old, new))
+    kinds[Kind.ROSTER] = kp
+    new_units: list[dict[str, Any]] = []
+    warnings: list[Problem] = []
+    for name, problem in first_mention.items():
+        if (name,) in stored_units or (name,) in roster:
+            continue
+        new_units.append(
+            {
+                "name": name,
+                "department": None,
+                "unit_type": None,
+                "is_pilot": False,
+                "headcount": None,
+                "auto_added": True,
+            }
+        )
+        warnings.append(problem)
+    for kind in KIND_ORDER[1:]:
+        table = KIND_TABLE[kind]
+        existing = _fetch_existing(conn, table, incoming[kind].keys())
+        kp = KindPlan(rows=rows_seen[kind])
+        for key, rec in incoming[kind].items():
+            old = existing.get(key)
+            if old is None:
+                kp.added += 1
+                kp.changes.append(Change(key, None, rec))
+            elif old == rec:
+                kp.unchanged += 1
+            else:
+                kp.replaced += 1
+                kp.changes.append(Change(key, old, rec))
+        kinds[kind] = kp
+    plan = ImportPlan(
+        file=parsed.file,
+        kinds={k: kinds[k] for k in KIND_ORDER if rows_seen[k] or k in {s.kind for s in parsed.sheets}},
+        warnings=warnings,
+        units_added=[u["name"] for u in new_units],
+    )
+    return plan, new_units
+
+
+def _write(
+    conn: Connection,
+    parsed: ParsedFile,
+    plan: ImportPlan,
+    new_units: list[dict[str, Any]],
+    user: str,
+    now: datetime,
+    record: bool,
+) -> int | None:
+    """Apply a plan: bulk insert/update, the undo images, and the touched unit_months."""
+    batch_id: int | None = None
+    if record:
+        batch_id = conn.execute(
+            import_batches.insert().values(
+                file_name=parsed.file,
+                sha256=parsed.sha256,
+                user_name=user,
+                created_at=now,
+                counts=json.dumps(plan.counts(), ensure_ascii=False),
+            )
+        ).inserted_primary_key[0]
+    images: list[dict[str, Any]] = []
+    touched: set[tuple[str, str]] = set()
+    if new_units:
+        _insert(conn, units, new_units)
+        images += [
+            {
+                "batch_id": batch_id,
+                "tbl": "units",
+                "key": _key_json((u["name"],)),
+                "before": None,
+                "after": _image_json(u),
+            }
+            for u in new_units
+        ]
+    for kind, kp in plan.kinds.items():
+        table = KIND_TABLE[kind]
+        adds = [c.after for c in kp.changes if c.before is None]
+        repl = [c.after for c in kp.changes if c.before is not None]
+        _insert(conn, table, adds)
+        _replace_rows(conn, table, repl)
+        images += [
+            {
+                "batch_id": batch_id,
+                "tbl": table.name,
+                "key": _key_json(c.key),
+                "before": _image_json(c.before),
+                "after": _image_json(c.after),
+            }
+            for c in kp.changes
+        ]
+        if kind in (Kind.SUMMARY, Kind.LEDGER, Kind.CERTIFICATES):
+            for c in kp.changes:
+                touched.add((c.after["unit"], c.after["month"]))
+                if c.before is not None:
+                    touched.add((c.before["unit"], c.before["month"]))
+    if record:
+        _insert(conn, batch_changes, images)
+    _recompute_unit_months(conn, touched, now)
+    return batch_id
+
+
+def _recompute_unit_months(conn: Connection, touched: set[tuple[str, str]], now: datetime) -> None:
+    """Rebuild the unit_months rows of exactly these unit-months from the detail tables."""
+    if not touched:
+        return
+    by_month: dict[str, set[str]] = defaultdict(set)
+    for u, m in touched:
+        by_month[m].add(u)
+    summ: dict[tuple[str, str], Any] = {}
+    led: dict[tuple[str, str], Any] = {}
+    cer: dict[tuple[str, str], int] = {}
+    pos = sa.case((ledger_rows.c.hours > 0, 1), else_=0)
+    for month, unit_set in by_month.items():
+        for chunk in _chunks(sorted(unit_set)):
+            for r in conn.execute(
+                sa.select(summary_rows).where(summary_rows.c.month == month, summary_rows.c.unit.in_(chunk))
+            ):
+                summ[(r.unit, r.month)] = r
+            # one ledger row per 工号 and month, so Σ(hours > 0) is the distinct count
+            for r in conn.execute(
+                sa.select(
+                    ledger_rows.c.unit,
+                    sa.func.sum(ledger_rows.c.hours).label("hours"),
+                    sa.func.sum(ledger_rows.c.points).label("points"),
+                    sa.func.sum(pos).label("participants"),
+                    sa.func.count().label("n"),
+                )
+                .where(ledger_rows.c.month == month, ledger_rows.c.unit.in_(chunk))
+                .group_by(ledger_rows.c.unit)
+            ):
+                led[(r.unit, month)] = r
+            for r in conn.execute(
+                sa.select(certificate_rows.c.unit, sa.func.count().label("n"))
+                .where(certificate_rows.c.month == month, certificate_rows.c.unit.in_(chunk))
+                .group_by(certificate_rows.c.unit)
+            ):
+                cer[(r.unit, month)] = int(r.n)
+    rows: list[dict[str, Any]] = []
+    for key in sorted(touched):
+        s, lg, c = summ.get(key), led.get(key), cer.get(key, 0)
+        if s is None and lg is None and not c:
+            continue
+        l_hours = float(lg.hours or 0) if lg else 0.0
+        l_part = int(lg.participants or 0) if lg else 0
+        rows.append(
+            {
+                "unit": key[0],
+                "month": key[1],
+                "has_summary": s is not None,
+                "has_ledger": lg is not None,
+                "has_cert_rows": c > 0,
+                "summary_headcount": s.headcount if s else None,
+                "summary_participants": s.participants if s else None,
+                "summary_sessions": s.sessions if s else None,
+                "summary_person_times": s.person_times if s else None,
+                "summary_hours": float(s.hours) if s else None,
+                "summary_certificates": s.certificates if s else None,
+                "summary_suggestions": s.suggestions if s else None,
+                "ledger_hours": l_hours,
+                "ledger_points": float(lg.points or 0) if lg else 0.0,
+                "ledger_participants": l_part,
+                "ledger_rows": int(lg.n) if lg else 0,
+                "cert_rows": c,
+                "hours": l_hours if lg else (float(s.hours) if s else 0.0),
+                "participants": l_part if lg else (s.participants if s else 0),
+                "certificates": c if c else (s.certificates if s else 0),
+                "updated_at": now,
+            }
+        )
+    _delete_keys(conn, unit_months, sorted(touched))
+    _insert(conn, unit_months, rows)

@@ -1,0 +1,269 @@
+"""The Altair charts as Vega-Lite specs: Chinese titles and tooltips with exact figures, the target
+line, laggards in the status red, the unit selection used for drill-down, and the fixed level order."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from dashboard import charts
+from dashboard.config import load_settings
+
+SETTINGS = load_settings(Path(__file__).resolve().parent.parent / "config.toml")
+
+
+def units_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "unit": ["塑编车间", "包装车间", "供销科"],
+            "department": ["生产系统", "生产系统", "机关"],
+            "headcount": [130, 1200, 30],
+            "participants": [130, 1140, 20],
+            "participation_rate": [1.0, 0.95, 20 / 30],
+        }
+    )
+
+
+def monthly_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "month": ["2024-01", "2024-02", "2024-03"],
+            "headcount": [800, 800, 800],
+            "participants": [700, 790, 795],
+            "participation_rate": [0.875, 0.9875, 0.99375],
+            "training_hours": [12345.5, 4000.0, 4100.0],
+            "certificates": [3, 4, 5],
+            "units_reported": [10, 10, 9],
+        }
+    )
+
+
+def spec(chart: Any) -> dict[str, Any]:
+    return chart.to_dict()
+
+
+def rows(s: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r for data in s.get("datasets", {}).values() for r in data]
+
+
+def layers(s: dict[str, Any]) -> list[dict[str, Any]]:
+    return s.get("layer", [s])
+
+
+def tooltip_titles(layer: dict[str, Any]) -> list[str]:
+    tips = layer.get("encoding", {}).get("tooltip", [])
+    return [t.get("title") for t in (tips if isinstance(tips, list) else [tips])]
+
+
+def text(s: dict[str, Any]) -> str:
+    return json.dumps(s, ensure_ascii=False)
+
+
+# ---- participation by unit ---------------------------------------------------------------------
+
+
+def test_participation_chart_has_chinese_titles_and_exact_tooltips() -> None:
+    s = spec(charts.participation_by_unit(units_frame(), 0.98, 0.9))
+    assert s["title"] == "各单位参学率"
+    bars = layers(s)[0]
+    assert bars["mark"]["type"] == "bar"
+    assert bars["encoding"]["x"]["title"] == "参学率"
+    assert tooltip_titles(bars) == ["单位", "部门", "参学率", "参学人数", "职工人数", "目标", "状态"]
+    by_unit = {r["unit"]: r for r in rows(s) if "unit" in r}
+    assert by_unit["包装车间"]["rate_text"] == "95.0%"
+    assert by_unit["包装车间"]["participants_text"] == "1,140"  # thousands separators
+    assert by_unit["供销科"]["rate_text"] == "66.7%"
+
+
+def test_participation_chart_draws_the_target_line() -> None:
+    s = spec(charts.participation_by_unit(units_frame(), 0.98, 0.9))
+    rules = [lyr for lyr in layers(s) if lyr["mark"]["type"] == "rule"]
+    assert len(rules) == 1
+    assert rules[0]["encoding"]["x"]["field"] == "target"
+    assert any(r.get("target") == 0.98 for r in rows(s))
+    assert "目标 98.0%" in text(s)
+
+
+def test_laggards_are_red_and_statuses_use_the_shared_palette() -> None:
+    s = spec(charts.participation_by_unit(units_frame(), 0.98, 0.9))
+    color = layers(s)[0]["encoding"]["color"]
+    mapping = dict(zip(color["scale"]["domain"], color["scale"]["range"], strict=True))
+    assert mapping == {"达标": charts.GREEN, "接近目标": charts.AMBER, "未达标": charts.RED}
+    status = {r["unit"]: r["status"] for r in rows(s) if "status" in r}
+    assert status == {"塑编车间": "达标", "包装车间": "接近目标", "供销科": "未达标"}
+    assert charts.RED == "#D55E00" and charts.GREEN == "#009E73" and charts.AMBER == "#E69F00"
+
+
+def test_participation_bars_are_sorted_highest_first() -> None:
+    s = spec(charts.participation_by_unit(units_frame(), 0.98, 0.9))
+    assert layers(s)[0]["encoding"]["y"]["sort"] == ["塑编车间", "包装车间", "供销科"]
+
+
+def test_unit_selection_is_there_for_drill_down() -> None:
+    for chart in (
+        charts.participation_by_unit(units_frame(), 0.98),
+        charts.top_learners(
+            pd.DataFrame(
+                {
+                    "rank": [1],
+                    "employee_id": ["SJ1"],
+                    "name": ["王伟"],
+                    "unit": ["质检科"],
+                    "department": ["机关"],
+                    "points": [10.0],
+                    "hours": [2.0],
+                    "months": [1],
+                }
+            )
+        ),
+    ):
+        s = spec(chart)
+        params = [p for lyr in layers(s) for p in lyr.get("params", [])] + s.get("params", [])
+        picks = [p for p in params if p["name"] == charts.UNIT_SELECTION]
+        assert picks and picks[0]["select"]["fields"] == ["unit"]
+
+
+def test_unit_target_column_overrides_the_default_target() -> None:
+    frame = units_frame().assign(target=[1.0, 0.9, 0.6])
+    s = spec(charts.participation_by_unit(frame, 0.98, 0.9))
+    status = {r["unit"]: r["status"] for r in rows(s) if "status" in r}
+    assert status == {"塑编车间": "达标", "包装车间": "达标", "供销科": "达标"}
+
+
+def test_english_labels() -> None:
+    s = spec(charts.participation_by_unit(units_frame(), 0.98, 0.9, lang="en"))
+    assert s["title"] == "Participation rate by unit"
+    assert tooltip_titles(layers(s)[0])[0] == "Unit"
+    assert "Below target" in text(s)
+
+
+def test_empty_selection_says_so() -> None:
+    empty = units_frame().iloc[0:0]
+    assert "所选范围内没有数据" in text(spec(charts.participation_by_unit(empty, 0.98)))
+    assert "No data in the selection" in text(spec(charts.hours_by_month(monthly_frame().iloc[0:0], "en")))
+
+
+# ---- months, certificates -------------------------------------------------------------------
+
+
+def test_hours_by_month_labels_months_in_chinese() -> None:
+    s = spec(charts.hours_by_month(monthly_frame()))
+    assert s["title"] == "各月培训学时"
+    bars = layers(s)[0]
+    assert bars["encoding"]["x"]["sort"] == ["1月", "2月", "3月"]
+    assert bars["encoding"]["x"]["title"] == "月份（2024年）"
+    assert bars["encoding"]["y"]["title"] == "培训学时（小时）"
+    assert tooltip_titles(bars)[:2] == ["月份", "培训学时"]
+    first = next(r for r in rows(s) if r.get("month") == "2024-01")
+    assert first["month_label"] == "2024年1月"
+    assert first["hours_text"] == "12,345.5"
+
+
+def test_months_over_two_years_keep_the_year() -> None:
+    frame = monthly_frame().assign(month=["2024-12", "2025-01", "2025-02"])
+    s = spec(charts.hours_by_month(frame))
+    assert layers(s)[0]["encoding"]["x"]["sort"] == ["2024年12月", "2025年1月", "2025年2月"]
+
+
+def test_participation_by_month_has_target_rule() -> None:
+    s = spec(charts.participation_by_month(monthly_frame(), 0.98, 0.9))
+    assert any(lyr["mark"]["type"] == "rule" for lyr in layers(s))
+    assert {r["status"] for r in rows(s) if "status" in r} == {"未达标", "达标"}
+
+
+def test_certificate_levels_in_the_fixed_order() -> None:
+    s = spec(charts.certificates_by_level({"高级技师": 1, "初级": 3, "未分级": 2, "技师": 0}))
+    bars = layers(s)[0]
+    assert bars["encoding"]["x"]["sort"] == ["初级", "中级", "高级", "技师", "高级技师", "其他", "未分级"]
+    counts = {r["level"]: r["count"] for r in rows(s) if "level" in r}
+    assert counts["初级"] == 3 and counts["中级"] == 0 and counts["未分级"] == 2
+    assert s["title"] == "取证数（按等级）"
+
+
+def test_certificate_levels_in_english() -> None:
+    s = spec(charts.certificates_by_level({"初级": 1}, lang="en"))
+    assert layers(s)[0]["encoding"]["x"]["sort"][0] == "Junior (5)"
+
+
+# ---- phases, matrices -------------------------------------------------------------------------
+
+
+def milestone_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "unit": ["A", "A", "B", "B"],
+            "department": ["d"] * 4,
+            "phase": ["宣传发动"] * 4,
+            "milestone": ["成立领导小组", "制定活动方案", "成立领导小组", "制定活动方案"],
+            "due": [date(2024, 1, 31), date(2024, 2, 29), date(2024, 1, 31), date(2024, 2, 29)],
+            "done_date": [date(2024, 1, 20), date(2024, 2, 1), date(2024, 1, 25), None],
+            "status": ["done", "done", "done", "overdue"],
+        }
+    )
+
+
+def test_phase_timeline_marks_today_and_the_milestones() -> None:
+    s = spec(charts.phase_timeline(SETTINGS.phases, milestone_frame(), date(2024, 3, 15), "今天"))
+    assert s["title"] == "活动阶段与工作节点"
+    marks = [lyr["mark"]["type"] for lyr in layers(s)]
+    assert marks[0] == "bar" and "point" in marks and "rule" in marks
+    phase_rows = [r for r in rows(s) if "state" in r]
+    assert [r["phase"] for r in phase_rows] == ["宣传发动", "组织实施", "总结评比"]
+    assert [r["state_key"] for r in phase_rows] == ["current", "future", "future"]
+    ms = {r["milestone"]: r for r in rows(s) if "due_text" in r}
+    assert ms["成立领导小组"]["status"] == "达标" and ms["成立领导小组"]["done_text"] == "2/2"
+    assert ms["制定活动方案"]["done_text"] == "1/2"
+    assert ms["表彰先进"]["status"] == "未到期"
+    assert "今天" in text(s)
+
+
+def test_phase_timeline_without_marker_outside_the_year() -> None:
+    s = spec(charts.phase_timeline(SETTINGS.phases, None, date(2030, 1, 1), "今天"))
+    assert "rule" not in [lyr["mark"]["type"] for lyr in layers(s)]
+
+
+def test_milestone_matrix_colours_and_symbols() -> None:
+    s = spec(charts.milestone_matrix(milestone_frame(), ["B", "A"]))
+    rects = layers(s)[0]
+    assert rects["encoding"]["y"]["sort"] == ["B", "A"]
+    color = rects["encoding"]["color"]["scale"]
+    assert dict(zip(color["domain"], color["range"], strict=True)) == {"已完成": charts.GREEN, "逾期未完成": charts.RED}
+    assert {r["symbol"] for r in rows(s)} == {"✓", "✗"}
+
+
+def test_submission_matrix_colours() -> None:
+    frame = pd.DataFrame(
+        {
+            "unit": ["A", "B"],
+            "department": ["d", "d"],
+            "month": ["2024-03", "2024-03"],
+            "status": ["reported", "missing"],
+            "source": ["ledger", ""],
+            "last_updated": [pd.Timestamp("2024-04-02 08:00", tz="UTC"), None],
+        }
+    )
+    s = spec(charts.submission_matrix(frame))
+    color = layers(s)[0]["encoding"]["color"]["scale"]
+    assert dict(zip(color["domain"], color["range"], strict=True)) == {"已报送": charts.GREEN, "未报送": charts.RED}
+    assert tooltip_titles(layers(s)[0]) == ["单位", "月份", "状态", "数据来源", "最近更新"]
+    assert {r["source_label"] for r in rows(s)} == {"学习台账", "—"}
+
+
+@pytest.mark.parametrize(
+    ("value", "target", "expected"),
+    [(0.98, 0.98, "green"), (0.9, 0.98, "amber"), (0.5, 0.98, "red"), (None, 0.98, "none"), (3, None, "neutral")],
+)
+def test_status_of(value: float | None, target: float | None, expected: str) -> None:
+    assert charts.status_of(value, target, 0.9) == expected
+
+
+def test_charts_use_large_fonts_for_a_projector() -> None:
+    s = spec(charts.hours_by_month(monthly_frame()))
+    assert s["config"]["axis"]["labelFontSize"] >= 14
+    assert s["config"]["title"]["fontSize"] >= 18
+    assert s["autosize"]["type"] == "fit-x"  # the height is the plot's, legends do not squeeze it

@@ -1,0 +1,361 @@
+"""Page tests with Streamlit's AppTest: every page renders on the demo organisation, the sidebar
+filters and the URL change the figures, an empty store shows the guide, and an upload is previewed
+before it is committed (and can be undone).
+
+The app is pointed at a temporary SQLite store through DASHBOARD_DB_URL; the demo is loaded once
+per module and copied for each test, so uploads and undos never leak between tests.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from streamlit.testing.v1 import AppTest
+
+from dashboard.config import ENV_DB_URL, load_settings
+from dashboard.demo import load_demo
+from dashboard.i18n import ui_text
+from data_sources.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "dashboard" / "app.py")
+PAGES = {
+    "overview": "page_overview",
+    "units": "page_units",
+    "unit": "page_unit",
+    "learners": "page_learners",
+    "phases": "page_phases",
+    "submissions": "page_submissions",
+    "data": "page_data",
+}
+TIMEOUT = 60
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    store = Store.open(f"sqlite:///{path}")
+    try:
+        load_demo(store, load_settings(ROOT / "config.toml"))
+    finally:
+        store.close()
+    return path
+
+
+@pytest.fixture
+def demo_url(demo_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A private copy of the demo store for this test, set as the app's database."""
+    path = tmp_path / "dashboard.db"
+    shutil.copy(demo_file, path)
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv(ENV_DB_URL, url)
+    yield url
+
+
+@pytest.fixture
+def empty_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    monkeypatch.setenv(ENV_DB_URL, url)
+    return url
+
+
+def app(**query: str | list[str]) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at
+
+
+def open_page(at: AppTest, page: str) -> AppTest:
+    """Run the entry once (st.navigation registers the pages), then switch and run again."""
+    at.run()
+    if page != "overview":
+        at.switch_page(f"../pages/{page}.py").run()
+    return at
+
+
+def no_exceptions(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def captions(at: AppTest) -> str:
+    return "\n".join(c.value for c in at.caption)
+
+
+# ---- every page ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_renders_on_the_demo(demo_url: str, page: str) -> None:
+    at = open_page(app(), page)
+    no_exceptions(at)
+    assert [t.value for t in at.title] == [ui_text(PAGES[page], "zh")]
+    assert "数据截至" in captions(at)  # every page says how fresh the data is
+    assert not at.error
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_renders_in_english(demo_url: str, page: str) -> None:
+    at = open_page(app(lang="en"), page)
+    no_exceptions(at)
+    assert [t.value for t in at.title] == [ui_text(PAGES[page], "en")]
+    assert "Data as of" in captions(at)
+
+
+def test_overview_shows_the_six_kpis_against_targets(demo_url: str) -> None:
+    at = open_page(app(), "overview")
+    tiles = metrics(at)
+    assert list(tiles) == ["参学率", "开展率", "阶段进度", "培训学时", "人均学时", "取证数"]
+    assert tiles["参学率"].endswith("%")
+    assert "," in tiles["培训学时"]  # thousands separators: 51,140
+    badges = "\n".join(h.proto.body for h in at.get("html"))
+    assert "目标 98.0%" in badges
+    assert any(word in badges for word in ("达标", "未达标", "接近目标"))
+
+
+# ---- filters and the URL ---------------------------------------------------------------------
+
+
+def test_sidebar_filter_changes_the_figures_and_the_url(demo_url: str) -> None:
+    at = open_page(app(), "overview")
+    everyone = metrics(at)
+    at.multiselect(key="f_dept").set_value(["机关"]).run()
+    no_exceptions(at)
+    office = metrics(at)
+    assert office["培训学时"] != everyone["培训学时"]
+    assert at.query_params["dept"] == "机关"
+    assert "范围：机关" in captions(at)
+
+
+def test_url_restores_department_pilot_and_period(demo_url: str) -> None:
+    at = open_page(app(dept="生产系统", pilot="1", **{"from": "2024-03", "to": "2024-03"}), "units")
+    no_exceptions(at)
+    assert at.multiselect(key="f_dept").value == ["生产系统"]
+    assert at.toggle(key="f_pilot").value is True
+    assert "期间：2024年3月" in captions(at)
+    table = at.dataframe[0].value
+    assert table["单位"].tolist() == ["塑编车间"]  # the only pilot workshop of 生产系统
+    assert (at.query_params["from"], at.query_params["to"]) == ("2024-03", "2024-03")
+
+
+def test_a_shorter_period_gives_smaller_totals(demo_url: str) -> None:
+    year = metrics(open_page(app(), "overview"))
+    march = metrics(open_page(app(**{"from": "2024-03", "to": "2024-03"}), "overview"))
+
+    def hours(tiles: dict[str, str]) -> float:
+        return float(tiles["培训学时"].replace(",", ""))
+
+    assert 0 < hours(march) < hours(year)
+
+
+def test_quick_pick_sets_the_period(demo_url: str) -> None:
+    at = open_page(app(), "overview")
+    at.pills(key="f_quick").set_value("phase0").run()  # 宣传发动 01-01 … 05-31
+    no_exceptions(at)
+    assert (at.query_params["from"], at.query_params["to"]) == ("2024-01", "2024-05")
+    assert "期间：2024年1月至2024年5月" in captions(at)
+
+
+def test_unknown_filter_values_in_the_url_are_ignored(demo_url: str) -> None:
+    at = open_page(app(dept="<script>alert(1)</script>", **{"from": "1999-01"}), "overview")
+    no_exceptions(at)
+    assert at.multiselect(key="f_dept").value == []
+    assert "dept" not in at.query_params
+
+
+# ---- unit page and drill-down ---------------------------------------------------------------
+
+
+def test_unit_page_reads_the_unit_from_the_url(demo_url: str) -> None:
+    at = open_page(app(unit="供销科"), "unit")
+    no_exceptions(at)
+    assert at.selectbox(key="unit_pick").value == "供销科"
+    assert any("部门：机关" in m.value for m in at.markdown)
+    assert "范围：供销科" in captions(at)
+    assert len(at.metric) == 6
+
+
+def test_unit_page_says_when_the_unit_is_unknown(demo_url: str) -> None:
+    at = open_page(app(unit="不存在的单位"), "unit")
+    no_exceptions(at)
+    assert any("不存在的单位" in w.value for w in at.warning)
+
+
+def test_picking_another_unit_updates_the_url(demo_url: str) -> None:
+    at = open_page(app(unit="供销科"), "unit")
+    at.selectbox(key="unit_pick").set_value("质检科").run()
+    no_exceptions(at)
+    assert at.query_params["unit"] == "质检科"
+    assert "范围：质检科" in captions(at)
+
+
+def test_go_to_unit_keeps_the_filters(demo_url: str) -> None:
+    """What a click on a bar or a row does: switch to the unit page with ?unit= and the filters."""
+    at = AppTest.from_string(
+        f"""
+import sys
+sys.path.insert(0, {str(ROOT)!r})
+import streamlit as st
+from dashboard import ui
+
+real = st.switch_page
+st.switch_page = lambda page, query_params=None: st.session_state.update(
+    switched=(page.url_path, {{k: v if isinstance(v, str) else list(v) for k, v in query_params.items()}})
+)
+try:
+    ui.build_pages()
+    st.session_state["_selection"] = ui.Selection(departments=("机关",), month_from="2024-02", month_to="2024-04")
+    ui.go_to_unit("质检科")
+finally:
+    st.switch_page = real
+""",
+        default_timeout=TIMEOUT,
+    )
+    at.run()
+    no_exceptions(at)
+    page, params = at.session_state["switched"]
+    assert page == "unit"
+    assert params == {"dept": ["机关"], "from": "2024-02", "to": "2024-04", "unit": "质检科"}
+
+
+# ---- learners, phases, submissions -------------------------------------------------------------
+
+
+def test_learner_search_by_employee_id(demo_url: str) -> None:
+    at = open_page(app(), "learners")
+    at.text_input(key="learner_search").set_value("SJ00001").run()
+    no_exceptions(at)
+    found = at.dataframe[0].value
+    assert found["工号"].tolist() == ["SJ00001"]
+    assert "找到 1 人" in captions(at)
+
+
+def test_phase_matrix_lists_overdue_units_first(demo_url: str) -> None:
+    at = open_page(app(), "phases")
+    table = at.dataframe[0].value
+    overdue = table["逾期事项"].tolist()
+    assert overdue == sorted(overdue, reverse=True)
+    assert overdue[0] > 0
+
+
+def test_submissions_flag_missing_units(demo_url: str) -> None:
+    at = open_page(app(**{"from": "2024-12", "to": "2024-12"}), "submissions")
+    no_exceptions(at)
+    assert at.success or at.error  # either everyone reported or the missing units are named
+    assert "最近更新" in at.dataframe[0].value.columns
+
+
+# ---- empty store ----------------------------------------------------------------------------
+
+
+def test_empty_store_shows_the_guide_and_loads_the_demo(empty_url: str) -> None:
+    at = app()
+    at.run()
+    no_exceptions(at)
+    assert [t.value for t in at.title] == [ui_text("app_title", "zh")]
+    assert any(ui_text("empty_title", "zh") in s.value for s in at.subheader)
+    assert not at.metric
+    at.button(key="load_demo").click().run()
+    no_exceptions(at)
+    assert [t.value for t in at.title] == ["总览"]
+    assert len(at.metric) == 6
+    assert any("演示数据已加载" in s.value for s in at.success)
+
+
+def test_empty_store_still_opens_the_data_page(empty_url: str) -> None:
+    at = open_page(app(), "data")
+    no_exceptions(at)
+    assert [t.value for t in at.title] == ["数据管理"]
+    assert at.get("file_uploader")
+
+
+def test_unreachable_database_is_a_message_not_a_traceback(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "a_file").write_text("x")
+    monkeypatch.setenv(ENV_DB_URL, f"sqlite:///{tmp_path / 'a_file' / 'nested' / 'db.sqlite'}")
+    at = app()
+    at.run()
+    assert not at.exception
+    assert at.error and "无法连接数据库" in at.error[0].value
+
+
+# ---- upload, preview, commit, undo -----------------------------------------------------------
+
+
+def _summary_workbook(participants: int = 20, unit: str = "质检科", month: str = "2025-01") -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "月报"
+    ws.append([f"塑件化工厂{month[:4]}年{int(month[5:])}月创争活动月报表"])
+    ws.append(["单位", "职工人数", "参学人数", "培训场次", "培训人次", "培训学时", "取证人数"])
+    ws.append([unit, 40, participants, 3, 60, 120.5, 1])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_upload_is_previewed_then_committed_then_undone(demo_url: str) -> None:
+    at = open_page(app(), "data")
+    batches_before = len(Store.open(demo_url).batches())
+    at.get("file_uploader")[0].set_value(("质检科_2025年1月.xlsx", _summary_workbook(), XLSX))
+    at.run()
+    no_exceptions(at)
+    preview = at.dataframe[0].value
+    assert preview["表类型"].tolist() == ["月报汇总"]
+    assert preview["月份"].tolist() == ["2025年1月"]
+    assert preview["新增"].tolist() == [1]
+    assert any("可以导入" in m.value for m in at.markdown)
+    assert len(Store.open(demo_url).batches()) == batches_before  # a preview writes nothing
+
+    at.button(key="data_confirm").click().run()
+    no_exceptions(at)
+    assert any("导入完成" in s.value for s in at.success)
+    store = Store.open(demo_url)
+    batches = store.batches()
+    assert len(batches) == batches_before + 1
+    new_id = batches[0].id
+
+    at.button(key=f"undo_{new_id}").click().run()
+    no_exceptions(at)
+    assert any(f"批次 #{new_id} 已撤销" in s.value for s in at.success)
+    assert Store.open(demo_url).batches()[0].undone
+
+
+def test_rejected_upload_names_row_and_column_and_cannot_be_imported(demo_url: str) -> None:
+    at = open_page(app(), "data")
+    at.get("file_uploader")[0].set_value(("坏表.xlsx", _summary_workbook(participants=-3), XLSX))
+    at.run()
+    no_exceptions(at)
+    assert at.button(key="data_confirm").disabled
+    errors = next(df.value for df in at.dataframe if "原因" in df.value.columns)
+    row = errors.iloc[0]
+    assert (row["文件"], row["工作表"], row["行号"], row["列"], row["值"]) == ("坏表.xlsx", "月报", 3, "参学人数", "-3")
+    assert row["原因"] == "不能为负数"
+    assert any("不能导入" in e.value for e in at.error)
+
+
+def test_uploaded_names_are_shown_as_text(demo_url: str) -> None:
+    """A unit named like HTML must never become markup: tables show it as text."""
+    name = "<b>x</b><script>alert(1)</script>"
+    at = open_page(app(), "data")
+    at.get("file_uploader")[0].set_value(("x.xlsx", _summary_workbook(unit=name), XLSX))
+    at.run()
+    no_exceptions(at)
+    for block in at.get("html"):
+        assert "<script>" not in block.proto.body
+    at.button(key="data_confirm").click().run()
+    no_exceptions(at)
+    at.switch_page("../pages/units.py").run()
+    no_exceptions(at)
+    assert name in at.dataframe[0].value["单位"].tolist()

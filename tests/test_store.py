@@ -1,0 +1,296 @@
+"""The store: upsert by key, no-op re-imports, batches, undo, all-or-nothing, the schema."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from data_sources import importer
+from data_sources.schema import ImportRejected, Kind, Problem, StoreTooNew, StoreUnavailable, UndoRefused
+from data_sources.store import Store, known_revisions, metadata
+from tests import builders as b
+
+ROSTER = [b.roster("一车间", "生产部", 10, "车间", True), b.roster("办公室", "机关", 5, "科室")]
+LEDGER = [
+    b.ledger("E01", "张一", "一车间", "2024-01", 4, 10),
+    b.ledger("E02", "张二", "一车间", "2024-01", 3, 8),
+    b.ledger("E03", "张三", "一车间", "2024-01", 0, 0),
+]
+SUMMARY = [b.summary("一车间", "2024-01", 10, 6, 20, certificates=1, sessions=2, person_times=12, suggestions=3)]
+
+
+def dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, sorted, for before/after comparisons."""
+    out = {}
+    with store.engine.connect() as conn:
+        for name, t in metadata.tables.items():
+            out[name] = sorted((tuple(r) for r in conn.execute(sa.select(t))), key=repr)
+        out["alembic_version"] = [tuple(r) for r in conn.execute(sa.text("SELECT version_num FROM alembic_version"))]
+    return out
+
+
+def unit_month(store: Store, unit: str, month: str) -> dict[str, Any] | None:
+    from data_sources.store import unit_months as um
+
+    with store.engine.connect() as conn:
+        r = conn.execute(sa.select(um).where(um.c.unit == unit, um.c.month == month)).first()
+    return None if r is None else dict(r._mapping)
+
+
+def first_import(store: Store):
+    return store.commit(b.parsed("2024-01.xlsx", roster=ROSTER, summary=SUMMARY, ledger=LEDGER), "alice")
+
+
+def test_commit_inserts_rows_and_records_a_batch(store: Store) -> None:
+    res = first_import(store)
+    assert res.batch_id is not None
+    assert (res.added, res.replaced, res.unchanged) == (2 + 1 + 3, 0, 0)
+    assert res.plan.kinds[Kind.LEDGER].added == 3
+    assert res.warnings == []
+    d = dump(store)
+    assert len(d["ledger_rows"]) == 3 and len(d["summary_rows"]) == 1 and len(d["units"]) == 2
+    um = unit_month(store, "一车间", "2024-01")
+    assert um is not None
+    # the ledger wins over the summary: hours 4 + 3 + 0, participants E01 and E02 (E03 has 0 hours)
+    assert um["has_ledger"] and um["has_summary"] and not um["has_cert_rows"]
+    assert (um["hours"], um["participants"], um["ledger_rows"]) == (7.0, 2, 3)
+    assert (um["summary_hours"], um["summary_participants"]) == (20.0, 6)
+    assert um["certificates"] == 1  # no certificate rows: the summary's 取证人数
+    assert not store.is_empty()
+
+
+def test_reimport_is_a_no_op(store: Store) -> None:
+    first_import(store)
+    before = dump(store)
+    res = first_import(store)
+    assert res.batch_id is None
+    assert (res.added, res.replaced, res.unchanged) == (0, 0, 6)
+    assert dump(store) == before
+    assert len(store.batches()) == 1
+
+
+def test_correction_replaces_only_the_changed_rows(store: Store) -> None:
+    first_import(store)
+    fixed = [dict(LEDGER[0], hours=6), *LEDGER[1:]]
+    res = store.commit(b.parsed("2024-01-fix.xlsx", ledger=fixed), "bob")
+    assert res.batch_id is not None
+    kp = res.plan.kinds[Kind.LEDGER]
+    assert (kp.added, kp.replaced, kp.unchanged) == (0, 1, 2)
+    assert kp.changed_keys == [("E01", "2024-01")]
+    assert kp.changes[0].before["hours"] == 4.0 and kp.changes[0].after["hours"] == 6.0
+    assert unit_month(store, "一车间", "2024-01")["hours"] == 6 + 3 + 0
+
+
+def test_plan_previews_without_writing(store: Store) -> None:
+    first_import(store)
+    before = dump(store)
+    plan = store.plan(
+        b.parsed("x.xlsx", ledger=[dict(LEDGER[0], points=99), b.ledger("E09", "新人", "新班组", "2024-01", 1, 1)])
+    )
+    assert (plan.added, plan.replaced, plan.unchanged) == (1, 1, 0)
+    assert plan.units_added == ["新班组"]
+    assert dump(store) == before
+
+
+def test_undo_restores_replaced_rows_and_removes_added_ones(store: Store) -> None:
+    first = first_import(store)
+    initial = dump(store)
+    second = store.commit(
+        b.parsed(
+            "fix.xlsx",
+            ledger=[dict(LEDGER[0], hours=6, unit="办公室"), b.ledger("E04", "赵四", "办公室", "2024-02", 2, 2)],
+            summary=[dict(SUMMARY[0], participants=7)],
+        ),
+        "bob",
+    )
+    assert second.batch_id is not None
+    # E01 moved unit: both unit-months were recomputed
+    assert unit_month(store, "一车间", "2024-01")["hours"] == 3
+    assert unit_month(store, "办公室", "2024-01")["hours"] == 6
+    store.undo(second.batch_id, "carol")
+    after = dump(store)
+    for t in ("units", "summary_rows", "ledger_rows", "certificate_rows", "milestone_rows"):
+        assert after[t] == initial[t], t
+    assert unit_month(store, "一车间", "2024-01")["hours"] == 7
+    assert unit_month(store, "办公室", "2024-01") is None
+    assert unit_month(store, "办公室", "2024-02") is None
+    batches = store.batches()
+    assert batches[0].id == second.batch_id and batches[0].undone_by == "carol" and batches[0].undone_at
+    with pytest.raises(UndoRefused) as e:
+        store.undo(second.batch_id, "carol")
+    assert e.value.reason == "already_undone"
+    store.undo(first.batch_id, "carol")
+    assert store.is_empty()
+    d = dump(store)
+    assert all(d[t] == [] for t in ("units", "summary_rows", "ledger_rows", "unit_months"))
+
+
+def test_undo_refused_while_a_later_batch_changed_the_same_rows(store: Store) -> None:
+    first = first_import(store)
+    second = store.commit(b.parsed("fix.xlsx", ledger=[dict(LEDGER[1], points=9)]), "bob")
+    unrelated = store.commit(b.parsed("feb.xlsx", ledger=[b.ledger("E01", "张一", "一车间", "2024-02", 1, 1)]), "bob")
+    with pytest.raises(UndoRefused) as e:
+        store.undo(first.batch_id, "carol")
+    assert (e.value.reason, e.value.later_batch) == ("later_batch", second.batch_id)
+    with pytest.raises(UndoRefused) as e:
+        store.undo(12345, "carol")
+    assert e.value.reason == "unknown"
+    store.undo(second.batch_id, "carol")
+    store.undo(first.batch_id, "carol")  # the later batch is undone now
+    # the unrelated February batch stays, and keeps the unit it needs
+    d = dump(store)
+    assert [r[:2] for r in d["ledger_rows"]] == [("E01", "2024-02")]
+    assert [r[0] for r in d["units"]] == ["一车间"]
+    assert unrelated.batch_id is not None
+
+
+def test_rejected_file_leaves_the_store_byte_for_byte_the_same(store: Store, db_url: str) -> None:
+    first_import(store)
+    before = dump(store)
+    path = Path(sa.make_url(db_url).database or "") if db_url.startswith("sqlite") else None
+    raw = path.read_bytes() if path else None
+    bad = b.parsed(
+        "bad.xlsx",
+        problems=[Problem("negative", "bad.xlsx", "学习台账", 5, "培训学时", "-3")],
+        roster=[b.roster("新单位", "机关", 3)],
+        ledger=[dict(LEDGER[0], hours=99)],
+    )
+    with pytest.raises(ImportRejected) as e:
+        store.commit(bad, "mallory")
+    assert [p.code for p in e.value.problems] == ["negative"]
+    assert dump(store) == before
+    if path:
+        assert path.read_bytes() == raw
+
+
+def test_unit_not_in_roster_is_added_with_a_warning(store: Store) -> None:
+    first_import(store)
+    rows = [
+        b.ledger("E05", "王五", "一车间", "2024-02", 1, 1),
+        b.ledger("E06", "王六", "三班组", "2024-02", 2, 2),
+        b.ledger("E07", "王七", "三班组", "2024-02", 3, 3),
+    ]
+    res = store.commit(b.parsed("feb.xlsx", ledger=rows), "bob")
+    assert [(w.code, w.severity, w.file, w.sheet, w.row, w.column, w.value) for w in res.warnings] == [
+        ("unit_added", "warning", "feb.xlsx", "学习台账", 4, "单位", "三班组")
+    ]
+    with store.engine.connect() as conn:
+        from data_sources.store import units
+
+        r = conn.execute(sa.select(units).where(units.c.name == "三班组")).one()
+    assert r.auto_added and r.department is None
+    # a unit in the upload's own roster sheet is no warning; the roster row clears auto_added
+    res = store.commit(
+        b.parsed(
+            "roster.xlsx", roster=[b.roster("三班组", "生产部", 6)], summary=[b.summary("三班组", "2024-02", 6, 2, 5)]
+        ),
+        "bob",
+    )
+    assert res.warnings == []
+    assert res.plan.kinds[Kind.ROSTER].replaced == 1
+    with store.engine.connect() as conn:
+        r = conn.execute(sa.select(units).where(units.c.name == "三班组")).one()
+    assert not r.auto_added and r.department == "生产部" and r.headcount == 6
+
+
+def test_certificates_and_milestones_upsert(store: Store) -> None:
+    first_import(store)
+    certs = [b.cert("E01", "张一", "一车间", "电工", "中级", date(2024, 1, 15))]
+    ms = [b.milestone("一车间", "成立领导小组", done=date(2024, 1, 20))]
+    res = store.commit(b.parsed("c.xlsx", certificates=certs, milestones=ms), "bob")
+    assert res.added == 2
+    um = unit_month(store, "一车间", "2024-01")
+    assert um["has_cert_rows"] and um["cert_rows"] == 1 and um["certificates"] == 1
+    res = store.commit(b.parsed("c.xlsx", certificates=certs, milestones=ms), "bob")
+    assert res.batch_id is None and res.unchanged == 2
+    res = store.commit(
+        b.parsed("c2.xlsx", milestones=[b.milestone("一车间", "成立领导小组", done=date(2024, 1, 21))]), "bob"
+    )
+    assert res.replaced == 1
+
+
+def test_batches_newest_first_and_data_as_of(store: Store) -> None:
+    assert store.batches() == [] and store.data_as_of() is None and store.is_empty()
+    first = first_import(store)
+    second = store.commit(b.parsed("fix.xlsx", ledger=[dict(LEDGER[1], points=9)]), "bob")
+    bs = store.batches()
+    assert [x.id for x in bs] == [second.batch_id, first.batch_id]
+    assert (bs[1].file_name, bs[1].user, len(bs[1].sha256)) == ("2024-01.xlsx", "alice", 64)
+    assert bs[1].counts["ledger"] == {"rows": 3, "added": 3, "replaced": 0, "unchanged": 0}
+    assert bs[0].counts["ledger"] == {"rows": 1, "added": 0, "replaced": 1, "unchanged": 0}
+    assert store.data_as_of() == bs[0].created_at
+    store.undo(second.batch_id, "carol")
+    assert store.data_as_of() == store.batches()[0].undone_at
+
+
+def test_migrations_create_the_schema_and_reopen_is_fine(store: Store, db_url: str) -> None:
+    with store.engine.connect() as conn:
+        ctx = MigrationContext.configure(conn)
+        assert ctx.get_current_revision() == known_revisions()[1]
+        assert compare_metadata(ctx, metadata) == []
+    first_import(store)
+    before = dump(store)
+    again = Store.open(db_url)
+    try:
+        assert dump(again) == before
+    finally:
+        again.close()
+
+
+def test_a_newer_schema_is_refused(store: Store, db_url: str) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = 'ffff_from_the_future'"))
+    with pytest.raises(StoreTooNew) as e:
+        Store.open(db_url)
+    assert e.value.revision == "ffff_from_the_future"
+
+
+def test_unreachable_database_hides_the_password() -> None:
+    with pytest.raises(StoreUnavailable) as e:
+        Store.open("postgresql+psycopg://dash:s3cret@127.0.0.1:1/nowhere")
+    assert "s3cret" not in str(e.value) and "s3cret" not in e.value.url
+    assert "***" in e.value.url
+
+
+def test_sqlite_parent_folder_is_created(tmp_path: Path) -> None:
+    s = Store.open(f"sqlite:///{tmp_path / 'a' / 'b' / 'x.db'}")
+    s.close()
+    assert (tmp_path / "a" / "b" / "x.db").is_file()
+
+
+def test_import_files_is_all_or_nothing_across_files(store: Store, monkeypatch: pytest.MonkeyPatch, settings) -> None:
+    files = {
+        "roster.xlsx": b.parsed("roster.xlsx", roster=ROSTER),
+        "jan.xlsx": b.parsed("jan.xlsx", ledger=LEDGER),
+        "bad.xlsx": b.parsed(
+            "bad.xlsx",
+            problems=[
+                Problem("bad_month", "bad.xlsx", "月报", 4, "月份", "13月"),
+                Problem("column_ignored", "bad.xlsx", "月报", 2, "参学率", severity="warning"),
+            ],
+            summary=SUMMARY,
+        ),
+    }
+    monkeypatch.setattr(importer, "read_and_validate", lambda f, name, settings, period=None: files[name])
+    empty = dump(store)
+    with pytest.raises(ImportRejected) as e:
+        importer.import_files(store, [(n, io.BytesIO()) for n in files], settings, "alice")
+    assert [p.code for p in e.value.problems] == ["bad_month", "column_ignored"]
+    assert dump(store) == empty
+    good = [(n, io.BytesIO()) for n in ("roster.xlsx", "jan.xlsx")]
+    dry = importer.import_files(store, good, settings, "alice", dry_run=True)
+    assert [(o.file, o.rows, o.added, o.batch_id, o.warnings) for o in dry] == [
+        ("roster.xlsx", {"roster": 2}, 2, None, []),
+        ("jan.xlsx", {"ledger": 3}, 3, None, []),  # sees the roster of the file before it
+    ]
+    assert dump(store) == empty
+    out = importer.import_files(store, good, settings, "alice")
+    assert [o.batch_id is not None for o in out] == [True, True]
+    assert len(store.batches()) == 2
