@@ -1,8 +1,9 @@
 """``python -m dashboard``: the command line that mirrors the app, so IT staff can automate monthly
 loads and check the figures (DESIGN.md section 6).
 
-Exit codes: 0 done; 1 a file was rejected (nothing written) or an undo refused; 2 wrong usage;
-3 the store or the configuration cannot be used. No traceback reaches the user for any of these.
+Exit codes: 0 done; 1 a file (or a synced row) was rejected (nothing written) or an undo refused;
+2 wrong usage (also ``sync`` with no [external] source); 3 the store, the external source or the
+configuration cannot be used. No traceback reaches the user for any of these.
 """
 
 from __future__ import annotations
@@ -56,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", parents=[common], help="load the built-in demo organisation")
     demo.add_argument("--if-empty", action="store_true", help="only when the store holds no data")
 
+    sync = sub.add_parser("sync", parents=[common], help="pull the external database of config.toml [external]")
+    sync.add_argument("--dry-run", action="store_true", help="check and show what would change, write nothing")
+    sync.add_argument("--user", default=None, help="who syncs (default: the login name)")
+
     sub.add_parser("batches", parents=[common], help="list import batches")
     undo = sub.add_parser("undo", parents=[common], help="undo an import batch")
     undo.add_argument("batch", type=int)
@@ -99,9 +104,7 @@ def cmd_import(args, settings: Settings, lang: str, out: TextIO, err: TextIO) ->
         files.append((path.name, path.open("rb")))
     store = _open_store(settings, args.db)
     try:
-        outcomes = import_files(
-            store, files, settings, user=_user(args.user), period=args.period, dry_run=args.dry_run
-        )
+        outcomes = import_files(store, files, settings, user=_user(args.user), period=args.period, dry_run=args.dry_run)
     except ImportRejected as e:
         for problem in e.problems:
             err.write(format_problem(problem, lang) + "\n")
@@ -128,6 +131,47 @@ def cmd_import(args, settings: Settings, lang: str, out: TextIO, err: TextIO) ->
         )
         for w in o.warnings:
             err.write(format_problem(w, lang) + "\n")
+    return 0
+
+
+def cmd_sync(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> int:
+    """One batch from the external source, with the same rules and exit codes as ``import``."""
+    from data_sources.external import ExternalSourceError, sync_external
+
+    if settings.external is None:
+        err.write(cli_text("sync_not_configured", lang) + "\n")
+        return 2
+    store = _open_store(settings, args.db)
+    try:
+        o = sync_external(store, settings, user=_user(args.user), dry_run=args.dry_run)
+    except ImportRejected as e:
+        for problem in e.problems:
+            err.write(format_problem(problem, lang) + "\n")
+        n_err = sum(1 for p in e.problems if p.severity == "error")
+        err.write(cli_text("sync_rejected", lang, n=n_err) + "\n")
+        return 1
+    except ExternalSourceError as e:
+        err.write(cli_text("sync_source_error", lang, key=e.key, detail=e.detail) + "\n")
+        return 3
+    except StoreUnavailable as e:  # the external database; the store was opened above
+        err.write(cli_text("external_unavailable", lang, url=e.url, detail=e.detail) + "\n")
+        return 3
+    key = "sync_dry_run_line" if args.dry_run else ("sync_line" if o.batch_id else "sync_unchanged_line")
+    out.write(
+        cli_text(
+            key,
+            lang,
+            file=o.file,
+            counts=_counts_text(o, lang),
+            added=o.added,
+            replaced=o.replaced,
+            unchanged=o.unchanged,
+            batch=o.batch_id,
+        )
+        + "\n"
+    )
+    for w in o.warnings:
+        err.write(format_problem(w, lang) + "\n")
     return 0
 
 
@@ -208,6 +252,7 @@ COMMANDS = {
     "import": cmd_import,
     "summary": cmd_summary,
     "demo": cmd_demo,
+    "sync": cmd_sync,
     "batches": cmd_batches,
     "undo": cmd_undo,
 }

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "config.toml"
 ENV_DB_URL = "DASHBOARD_DB_URL"
 ENV_CONFIG = "DASHBOARD_CONFIG"
+ENV_EXTERNAL_URL = "DASHBOARD_EXTERNAL_URL"
 
 KINDS = ("roster", "summary", "ledger", "certificates", "milestones")
 TARGET_KEYS = (
@@ -76,6 +77,51 @@ class Targets:
         return float(getattr(self, key))
 
 
+# What each kind needs mapped in [external.<kind>].columns: its required fields, plus the month of
+# summary/ledger rows (a database has no title or file name to take the month from).
+_EXTERNAL_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "roster": (("unit", "department", "headcount"), ("unit_type", "is_pilot")),
+    "summary": (
+        ("unit", "month", "headcount", "participants", "sessions", "person_times", "hours", "certificates"),
+        ("suggestions",),
+    ),
+    "ledger": (("employee_id", "name", "unit", "month", "hours", "points"), ("attendance",)),
+    "certificates": (("employee_id", "name", "unit", "cert_name", "level", "cert_date"), ()),
+    "milestones": (("unit", "phase", "milestone"), ("planned_date", "done_date")),
+}
+_TABLE_NAME_RE = re.compile(r"[^\W\d][\w$]*(?:\.[^\W\d][\w$]*)?")
+_SQL_COMMENT_RE = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
+
+
+@dataclass(frozen=True)
+class ExternalKind:
+    """Where one kind of row lives in the external database: a table or a read-only query, and
+    which source column holds each field (field name → source column)."""
+
+    kind: str
+    table: str | None
+    query: str | None
+    columns: dict[str, str]
+
+    @property
+    def source(self) -> str:
+        """How problems name this source (their "sheet"): the table, or the config key of the query."""
+        return self.table if self.table is not None else f"external.{self.kind}.query"
+
+
+@dataclass(frozen=True)
+class ExternalSource:
+    """An existing database (HR, training system) that ``python -m dashboard sync`` pulls from."""
+
+    url: str
+    kinds: dict[str, ExternalKind]  # in KINDS order: rosters first, so units get their department
+
+    def resolve_url(self, config_dir: Path = ROOT) -> str:
+        """``DASHBOARD_EXTERNAL_URL`` (keeps a password out of config.toml) beats ``external.url``;
+        a relative SQLite path is anchored at the config file's folder."""
+        return anchor_sqlite_url(os.environ.get(ENV_EXTERNAL_URL) or self.url, config_dir)
+
+
 @dataclass(frozen=True)
 class Settings:
     organisation: str
@@ -90,6 +136,7 @@ class Settings:
     column_aliases: dict[str, tuple[str, ...]]
     sheet_aliases: dict[str, tuple[str, ...]]
     config_dir: Path = ROOT
+    external: ExternalSource | None = None  # [external]; None when no external database is set up
 
     @property
     def milestones(self) -> tuple[Milestone, ...]:
@@ -164,6 +211,58 @@ def _overrides(table: dict[str, Any], path: str) -> dict[str, dict[str, float]]:
                 raise SettingsError(f"{path}.{scope}.{k}", f"unknown target; known: {', '.join(TARGET_KEYS)}")
         out[scope] = {k: _float(values, k, f"{path}.{scope}") for k in values}
     return out
+
+
+def _external_kind(kind: str, table: Any) -> ExternalKind:
+    path = f"external.{kind}"
+    if not isinstance(table, dict):
+        raise SettingsError(path, "expected a table with `table` or `query`, and `columns`")
+    for k in table:
+        if k not in ("table", "query", "columns"):
+            raise SettingsError(f"{path}.{k}", "unknown key; known: table, query, columns")
+    name = _get(table, "table", path, str, None)
+    query = _get(table, "query", path, str, None)
+    if (name is None) == (query is None):
+        raise SettingsError(path, "give either `table` or `query` (exactly one)")
+    if name is not None and not _TABLE_NAME_RE.fullmatch(name.strip()):
+        raise SettingsError(f"{path}.table", f"expected a table name (or schema.table), got {name!r}")
+    if query is not None:
+        body = _SQL_COMMENT_RE.sub(" ", query).strip().rstrip(";").strip()
+        if not re.match(r"(?i)(select|with)\b", body):
+            raise SettingsError(f"{path}.query", "expected one SELECT (or WITH … SELECT) statement")
+        if ";" in body:
+            raise SettingsError(f"{path}.query", "expected one statement, found `;` inside")
+    cols = _get(table, "columns", path, dict)
+    required, optional = _EXTERNAL_FIELDS[kind]
+    mapping: dict[str, str] = {}
+    for field_name, source in cols.items():
+        if field_name not in required and field_name not in optional:
+            known = ", ".join(required + optional)
+            raise SettingsError(f"{path}.columns.{field_name}", f"unknown field for {kind}; known: {known}")
+        if not isinstance(source, str) or not source.strip():
+            raise SettingsError(f"{path}.columns.{field_name}", f"expected a source column name, got {source!r}")
+        mapping[field_name] = source.strip()
+    missing = [f for f in required if f not in mapping]
+    if missing:
+        raise SettingsError(f"{path}.columns", f"no source column for {', '.join(missing)}")
+    return ExternalKind(kind, name.strip() if name is not None else None, query, mapping)
+
+
+def _external(raw: Any) -> ExternalSource | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise SettingsError("external", "expected a table")
+    for k in raw:
+        if k != "url" and k not in KINDS:
+            raise SettingsError(f"external.{k}", f"unknown key; known: url, {', '.join(KINDS)}")
+    url = _get(raw, "url", "external", str)
+    if not url.strip() or "://" not in url:
+        raise SettingsError("external.url", f"expected a database URL, got {url!r}")
+    kinds = {k: _external_kind(k, raw[k]) for k in KINDS if k in raw}
+    if not kinds:
+        raise SettingsError("external", f"no kind to read; add at least one of [external.{']/['.join(KINDS)}]")
+    return ExternalSource(url.strip(), kinds)
 
 
 def parse_settings(raw: dict[str, Any], config_dir: Path = ROOT) -> Settings:
@@ -251,6 +350,7 @@ def parse_settings(raw: dict[str, Any], config_dir: Path = ROOT) -> Settings:
         column_aliases=columns,
         sheet_aliases=sheets,
         config_dir=config_dir,
+        external=_external(raw.get("external")),
     )
 
 

@@ -231,6 +231,34 @@ CLI_TEXT: dict[str, dict[str, str]] = {
         "zh": "批次 #{batch} 的数据已被后来的批次 #{later} 修改，请先撤销批次 #{later}。",
         "en": "Batch #{later} changed rows of batch #{batch} since; undo batch #{later} first.",
     },
+    "sync_line": {
+        "zh": "{file}：已同步（批次 #{batch}）{counts}；新增 {added}，更新 {replaced}，未变 {unchanged}",
+        "en": "{file}: synced (batch #{batch}) {counts}; {added} added, {replaced} replaced, {unchanged} unchanged",
+    },
+    "sync_unchanged_line": {
+        "zh": "{file}：与已存数据相同，未作改动（{counts}）",
+        "en": "{file}: same as the stored data, nothing changed ({counts})",
+    },
+    "sync_dry_run_line": {
+        "zh": "{file}：检查通过（试运行，未写入）{counts}；将新增 {added}，更新 {replaced}，未变 {unchanged}",
+        "en": "{file}: checked (dry run, nothing written) {counts}; would add {added}, replace {replaced}, keep {unchanged}",
+    },
+    "sync_rejected": {
+        "zh": "同步被拒绝：共 {n} 个错误，未写入任何数据。",
+        "en": "Sync rejected: {n} error(s); nothing was written.",
+    },
+    "sync_not_configured": {
+        "zh": "没有配置外部数据源：请在 config.toml 中添加 [external] 一节（文件末尾有示例）。",
+        "en": "No external source is configured: add an [external] section to config.toml (see the example at its end).",
+    },
+    "sync_source_error": {
+        "zh": "无法读取外部数据源（配置项 {key}）：{detail}",
+        "en": "Cannot read the external source (setting {key}): {detail}",
+    },
+    "external_unavailable": {
+        "zh": "无法连接外部数据库 {url}：{detail}",
+        "en": "Cannot reach the external database {url}: {detail}",
+    },
     "bad_config": {"zh": "配置文件错误：{key}：{problem}", "en": "Configuration error: {key}: {problem}"},
     "store_unavailable": {
         "zh": "无法连接数据库 {url}：{detail}",
@@ -327,7 +355,7 @@ UI_TEXT: dict[str, dict[str, str]] = {
     "kpi_certificates": {"zh": "取证数", "en": "Certificates"},
     "kpi_target": {"zh": "目标 {value}", "en": "Target {value}"},
     "kpi_no_target": {"zh": "未设目标", "en": "No target"},
-    "kpi_vs_previous": {"zh": "较上期", "en": "vs previous period"},
+    "kpi_vs_previous": {"zh": "较上期", "en": "vs prev."},
     "kpi_no_previous": {"zh": "上期无数据", "en": "no data for the previous period"},
     "kpi_help": {
         "zh": "与上一个等长期间（{period}）相比；颜色：达标 / 接近目标（≥目标的{amber}） / 未达标",
@@ -427,10 +455,14 @@ UI_TEXT: dict[str, dict[str, str]] = {
         "en": "Click a unit in a chart or a row in a table to open that unit.",
     },
     # page: overview
-    "overview_behind": {"zh": "进度滞后单位", "en": "Units behind schedule"},
+    "overview_behind": {"zh": "落后单位", "en": "Lagging units"},
+    "overview_behind_help": {
+        "zh": "参学率低于目标，或有到期工作事项未完成的单位。",
+        "en": "Units below their participation target or with a milestone overdue.",
+    },
     "overview_behind_none": {
-        "zh": "截至统计期末，没有进度滞后的单位。",
-        "en": "No unit is behind schedule at the end of the period.",
+        "zh": "本期没有落后单位：参学率均达标，到期工作事项均已完成。",
+        "en": "No lagging unit: every unit meets its participation target and its milestones due.",
     },
     "overview_top": {"zh": "知识型职工标兵", "en": "Top learners"},
     "overview_laggards": {
@@ -503,7 +535,10 @@ UI_TEXT: dict[str, dict[str, str]] = {
         "zh": "可一次选择多个文件（.xlsx、.xls、.csv），单个文件不超过 {mb} MB。先预览，确认无误后再导入。",
         "en": "Choose one or more files (.xlsx, .xls, .csv), at most {mb} MB each. Preview first, then import.",
     },
-    "data_period": {"zh": "报表月份（表中和文件名里都没有月份时使用）", "en": "Report month (when neither the table nor the file name has one)"},
+    "data_period": {
+        "zh": "报表月份（表中和文件名里都没有月份时使用）",
+        "en": "Report month (when neither the table nor the file name has one)",
+    },
     "data_period_none": {"zh": "（自动识别）", "en": "(detect)"},
     "data_preview": {"zh": "导入预览", "en": "Preview"},
     "data_file_ok": {"zh": "{file}：可以导入", "en": "{file}: ready to import"},
@@ -556,9 +591,10 @@ UI_TEXT: dict[str, dict[str, str]] = {
     "data_undo": {"zh": "撤销批次 #{batch}", "en": "Undo batch #{batch}"},
     "data_undo_pick": {"zh": "选择要撤销的批次", "en": "Batch to undo"},
     "data_undo_confirm": {
-        "zh": "确认撤销：将恢复该批次导入前的数据",
-        "en": "Confirm: restore the data as it was before this batch",
+        "zh": "撤销后，该批次新增的数据将被删除，被它更新的数据恢复为导入前的值。",
+        "en": "Undoing removes the rows this batch added and restores the rows it replaced.",
     },
+    "data_undo_yes": {"zh": "确认撤销批次 #{batch}", "en": "Yes, undo batch #{batch}"},
     "data_undone": {"zh": "批次 #{batch} 已撤销。", "en": "Batch #{batch} undone."},
     "undo_unknown": {"zh": "没有批次 #{batch}。", "en": "There is no batch #{batch}."},
     "undo_already_undone": {"zh": "批次 #{batch} 已经撤销过。", "en": "Batch #{batch} is already undone."},

@@ -424,12 +424,19 @@ def _top_rows(
     # rank on rounded sums so float noise cannot break a tie differently per database
     rp = sa.func.round(sa.cast(per.c.points, sa.Numeric(18, 6)), 6)
     rh = sa.func.round(sa.cast(per.c.hours, sa.Numeric(18, 6)), 6)
-    ranked = sa.select(
-        per,
-        sa.func.row_number()
-        .over(order_by=(rp.desc(), rh.desc(), _binary(per.c.employee_id, conn).asc()))
-        .label("rank"),
-    ).subquery()
+    order = (rp.desc(), rh.desc(), _binary(per.c.employee_id, conn).asc())
+    if search or n is None:
+        # every person ranked, then filtered: a match keeps its overall rank
+        ranked = sa.select(per, sa.func.row_number().over(order_by=order).label("rank")).subquery()
+    else:
+        # the leaderboard: ORDER BY … LIMIT n lets the database keep a top-n heap instead of a sort
+        top = sa.select(per, rp.label("rp"), rh.label("rh")).order_by(*order).limit(n).subquery()
+        ranked = sa.select(
+            top,
+            sa.func.row_number()
+            .over(order_by=(top.c.rp.desc(), top.c.rh.desc(), _binary(top.c.employee_id, conn).asc()))
+            .label("rank"),
+        ).subquery()
     q = (
         sa.select(ranked, lr.c.name, lr.c.unit, u.c.department)
         .join(lr, sa.and_(lr.c.employee_id == ranked.c.employee_id, lr.c.month == ranked.c.last_month))
@@ -439,8 +446,8 @@ def _top_rows(
     if search:
         pat = f"%{search.strip()}%"
         q = q.where(sa.or_(ranked.c.employee_id.like(pat), lr.c.name.like(pat)))
-    if n is not None:
-        q = q.where(ranked.c.rank <= n) if not search else q.limit(n)
+        if n is not None:
+            q = q.limit(n)
     return [
         {
             "rank": int(r.rank),

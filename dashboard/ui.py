@@ -79,6 +79,20 @@ def t(key: str, **params: Any) -> str:
     return ui_text(key, lang(), **params)
 
 
+def tm(key: str, **params: Any) -> str:
+    """``t`` for Markdown elements (captions, alerts): values from data or the URL are escaped, so
+    a unit called ``*A*`` or ``[x](…)`` shows as typed and never as formatting or a link."""
+    return ui_text(key, lang(), **{k: md(v) if isinstance(v, str) else v for k, v in params.items()})
+
+
+def md(text: str) -> str:
+    """Escape Markdown in a value shown inside a Markdown element."""
+    return "".join("\\" + c if c in MD_SPECIAL else c for c in str(text))
+
+
+MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~:$&")
+
+
 # ---- settings and store ------------------------------------------------------------------
 
 
@@ -93,7 +107,7 @@ def settings() -> Settings:
     try:
         return get_settings()
     except SettingsError as e:
-        st.error(ui_text("bad_config", "zh", key=e.key, problem=e.problem))
+        st.error(ui_text("bad_config", "zh", key=md(e.key), problem=md(e.problem)))
         st.stop()
 
 
@@ -116,7 +130,7 @@ def store() -> Store:
     try:
         return _open_store(url)
     except StoreUnavailable as e:
-        st.error(t("store_unavailable", url=e.url, detail=e.detail), icon=":material/error:")
+        st.error(tm("store_unavailable", url=e.url, detail=e.detail), icon=":material/error:")
         st.stop()
     except StoreTooNew as e:
         st.error(t("store_too_new", revision=e.revision), icon=":material/error:")
@@ -222,9 +236,10 @@ def period_text(sel: Selection) -> str:
 
 
 def _qp_list(key: str) -> list[str]:
+    """Repeated (?dept=a&dept=b) or comma-separated (?dept=a,b) values."""
     values: list[str] = []
     for v in st.query_params.get_all(key):
-        values.extend(x for x in v.split(",") if x) if "," in v else values.append(v)
+        values.extend(x.strip() for x in v.split(",") if x.strip())
     return values
 
 
@@ -432,6 +447,31 @@ def go_to_unit(unit: str) -> NoReturn:
     st.switch_page(page("unit"), query_params=params)
 
 
+def _on_unit_pick() -> None:
+    picked = st.session_state.get("unit_pick")
+    if picked:
+        st.query_params[QP_UNIT] = picked
+
+
+def unit_picker() -> str | None:
+    """The unit of the unit page: ?unit= (a click elsewhere or a shared link) wins, else the unit
+    seen last in this session; the picker writes its choice back to the URL."""
+    names = filter_options().get("units", [])
+    url_unit = st.query_params.get(QP_UNIT)
+    if url_unit in names:
+        st.session_state["unit_pick"] = url_unit
+    elif url_unit:
+        st.warning(tm("unit_unknown", unit=url_unit))
+    elif st.session_state.get("_last_unit") in names:
+        st.session_state["unit_pick"] = st.session_state["_last_unit"]
+    unit = st.selectbox(t("unit_pick"), names, key="unit_pick", on_change=_on_unit_pick, placeholder=t("unit_none"))
+    if unit:
+        if st.query_params.get(QP_UNIT) != unit:
+            st.query_params[QP_UNIT] = unit
+        st.session_state["_last_unit"] = unit
+    return unit
+
+
 def _picked_unit(event: Any) -> str | None:
     try:
         picked = event.selection.get(charts.UNIT_SELECTION) if event is not None else None
@@ -551,6 +591,11 @@ def col_num() -> Any:
     return st.column_config.NumberColumn(format="%.1f")
 
 
+def col_date() -> Any:
+    """Dates as 2024年3月5日 (zh) / 2024-03-05 (en), like ``i18n.fmt_date``."""
+    return st.column_config.DateColumn(format="YYYY年M月D日" if lang() == "zh" else "YYYY-MM-DD")
+
+
 def col_bool() -> Any:
     return st.column_config.CheckboxColumn()
 
@@ -563,13 +608,14 @@ def page_header(title_key: str, sel: Selection | None = None) -> None:
     st.title(t(title_key))
     parts = []
     if sel is not None and sel.month_from:
-        parts.append(t("scope_line", scope=scope_text(sel), period=period_text(sel)))
+        parts.append(tm("scope_line", scope=scope_text(sel), period=period_text(sel)))
     as_of = data_as_of()
     parts.append(t("data_as_of", when=fmt_date(_local(as_of), lang())) if as_of else t("data_as_of_none"))
     st.caption(" · ".join(parts))
-    flash = st.session_state.pop(_FLASH, None)
-    if flash:
-        st.success(flash)
+    pending = st.session_state.pop(_FLASH, None)
+    if pending:
+        kind, message = pending
+        (st.error if kind == "error" else st.success)(message)
 
 
 def _local(when: datetime | None) -> datetime | None:
@@ -579,9 +625,9 @@ def _local(when: datetime | None) -> datetime | None:
     return when.astimezone().replace(tzinfo=None)
 
 
-def flash(message: str) -> None:
-    """A success message shown once on the next run (after st.rerun)."""
-    st.session_state[_FLASH] = message
+def flash(message: str, kind: str = "success") -> None:
+    """A message shown once on the next run (after st.rerun): success or error."""
+    st.session_state[_FLASH] = (kind, message)
 
 
 def empty_store_guide() -> None:
@@ -603,7 +649,7 @@ def load_demo() -> None:
     try:
         from dashboard.demo import load_demo as _load_demo
     except ImportError as e:  # pragma: no cover - the demo ships with the app
-        st.error(t("demo_unavailable", detail=str(e)))
+        st.error(tm("demo_unavailable", detail=str(e)))
         return
     with st.spinner(t("demo_loading")):
         _load_demo(store(), settings())
@@ -897,15 +943,15 @@ def _kind_label(kind: Any) -> str:
     return KIND_LABELS.get(value, {}).get(lang(), str(value))
 
 
-def render_preview(pv: Preview) -> None:
+def render_preview(pv: Preview, index: int = 0) -> None:
     """One file's preview: a verdict line, the sheets found with what would change, the errors
     and warnings (as text in a table: uploaded names are never rendered as HTML)."""
     errors, warnings = pv.errors, pv.warnings
     with st.container(border=True):
         if errors:
-            st.markdown(f"**:red[✖ {t('data_file_bad', file=_md(pv.file), n=len(errors))}]**")
+            st.markdown(f"**:red[✖ {t('data_file_bad', file=md(pv.file), n=len(errors))}]**")
         else:
-            st.markdown(f"**:green[✔ {t('data_file_ok', file=_md(pv.file))}]**")
+            st.markdown(f"**:green[✔ {t('data_file_ok', file=md(pv.file))}]**")
         if pv.parsed.sheets:
             rows = []
             for sheet in pv.parsed.sheets:
@@ -921,21 +967,23 @@ def render_preview(pv: Preview) -> None:
                         t("data_unchanged"): kp.unchanged if kp else None,
                     }
                 )
-            st.dataframe(pd.DataFrame(rows), hide_index=True)
+            st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder="—", key=f"sheets_{index}")
         if pv.plan is not None and pv.plan.units_added:
             sep = "、" if lang() == "zh" else ", "
-            st.caption(t("data_units_added", units=sep.join(pv.plan.units_added)))
+            st.caption(tm("data_units_added", units=sep.join(pv.plan.units_added)))
         if errors:
             st.markdown(f"**{t('data_errors')}（{len(errors)}）**")
-            st.dataframe(_problem_rows(errors), hide_index=True)
+            problems = _problem_rows(errors)
+            st.dataframe(problems, hide_index=True, key=f"errors_table_{index}")
+            download_xlsx(problems, f"{t('data_errors')}_{pv.file.rsplit('.', 1)[0]}", key=f"errors_{index}")
         if warnings:
             with st.expander(f"{t('data_warnings')}（{len(warnings)}）"):
-                st.dataframe(_problem_rows(warnings), hide_index=True)
+                st.dataframe(_problem_rows(warnings), hide_index=True, key=f"warnings_{index}")
         if pv.plan is not None:
             diff = _diff_rows(pv.plan)
             if not diff.empty:
                 with st.expander(t("data_diff", n=len(diff))):
-                    st.dataframe(diff, hide_index=True)
+                    st.dataframe(diff, hide_index=True, key=f"diff_{index}")
 
 
 def _diff_rows(plan: Any, limit: int = 500) -> pd.DataFrame:
@@ -963,11 +1011,6 @@ def _diff_rows(plan: Any, limit: int = 500) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _md(text: str) -> str:
-    """Escape Markdown in a file name shown in a Markdown line."""
-    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>~:$" else c for c in str(text))
-
-
 def commit_uploads(files: Sequence[tuple[str, bytes]], period: str | None, user: str) -> None:
     """Import every uploaded file as one all-or-nothing unit, then show the outcome."""
     from data_sources.importer import import_files
@@ -988,10 +1031,10 @@ def commit_uploads(files: Sequence[tuple[str, bytes]], period: str | None, user:
     lines = []
     for o in outcomes:
         if o.batch_id is None:
-            lines.append(t("data_nothing_new", file=o.file))
+            lines.append(tm("data_nothing_new", file=o.file))
         else:
             lines.append(
-                t(
+                tm(
                     "data_imported",
                     file=o.file,
                     batch=o.batch_id,
@@ -1034,8 +1077,6 @@ def batch_history(shown: int = 8) -> None:
 
 
 def _batch_rows(batches: Sequence[Any]) -> None:
-    from data_sources.schema import UndoRefused
-
     language = lang()
     widths = [1, 2, 3, 2, 4, 2]
     head = st.columns(widths)
@@ -1052,17 +1093,27 @@ def _batch_rows(batches: Sequence[Any]) -> None:
         c[4].text(_counts_text(b.counts))
         if b.undone:
             c[5].text(t("data_state_undone", when=fmt_date(_local(b.undone_at), language)))
-        elif c[5].button(t("data_undo", batch=b.id), key=f"undo_{b.id}", icon=":material/undo:"):
-            user = str(st.session_state.get("data_user") or t("data_user_default"))
-            try:
-                store().undo(b.id, user)
-            except UndoRefused as e:
-                st.error(t(f"undo_{e.reason}", batch=e.batch_id, later=e.later_batch))
-                return
-            clear_caches()
-            st.session_state.pop("_previews", None)
-            flash(t("data_undone", batch=b.id))
-            st.rerun()
+        else:
+            # a popover asks once more: an undo in a meeting must not be one slip of the mouse
+            with c[5].popover(t("data_undo", batch=b.id), icon=":material/undo:"):
+                st.write(t("data_undo_confirm"))
+                if st.button(t("data_undo_yes", batch=b.id), key=f"undo_{b.id}", type="primary"):
+                    _undo(b.id)
+
+
+def _undo(batch_id: int) -> None:
+    from data_sources.schema import UndoRefused
+
+    user = str(st.session_state.get("data_user") or t("data_user_default"))
+    try:
+        store().undo(batch_id, user)
+    except UndoRefused as e:
+        flash(t(f"undo_{e.reason}", batch=e.batch_id, later=e.later_batch), kind="error")
+    else:
+        flash(t("data_undone", batch=batch_id))
+    clear_caches()
+    st.session_state.pop("_previews", None)
+    st.rerun()
 
 
 def whole_period() -> Selection:

@@ -369,7 +369,9 @@ def _chunks(seq: Sequence[Any], n: int = CHUNK) -> Iterator[Sequence[Any]]:
 
 
 def _utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=datetime.now(UTC).microsecond // 1000 * 1000)
+    """Naive UTC to the millisecond: the same value on SQLite, PostgreSQL and MySQL DateTime."""
+    now = datetime.now(UTC)
+    return now.replace(tzinfo=None, microsecond=now.microsecond // 1000 * 1000)
 
 
 def _aware(d: datetime | None) -> datetime | None:
@@ -653,10 +655,10 @@ class Store:
         """Put back what a batch replaced and remove what it added, in one transaction."""
         with self.engine.begin() as conn:
             _lock(conn)
-            b = conn.execute(sa.select(import_batches).where(import_batches.c.id == batch_id)).first()
-            if b is None:
+            batch = conn.execute(sa.select(import_batches).where(import_batches.c.id == batch_id)).first()
+            if batch is None:
                 raise UndoRefused(batch_id, "unknown")
-            if b.undone_at is not None:
+            if batch.undone_at is not None:
                 raise UndoRefused(batch_id, "already_undone")
             c1, c2 = batch_changes.alias("c1"), batch_changes.alias("c2")
             later = conn.execute(
@@ -726,6 +728,16 @@ def _fetch_existing(conn: Connection, table: sa.Table, keys: Iterable[tuple[Any,
     keycols = TABLE_KEY[table.name]
     eq_cols, in_col = FETCH_PLAN[table.name]
     wanted = set(keys)
+    if conn.dialect.name == "postgresql" and len(wanted) > 2000:
+        # one join against the keys COPYed to a temp table beats a hundred IN (...) queries
+        tmp = _temp_keys(conn, table, list(keycols), wanted)
+        ident = conn.dialect.identifier_preparer
+        sel = ", ".join(f"t.{ident.quote(c.name)}" for c in table.columns)
+        on = " AND ".join(f"t.{ident.quote(c)} = k.{ident.quote(c)}" for c in keycols)
+        rows = conn.exec_driver_sql(f"SELECT {sel} FROM {ident.format_table(table)} AS t JOIN {tmp} AS k ON {on}")
+        out_pg = {_key(table.name, rec): rec for rec in _row_dicts(table, rows)}
+        conn.exec_driver_sql(f"DROP TABLE {tmp}")
+        return out_pg
     groups: dict[tuple[Any, ...], set[Any]] = defaultdict(set)
     for k in wanted:
         rec = dict(zip(keycols, k, strict=True))
@@ -768,6 +780,24 @@ def _insert(conn: Connection, table: sa.Table, recs: list[dict[str, Any]]) -> No
         conn.execute(table.insert(), list(chunk))
 
 
+def _temp_keys(conn: Connection, table: sa.Table, cols: list[str], keys: Iterable[tuple[Any, ...]]) -> str:
+    """PostgreSQL: a temp table (dropped at commit at the latest) holding these keys, by COPY."""
+    ident = conn.dialect.identifier_preparer
+    tmp = f"_dash_keys_{next(_TEMP_NAMES)}"
+    qcols = ", ".join(ident.quote(c) for c in cols)
+    conn.exec_driver_sql(
+        f"CREATE TEMP TABLE {tmp} ON COMMIT DROP AS SELECT {qcols} FROM {ident.format_table(table)} WITH NO DATA"
+    )
+    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cur.copy(f"COPY {tmp} ({qcols}) FROM STDIN") as cp:
+            for k in keys:
+                cp.write_row(list(k))
+    finally:
+        cur.close()
+    return tmp
+
+
 def _delete_keys(conn: Connection, table: sa.Table, keys: list[tuple[Any, ...]]) -> None:
     """Delete rows by primary key in bulk (PostgreSQL: COPY the keys to a temp table, one DELETE)."""
     if not keys:
@@ -775,18 +805,7 @@ def _delete_keys(conn: Connection, table: sa.Table, keys: list[tuple[Any, ...]])
     cols = list(TABLE_KEY.get(table.name) or [c.name for c in table.primary_key.columns])
     if conn.dialect.name == "postgresql" and len(keys) > 50:
         ident = conn.dialect.identifier_preparer
-        tmp = f"_dash_keys_{next(_TEMP_NAMES)}"
-        qcols = ", ".join(ident.quote(c) for c in cols)
-        conn.exec_driver_sql(
-            f"CREATE TEMP TABLE {tmp} ON COMMIT DROP AS SELECT {qcols} FROM {ident.format_table(table)} WITH NO DATA"
-        )
-        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            with cur.copy(f"COPY {tmp} ({qcols}) FROM STDIN") as cp:
-                for k in keys:
-                    cp.write_row(list(k))
-        finally:
-            cur.close()
+        tmp = _temp_keys(conn, table, cols, keys)
         on = " AND ".join(f"t.{ident.quote(c)} = k.{ident.quote(c)}" for c in cols)
         conn.exec_driver_sql(f"DELETE FROM {ident.format_table(table)} AS t USING {tmp} AS k WHERE {on}")
         conn.exec_driver_sql(f"DROP TABLE {tmp}")

@@ -57,8 +57,8 @@ with c2:
 if files:
     st.subheader(ui.t("data_preview"))
     previews = [ui.preview_upload(f.name, f.getvalue(), period) for f in files]
-    for pv in previews:
-        ui.render_preview(pv)
+    for i, pv in enumerate(previews):
+        ui.render_preview(pv, i)
     blocked = any(pv.errors for pv in previews)
     if blocked:
         st.error(ui.t("data_blocked"), icon=":material/block:")

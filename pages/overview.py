@@ -67,7 +67,7 @@ with right:
 
 left, right = st.columns([3, 2], gap="large")
 with left:
-    st.subheader(ui.t("overview_behind"))
+    st.subheader(ui.t("overview_behind"), help=ui.t("overview_behind_help"))
     lag = briefing.laggards(settings, units, matrix, lang)
     if lag.empty:
         st.success(ui.t("overview_behind_none"))

@@ -25,7 +25,7 @@ missing_now = now.loc[now["status"] == "missing", "unit"].tolist()
 sep = "、" if lang == "zh" else ", "
 if missing_now:
     st.error(
-        ui.t("subs_missing_now", month=fmt_month(last_month, lang), n=len(missing_now), units=sep.join(missing_now)),
+        ui.tm("subs_missing_now", month=fmt_month(last_month, lang), n=len(missing_now), units=sep.join(missing_now)),
         icon=":material/warning:",
     )
 else:

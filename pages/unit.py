@@ -16,29 +16,13 @@ lang = ui.lang()
 settings = ui.settings()
 ui.page_header("page_unit", None)
 
-names = ui.filter_options().get("units", [])
-url_unit = st.query_params.get(ui.QP_UNIT)
-if url_unit in names:
-    st.session_state["unit_pick"] = url_unit
-elif url_unit:
-    st.warning(ui.t("unit_unknown", unit=url_unit))
-
-
-def _on_pick() -> None:
-    picked = st.session_state.get("unit_pick")
-    if picked:
-        st.query_params[ui.QP_UNIT] = picked
-
-
-unit = st.selectbox(ui.t("unit_pick"), names, key="unit_pick", on_change=_on_pick, placeholder=ui.t("unit_none"))
+unit = ui.unit_picker()
 if not unit:
     st.info(ui.t("unit_none"))
     st.stop()
-if st.query_params.get(ui.QP_UNIT) != unit:
-    st.query_params[ui.QP_UNIT] = unit
 
 one = ui.unit_selection(sel, unit)
-st.caption(ui.t("scope_line", scope=unit, period=ui.period_text(one)))
+st.caption(ui.tm("scope_line", scope=unit, period=ui.period_text(one)))
 table = ui.metric("unit_table", one)
 if table.empty:
     st.info(ui.t("no_data"))
@@ -46,7 +30,7 @@ if table.empty:
 row = table.iloc[0]
 st.markdown(
     "##### "
-    + ui.t(
+    + ui.tm(
         "unit_info",
         department=row["department"] or "—",
         unit_type=row["unit_type"] or "—",
@@ -89,8 +73,8 @@ with left:
             key="u_ms",
             columns=["phase", "milestone", "due", "done_date", "status"],
             column_config={
-                "due": st.column_config.DateColumn(format="YYYY-MM-DD"),
-                "done_date": st.column_config.DateColumn(format="YYYY-MM-DD"),
+                "due": ui.col_date(),
+                "done_date": ui.col_date(),
             },
             drill=False,
             download=f"{unit}_{ui.t('unit_milestones')}",

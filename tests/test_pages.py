@@ -354,6 +354,9 @@ def test_uploaded_names_are_shown_as_text(demo_url: str) -> None:
     no_exceptions(at)
     for block in at.get("html"):
         assert "<script>" not in block.proto.body
+    shown = [e.value for e in [*at.caption, *at.markdown, *at.success, *at.error, *at.warning]]
+    assert any(r"\<script\>" in v for v in shown)  # the new unit is named, escaped
+    assert not any("<script>" in v for v in shown)  # Markdown elements never get it raw
     at.button(key="data_confirm").click().run()
     no_exceptions(at)
     at.switch_page("../pages/units.py").run()

@@ -294,3 +294,28 @@ def test_import_files_is_all_or_nothing_across_files(store: Store, monkeypatch: 
     out = importer.import_files(store, good, settings, "alice")
     assert [o.batch_id is not None for o in out] == [True, True]
     assert len(store.batches()) == 2
+
+
+def test_bulk_paths_for_thousands_of_rows(store: Store) -> None:
+    """Above a few thousand keys PostgreSQL fetches and deletes through COPYed temp tables."""
+    rows = [b.ledger(f"E{i:05d}", f"N{i}", f"U{i % 7}", "2024-05", i % 3, i % 11) for i in range(2600)]
+    first = store.commit(b.parsed("may.xlsx", ledger=rows), "bulk")
+    assert (first.added, len(first.plan.units_added)) == (2600, 7)
+    again = store.commit(b.parsed("may.xlsx", ledger=rows), "bulk")
+    assert (again.batch_id, again.unchanged) == (None, 2600)
+    moved = [dict(r, unit="U0", hours=1) for r in rows]
+    second = store.commit(b.parsed("may-fix.xlsx", ledger=moved), "bulk")
+    same = sum(1 for i in range(2600) if i % 7 == 0 and i % 3 == 1)  # already U0 with 1 hour
+    assert (second.replaced, second.unchanged) == (2600 - same, same)
+    um = unit_month(store, "U0", "2024-05")
+    assert (um["ledger_rows"], um["participants"], um["hours"]) == (2600, 2600, 2600.0)
+    assert unit_month(store, "U3", "2024-05") is None
+    store.undo(second.batch_id, "bulk")
+    # rows i ≡ 3 (mod 7) are back in U3; hours i % 3 → participants are those with i % 3 ≠ 0
+    expected = [i for i in range(2600) if i % 7 == 3]
+    um = unit_month(store, "U3", "2024-05")
+    assert um["ledger_rows"] == len(expected)
+    assert um["participants"] == sum(1 for i in expected if i % 3)
+    assert um["hours"] == float(sum(i % 3 for i in expected))
+    store.undo(first.batch_id, "bulk")
+    assert store.is_empty()
