@@ -33,13 +33,13 @@ language = ui.language_switch()
 pages = ui.build_pages()
 nav = st.navigation(
     {
-        ui.t("nav_dashboards"): [p for k, p in pages.items() if k not in ui.ADMIN_PAGES],
+        ui.t("nav_dashboards"): [p for k, p in pages.items() if k not in ui.ADMIN_PAGES],  # "home" is hidden
         ui.t("nav_admin"): [pages[k] for k in ui.ADMIN_PAGES],
     },
     position="sidebar",
     expanded=True,
 )
-if ui.is_empty() and nav.url_path != "data":
+if ui.is_empty() and nav.url_path not in ("data",):
     ui.empty_store_guide()
 else:
     ui.sidebar_filters(filters_box)

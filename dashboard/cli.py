@@ -65,6 +65,23 @@ def build_parser() -> argparse.ArgumentParser:
     undo = sub.add_parser("undo", parents=[common], help="undo an import batch")
     undo.add_argument("batch", type=int)
     undo.add_argument("--user", default=None)
+
+    bench = sub.add_parser("bench", help="time the pages' figures and an import on a large generated organisation")
+    bench.add_argument("--lang", choices=("zh", "en"), default=None, help=argparse.SUPPRESS)
+    bench.add_argument("--config", help="path to config.toml")
+    bench.add_argument("--units", type=int, default=1000)
+    bench.add_argument("--staff", type=int, default=100_000)
+    bench.add_argument("--months", type=int, default=24, help="months of ledger, ending December of the campaign year")
+    bench.add_argument(
+        "--pg-url",
+        default=None,
+        help="PostgreSQL server (default DASHBOARD_BENCH_PG_URL or DASHBOARD_TEST_PG_URL; '' skips)",
+    )
+    bench.add_argument("--sqlite-path", default=None, help="SQLite file to build in and keep (reused if it holds data)")
+    bench.add_argument("--repeat", type=int, default=5, help="runs per page figure (the median is shown)")
+    bench.add_argument("--import-rows", type=int, default=100_000, help="rows of the ledger .xlsx to import")
+    bench.add_argument("--skip-import", action="store_true", help="only the page figures")
+    bench.add_argument("--keep", action="store_true", help="keep (and reuse) the PostgreSQL database dashboard_bench")
     return p
 
 
@@ -248,6 +265,25 @@ def cmd_undo(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> i
     return 0
 
 
+def cmd_bench(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> int:
+    from dashboard.bench import run
+
+    return run(
+        settings,
+        out,
+        err,
+        units=args.units,
+        staff=args.staff,
+        months=args.months,
+        pg_url=args.pg_url,
+        sqlite_path=args.sqlite_path,
+        repeat=args.repeat,
+        skip_import=args.skip_import,
+        import_rows=args.import_rows,
+        keep=args.keep,
+    )
+
+
 COMMANDS = {
     "import": cmd_import,
     "summary": cmd_summary,
@@ -255,6 +291,7 @@ COMMANDS = {
     "sync": cmd_sync,
     "batches": cmd_batches,
     "undo": cmd_undo,
+    "bench": cmd_bench,
 }
 
 

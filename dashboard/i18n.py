@@ -355,7 +355,6 @@ UI_TEXT: dict[str, dict[str, str]] = {
     "kpi_certificates": {"zh": "取证数", "en": "Certificates"},
     "kpi_target": {"zh": "目标 {value}", "en": "Target {value}"},
     "kpi_no_target": {"zh": "未设目标", "en": "No target"},
-    "kpi_vs_previous": {"zh": "较上期", "en": "vs prev."},
     "kpi_no_previous": {"zh": "上期无数据", "en": "no data for the previous period"},
     "kpi_help": {
         "zh": "与上一个等长期间（{period}）相比；颜色：达标 / 接近目标（≥目标的{amber}） / 未达标",

@@ -8,6 +8,8 @@ every raw row. Pages and the CLI call these and add no metric logic of their own
 from __future__ import annotations
 
 import calendar
+import functools
+import operator
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -224,10 +226,26 @@ def _in_period(col: Any, first: str, last: str) -> Any:
     return sa.and_(col >= first, col <= last)
 
 
+def _year_months(first: str, last: str) -> dict[str, list[str]]:
+    """P as {year: [its months "01".."12" in P]} (the columns and bits of learner_years)."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for m in months_between(first, last):
+        out[m[:4]].append(m[5:7])
+    return dict(out)
+
+
+def _mask(months: list[str]) -> int:
+    return sum(1 << (int(m) - 1) for m in months)
+
+
+def _any_bit(col: Any, months: list[str]) -> Any:
+    """A learner_years mask has a bit of these months set (bitwise & on every database)."""
+    return col.op("&", precedence=6)(sa.literal(_mask(months), sa.Integer)) != 0
+
+
 def _unit_figures(conn: sa.Connection, sel: Selection, first: str, last: str, us: list[_Unit]) -> dict[str, _Figures]:
     """DESIGN §4 per unit over P: the effective month figures of unit_months, summed in SQL."""
     um = db.unit_months
-    lr = db.ledger_rows
     in_u = um.c.unit.in_(_units_subquery(sel))
     in_p = _in_period(um.c.month, first, last)
     summary_only = sa.and_(um.c.has_summary, sa.not_(um.c.has_ledger))
@@ -265,15 +283,19 @@ def _unit_figures(conn: sa.Connection, sel: Selection, first: str, last: str, us
             )
         ).all()
     )
-    # distinct 工号 with hours > 0 over P: one month → already in unit_months; else from the ledger
+    # distinct 工号 with hours > 0 over P: one month → already in unit_months; else a bit test on
+    # the learner_years masks (one row per person, unit and year: 12× fewer than ledger rows)
     if first == last:
         distinct = {r.unit: int(r.ledger_participants_sum or 0) for r in agg}
     else:
+        ly = db.learner_years
+        years = _year_months(first, last)
+        active = sa.or_(*[sa.and_(ly.c.year == y, _any_bit(ly.c.active_mask, ms)) for y, ms in years.items()])
+        # within one year a person has one row per unit, so COUNT(*) is the distinct count
+        count = sa.func.count() if len(years) == 1 else sa.func.count(sa.distinct(ly.c.employee_id))
         distinct = dict(
             conn.execute(
-                sa.select(lr.c.unit, sa.func.count(sa.distinct(lr.c.employee_id)))
-                .where(lr.c.unit.in_(_units_subquery(sel)), _in_period(lr.c.month, first, last), lr.c.hours > 0)
-                .group_by(lr.c.unit)
+                sa.select(ly.c.unit, count).where(ly.c.unit.in_(_units_subquery(sel)), active).group_by(ly.c.unit)
             ).all()
         )
     out = {u.name: _Figures(headcount=int(u.headcount or 0)) for u in us}
@@ -406,21 +428,74 @@ def _binary(col: Any, conn: sa.Connection) -> Any:
 def _top_rows(
     conn: sa.Connection, sel: Selection, first: str, last: str, n: int | None, search: str | None
 ) -> list[dict[str, Any]]:
-    """Σ points desc, Σ hours desc, 工号 asc over U's ledger rows in P; name/unit of the latest row."""
-    lr, u = db.ledger_rows, db.units
-    in_sel = sa.and_(lr.c.unit.in_(_units_subquery(sel)), _in_period(lr.c.month, first, last))
-    per = (
-        sa.select(
-            lr.c.employee_id,
-            sa.func.sum(lr.c.points).label("points"),
-            sa.func.sum(lr.c.hours).label("hours"),
-            sa.func.count().label("months"),
-            sa.func.max(lr.c.month).label("last_month"),
-        )
-        .where(in_sel)
-        .group_by(lr.c.employee_id)
-        .subquery()
+    """Σ points desc, Σ hours desc, 工号 asc over U's ledger rows in P; name/unit of the latest row.
+
+    Summed from learner_years (one row per person, unit and year): the month columns of P, the
+    masks for the months with a row. The name and unit of a person's latest row in P are the
+    row's own when the person has one learner_years row in P that carries one name; otherwise
+    (moved units, changed name, P across years) they are looked up in ledger_rows by
+    (工号, last month) — a primary-key read for the few people who need it.
+    """
+    ly = db.learner_years
+    years = _year_months(first, last)
+    one_year = len(years) == 1
+
+    def by_year(expr: Any) -> Any:
+        """expr(year, months) for the row's year (a CASE when P spans years)."""
+        if one_year:
+            y, ms = next(iter(years.items()))
+            return expr(y, ms)
+        return sa.case(*[(ly.c.year == y, expr(y, ms)) for y, ms in years.items()], else_=None)
+
+    def month_sum(prefix: str) -> Any:
+        return by_year(lambda _y, ms: functools.reduce(operator.add, [ly.c[f"{prefix}_{m}"] for m in ms]))
+
+    def row_months(_y: str, ms: list[str]) -> Any:
+        return functools.reduce(operator.add, [sa.case((_any_bit(ly.c.row_mask, [m]), 1), else_=0) for m in ms])
+
+    latest = [(y, m) for y, ms in years.items() for m in ms][::-1]
+    last_month = sa.case(
+        *[
+            (
+                _any_bit(ly.c.row_mask, [m]) if one_year else sa.and_(ly.c.year == y, _any_bit(ly.c.row_mask, [m])),
+                f"{y}-{m}",
+            )
+            for y, m in latest
+        ],
+        else_=None,
     )
+    in_sel = sa.and_(
+        ly.c.unit.in_(_units_subquery(sel)),
+        sa.or_(*[sa.and_(ly.c.year == y, _any_bit(ly.c.row_mask, ms)) for y, ms in years.items()]),
+    )
+    grouped = sa.select(
+        ly.c.employee_id,
+        sa.func.sum(month_sum("points")).label("points"),
+        sa.func.sum(month_sum("hours")).label("hours"),
+        sa.func.sum(by_year(row_months)).label("months"),
+        sa.func.max(last_month).label("last_month"),
+        sa.func.count().label("n_rows"),
+        sa.func.max(ly.c.unit).label("unit"),
+        sa.func.max(ly.c.name).label("name"),
+        sa.func.max(sa.case((ly.c.names_vary, 1), else_=0)).label("vary"),
+    ).group_by(ly.c.employee_id)
+    if one_year:
+        # inside one year most people have one learner_years row (they stayed in one unit): their
+        # figures are that row's, no GROUP BY; only the people who moved are grouped
+        single = sa.select(
+            ly.c.employee_id,
+            month_sum("points").label("points"),
+            month_sum("hours").label("hours"),
+            by_year(row_months).label("months"),
+            last_month.label("last_month"),
+            sa.literal(1, sa.Integer).label("n_rows"),
+            ly.c.unit,
+            ly.c.name,
+            sa.case((ly.c.names_vary, 1), else_=0).label("vary"),
+        ).where(in_sel, ly.c.person_rows == 1)
+        per = sa.union_all(single, grouped.where(in_sel, ly.c.person_rows > 1)).subquery()
+    else:
+        per = grouped.where(in_sel).subquery()
     # rank on rounded sums so float noise cannot break a tie differently per database
     rp = sa.func.round(sa.cast(per.c.points, sa.Numeric(18, 6)), 6)
     rh = sa.func.round(sa.cast(per.c.hours, sa.Numeric(18, 6)), 6)
@@ -428,38 +503,61 @@ def _top_rows(
     if search or n is None:
         # every person ranked, then filtered: a match keeps its overall rank
         ranked = sa.select(per, sa.func.row_number().over(order_by=order).label("rank")).subquery()
+        q = sa.select(ranked).order_by(ranked.c.rank)
+        if search:
+            pat = f"%{search.strip()}%"
+            exact_r = sa.and_(ranked.c.n_rows == 1, ranked.c.vary == 0)
+            # the people whose name is not known yet stay candidates until looked up below
+            q = q.where(sa.or_(ranked.c.employee_id.like(pat), sa.not_(exact_r), ranked.c.name.like(pat)))
+        rows = [r._asdict() for r in conn.execute(q)]
     else:
         # the leaderboard: ORDER BY … LIMIT n lets the database keep a top-n heap instead of a sort
-        top = sa.select(per, rp.label("rp"), rh.label("rh")).order_by(*order).limit(n).subquery()
-        ranked = sa.select(
-            top,
-            sa.func.row_number()
-            .over(order_by=(top.c.rp.desc(), top.c.rh.desc(), _binary(top.c.employee_id, conn).asc()))
-            .label("rank"),
-        ).subquery()
-    q = (
-        sa.select(ranked, lr.c.name, lr.c.unit, u.c.department)
-        .join(lr, sa.and_(lr.c.employee_id == ranked.c.employee_id, lr.c.month == ranked.c.last_month))
-        .join(u, u.c.name == lr.c.unit, isouter=True)
-        .order_by(ranked.c.rank)
-    )
-    if search:
-        pat = f"%{search.strip()}%"
-        q = q.where(sa.or_(ranked.c.employee_id.like(pat), lr.c.name.like(pat)))
-        if n is not None:
-            q = q.limit(n)
+        q = sa.select(per).order_by(*order).limit(n)
+        rows = [{**r._asdict(), "rank": i} for i, r in enumerate(conn.execute(q), start=1)]
+    # name and unit of the latest row for the people learner_years cannot tell exactly
+    lr = db.ledger_rows
+    unsure = [r for r in rows if not (r["n_rows"] == 1 and not r["vary"])]
+    if unsure:
+        found: dict[tuple[str, str], Any] = {}
+        by_month: dict[str, list[str]] = defaultdict(list)
+        for r in unsure:
+            by_month[r["last_month"]].append(r["employee_id"])
+        match = (
+            sa.or_(lr.c.employee_id.like(f"%{search.strip()}%"), lr.c.name.like(f"%{search.strip()}%"))
+            if search
+            else sa.true()
+        )
+        for month, emps in by_month.items():
+            for chunk in db._chunks(sorted(emps)):
+                for x in conn.execute(
+                    sa.select(lr.c.employee_id, lr.c.name, lr.c.unit, sa.case((match, 1), else_=0).label("hit")).where(
+                        lr.c.month == month, lr.c.employee_id.in_(chunk)
+                    )
+                ):
+                    found[(x.employee_id, month)] = x
+        for r in unsure:
+            x = found[(r["employee_id"], r["last_month"])]
+            r["name"], r["unit"], r["hit"] = x.name, x.unit, x.hit
+        if search:
+            rows = [r for r in rows if r.get("hit", 1)]
+    if search and n is not None:
+        rows = rows[:n]
+    u = db.units
+    depts: dict[str, str | None] = {}
+    for chunk in db._chunks(sorted({r["unit"] for r in rows})):
+        depts.update(conn.execute(sa.select(u.c.name, u.c.department).where(u.c.name.in_(chunk))).all())
     return [
         {
-            "rank": int(r.rank),
-            "employee_id": r.employee_id,
-            "name": r.name,
-            "unit": r.unit,
-            "department": r.department,
-            "points": _r(r.points),
-            "hours": _r(r.hours),
-            "months": int(r.months),
+            "rank": int(r["rank"]),
+            "employee_id": r["employee_id"],
+            "name": r["name"],
+            "unit": r["unit"],
+            "department": depts.get(r["unit"]),
+            "points": _r(r["points"]),
+            "hours": _r(r["hours"]),
+            "months": int(r["months"]),
         }
-        for r in conn.execute(q)
+        for r in rows
     ]
 
 

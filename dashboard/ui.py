@@ -8,7 +8,6 @@ call ``metric(...)`` and render with the helpers below.
 
 from __future__ import annotations
 
-import calendar
 import io
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass, replace
@@ -421,17 +420,21 @@ def target_scope(sel: Selection) -> tuple[str | None, str | None]:
 # ---- navigation and drill-down -----------------------------------------------------------
 
 
+def _home() -> None:
+    """The app root redirects to /overview (with the URL's parameters), so every page, the
+    overview included, has an ASCII path that can be bookmarked (Streamlit always serves the
+    default page at ``/`` and would answer /overview with "page not found")."""
+    params = {k: st.query_params.get_all(k) for k in st.query_params}
+    st.switch_page(page("overview"), query_params={k: v if len(v) > 1 else v[0] for k, v in params.items()})
+
+
 def build_pages() -> dict[str, Any]:
-    """st.Page objects for the pages (absolute paths, ASCII url paths, titles in the language)."""
+    """st.Page objects for the pages (absolute paths, ASCII url paths, titles in the language),
+    plus the hidden default page ``home`` at ``/`` that redirects to the overview."""
     pages: dict[str, Any] = {}
     for url_path, (script, title_key, icon) in PAGE_SPECS.items():
-        pages[url_path] = st.Page(
-            str(PAGES_DIR / script),
-            title=t(title_key),
-            icon=icon,
-            url_path=url_path,
-            default=url_path == "overview",
-        )
+        pages[url_path] = st.Page(str(PAGES_DIR / script), title=t(title_key), icon=icon, url_path=url_path)
+    pages["home"] = st.Page(_home, title=t("page_overview"), url_path="home", default=True, visibility="hidden")
     st.session_state[_PAGES] = pages
     return pages
 
@@ -552,12 +555,13 @@ def table(
             on_select="rerun",
             selection_mode="single-row",
             height=height,
+            placeholder="—",
         )
         rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
         if rows:
             go_to_unit(str(df.iloc[rows[0]]["unit"]))
     else:
-        st.dataframe(shown, key=key, hide_index=True, column_config=config, height=height)
+        st.dataframe(shown, key=key, hide_index=True, column_config=config, height=height, placeholder="—")
     if download:
         download_xlsx(data, download, key=f"{key}_xlsx")
 
@@ -771,7 +775,6 @@ def kpi_tiles(sel: Selection, summary: metrics.Summary, previous: metrics.Summar
                 delta=tile.delta if tile.delta is not None else None,
                 delta_color="normal",
                 help=f"{tile.note}\n\n{t('kpi_help', period=prev_period, amber=amber)}",
-                delta_description=t("kpi_vs_previous") if tile.delta is not None else None,
             )
             if tile.delta is None:
                 st.caption(t("kpi_no_previous"))
@@ -792,9 +795,7 @@ def badge(status: str, text: str = "") -> None:
     )
 
 
-def month_end(month: str) -> date:
-    y, m = int(month[:4]), int(month[5:7])
-    return date(y, m, calendar.monthrange(y, m)[1])
+month_end = metrics.month_end  # the "end of P" of a YYYY-MM month, for page captions
 
 
 def unit_selection(sel: Selection, unit: str) -> Selection:

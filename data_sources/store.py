@@ -174,6 +174,32 @@ unit_months = sa.Table(
     sqlite_with_rowid=False,
 )
 
+MONTHS = tuple(f"{m:02d}" for m in range(1, 13))
+
+learner_years = sa.Table(
+    "learner_years",
+    metadata,
+    # derived: one row per person × unit × calendar year with any ledger row, 12× fewer rows than
+    # ledger_rows; the per-person figures over any period P (participants over several months,
+    # top learners) are sums of the month columns of P and bit tests on the masks.
+    # Clustered on (year, employee_id, unit): a year's people come in 工号 order, so the GROUP BY
+    # employee_id of the top learners streams, and a recompute deletes (employee_id, year) ranges.
+    sa.Column("year", sa.String(4), primary_key=True),
+    sa.Column("employee_id", sa.String(EMP), primary_key=True),
+    sa.Column("unit", sa.String(UNIT), primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False),  # MAX(name) of the rows
+    sa.Column("names_vary", sa.Boolean(), nullable=False),  # the rows carry more than one name
+    sa.Column("row_mask", sa.Integer(), nullable=False),  # bit m-1: a ledger row in month m
+    sa.Column("active_mask", sa.Integer(), nullable=False),  # bit m-1: hours > 0 in month m
+    # rows of this (employee_id, year): 1 for everyone who stayed in one unit all year, so the
+    # per-person sums of a period inside the year need no GROUP BY for them
+    sa.Column("person_rows", sa.Integer(), nullable=False),
+    *[sa.Column(f"points_{m}", sa.Double(), nullable=False) for m in MONTHS],
+    *[sa.Column(f"hours_{m}", sa.Double(), nullable=False) for m in MONTHS],
+    sa.Index("ix_learner_years_unit_year", "unit", "year"),
+    sqlite_with_rowid=False,
+)
+
 
 # ---- row shapes ---------------------------------------------------------------------------
 
@@ -193,6 +219,7 @@ TABLE_KEY: dict[str, tuple[str, ...]] = {
     "certificate_rows": KEYS[Kind.CERTIFICATES],
     "milestone_rows": KEYS[Kind.MILESTONES],
     "unit_months": ("unit", "month"),
+    "learner_years": ("year", "employee_id", "unit"),
 }
 # How existing rows are fetched for a set of keys: equality on the first columns, IN on the last.
 FETCH_PLAN: dict[str, tuple[tuple[str, ...], str]] = {
@@ -651,6 +678,46 @@ class Store:
             conn.close()
         return results
 
+    def bulk_load(self, kind: Kind, rows: Iterable[dict[str, Any]], chunk: int = 50_000) -> int:
+        """Write rows of one kind straight into its table and recompute the derived tables for
+        what they touch, in one transaction; returns the number of rows.
+
+        For building large stores fast (the benchmark, a move from another system): the rows are
+        in the stored shape (the roster: ``units`` rows ``name, department, unit_type, is_pilot,
+        headcount, auto_added``; certificates may leave out ``month``), streamed in chunks, and not
+        validated; no batch and no undo image is recorded, and every key must be new.
+        """
+        table = KIND_TABLE[kind]
+        cols = [c.name for c in table.columns]
+        touched: set[tuple[str, str]] = set()
+        years: set[str] = set()
+        n = 0
+        with self.engine.begin() as conn:
+            _lock(conn)
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                ident = conn.dialect.identifier_preparer
+                sql = (
+                    f"INSERT INTO {ident.format_table(table)} ({', '.join(ident.quote(c) for c in cols)}) "
+                    f"VALUES ({', '.join('?' for _ in cols)})"
+                )
+            it = iter(rows)
+            while batch := list(itertools.islice(it, chunk)):
+                if kind is Kind.CERTIFICATES:
+                    batch = [r if r.get("month") else {**r, "month": _month(r["cert_date"])} for r in batch]
+                if kind in (Kind.SUMMARY, Kind.LEDGER, Kind.CERTIFICATES):
+                    touched.update((r["unit"], r["month"]) for r in batch)
+                if kind is Kind.LEDGER:
+                    years.update(r["month"][:4] for r in batch)
+                if sqlite:  # the DBAPI's executemany on tuples: no per-row work in SQLAlchemy
+                    conn.exec_driver_sql(sql, [tuple(r.get(c) for c in cols) for r in batch])
+                else:
+                    _insert(conn, table, batch)
+                n += len(batch)
+            _recompute_unit_months(conn, touched, _utcnow())
+            _rebuild_learner_years(conn, years)
+        return n
+
     def undo(self, batch_id: int, user: str) -> None:
         """Put back what a batch replaced and remove what it added, in one transaction."""
         with self.engine.begin() as conn:
@@ -675,6 +742,7 @@ class Store:
             changes = conn.execute(sa.select(batch_changes).where(batch_changes.c.batch_id == batch_id)).all()
             now = _utcnow()
             touched: set[tuple[str, str]] = set()
+            people: set[tuple[str, str]] = set()
             added_units: list[str] = []
             by_table: dict[str, list[tuple[dict[str, Any] | None, dict[str, Any]]]] = defaultdict(list)
             for ch in changes:
@@ -701,10 +769,13 @@ class Store:
                         touched.add((a["unit"], a["month"]))
                         if b is not None:
                             touched.add((b["unit"], b["month"]))
+                if tname == "ledger_rows":
+                    people.update((a["employee_id"], a["month"][:4]) for _, a in pairs)
             if added_units:
                 still = _units_referenced(conn, added_units)
                 _delete_keys(conn, units, [(n,) for n in added_units if n not in still])
             _recompute_unit_months(conn, touched, now)
+            _recompute_learner_years(conn, people)
             conn.execute(
                 import_batches.update().where(import_batches.c.id == batch_id).values(undone_at=now, undone_by=user)
             )
@@ -939,6 +1010,7 @@ def _write(
         ).inserted_primary_key[0]
     images: list[dict[str, Any]] = []
     touched: set[tuple[str, str]] = set()
+    people: set[tuple[str, str]] = set()
     if new_units:
         _insert(conn, units, new_units)
         images += [
@@ -972,9 +1044,13 @@ def _write(
                 touched.add((c.after["unit"], c.after["month"]))
                 if c.before is not None:
                     touched.add((c.before["unit"], c.before["month"]))
+        if kind is Kind.LEDGER:
+            # the key (工号, month) is the same before and after: one person-year per change
+            people.update((c.after["employee_id"], c.after["month"][:4]) for c in kp.changes)
     if record:
         _insert(conn, batch_changes, images)
     _recompute_unit_months(conn, touched, now)
+    _recompute_learner_years(conn, people)
     return batch_id
 
 
@@ -1048,3 +1124,57 @@ def _recompute_unit_months(conn: Connection, touched: set[tuple[str, str]], now:
         )
     _delete_keys(conn, unit_months, sorted(touched))
     _insert(conn, unit_months, rows)
+
+
+def learner_years_select(year: str) -> sa.Select[Any]:
+    """The learner_years rows of one calendar year, aggregated from ledger_rows in SQL (the
+    caller adds a WHERE on ledger_rows.employee_id to rebuild only some people)."""
+    lr = ledger_rows
+    months = [f"{year}-{m}" for m in MONTHS]
+    bit = sa.case({mo: 1 << i for i, mo in enumerate(months)}, value=lr.c.month, else_=0)
+    cols: list[Any] = [
+        sa.literal(year, sa.String(4)).label("year"),
+        lr.c.employee_id,
+        lr.c.unit,
+        sa.func.max(lr.c.name).label("name"),
+        (sa.func.min(lr.c.name) != sa.func.max(lr.c.name)).label("names_vary"),
+        # one ledger row per 工号 and month, so Σ of the month bits is their OR
+        sa.func.sum(bit).label("row_mask"),
+        sa.func.sum(sa.case((lr.c.hours > 0, bit), else_=0)).label("active_mask"),
+        sa.func.count().over(partition_by=lr.c.employee_id).label("person_rows"),
+    ]
+    for m, mo in zip(MONTHS, months, strict=True):
+        cols.append(sa.func.sum(sa.case((lr.c.month == mo, lr.c.points), else_=0.0)).label(f"points_{m}"))
+    for m, mo in zip(MONTHS, months, strict=True):
+        cols.append(sa.func.sum(sa.case((lr.c.month == mo, lr.c.hours), else_=0.0)).label(f"hours_{m}"))
+    return (
+        sa.select(*cols).where(lr.c.month >= months[0], lr.c.month <= months[-1]).group_by(lr.c.employee_id, lr.c.unit)
+    )
+
+
+LEARNER_YEAR_COLUMNS = [c.name for c in learner_years.columns]
+
+
+def _recompute_learner_years(conn: Connection, people: set[tuple[str, str]]) -> None:
+    """Rebuild the learner_years rows of exactly these (工号, year) pairs, every unit of each, by
+    INSERT … SELECT from ledger_rows (the rows never travel through Python)."""
+    if not people:
+        return
+    ly, lr = learner_years, ledger_rows
+    by_year: dict[str, set[str]] = defaultdict(set)
+    for emp, year in people:
+        by_year[year].add(emp)
+    size = CHUNK if conn.dialect.name == "sqlite" else 10000
+    for year, emps in sorted(by_year.items()):
+        select = learner_years_select(year)
+        for chunk in _chunks(sorted(emps), size):
+            conn.execute(ly.delete().where(ly.c.year == year, ly.c.employee_id.in_(chunk)))
+            conn.execute(ly.insert().from_select(LEARNER_YEAR_COLUMNS, select.where(lr.c.employee_id.in_(chunk))))
+
+
+def _rebuild_learner_years(conn: Connection, years: Iterable[str]) -> None:
+    """Rebuild whole years of learner_years (bulk loads)."""
+    ly = learner_years
+    for year in sorted(set(years)):
+        conn.execute(ly.delete().where(ly.c.year == year))
+        conn.execute(ly.insert().from_select(LEARNER_YEAR_COLUMNS, learner_years_select(year)))

@@ -1,0 +1,295 @@
+"""The app as a leader and a unit reporter use it: a real Streamlit server and headless Chromium.
+
+Each test server runs on a free port with its own temporary SQLite store. Screenshots of every
+page land in docs/screenshots/ (the README shows them). Needs Debian's chromium and Playwright;
+outside CI a missing browser skips with the reason, in CI it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "docs" / "screenshots"
+SAMPLES = ROOT.parent / "shared" / "samples"
+CHROMIUM = os.environ.get("DASHBOARD_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.browser
+
+
+def _need_browser() -> None:
+    reason = None
+    if not Path(CHROMIUM).exists():
+        reason = f"browser tests need Debian's chromium at {CHROMIUM}"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            reason = "browser tests need the playwright package"
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A `streamlit run dashboard/app.py` on a free port with its own store."""
+
+    def __init__(self, db_url: str, log: Path):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "DASHBOARD_DB_URL": db_url, "PYTHONPATH": str(ROOT)}
+        self._log = log.open("w")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(ROOT / "dashboard" / "app.py"),
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"streamlit did not start; log: {log.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self._log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _demo_db(path: Path) -> str:
+    url = f"sqlite:///{path}"
+    done = subprocess.run(
+        [sys.executable, "-m", "dashboard", "demo", "--db", url],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return url
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory) -> Iterator[Server]:
+    _need_browser()
+    tmp = tmp_path_factory.mktemp("browser")
+    server = Server(_demo_db(tmp / "demo.db"), tmp / "streamlit.log")
+    yield server
+    server.stop()
+
+
+def new_page(browser, width: int = 1600, height: int = 1000):
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    return page
+
+
+def settle(page) -> None:
+    """Wait until Streamlit has finished running the script (no running indicator, no skeletons)."""
+    page.wait_for_selector('[data-testid="stApp"]')
+    page.wait_for_function(
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            return app && app.getAttribute('data-test-script-state') !== 'running'
+                && !document.querySelector('[data-testid="stSkeleton"]');
+        }""",
+        timeout=60_000,
+    )
+    page.wait_for_timeout(400)
+
+
+def kpis(page) -> dict[str, str]:
+    """The KPI tiles as label → value text."""
+    out: dict[str, str] = {}
+    for tile in page.locator('[data-testid="stMetric"]').all():
+        label = tile.locator('[data-testid="stMetricLabel"]').inner_text().strip()
+        out[label] = tile.locator('[data-testid="stMetricValue"]').inner_text().strip()
+    return out
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+PAGES = [
+    ("overview", "总览"),
+    ("units", "单位排名"),
+    ("unit", "单位详情"),
+    ("learners", "学习标兵"),
+    ("phases", "阶段进度"),
+    ("submissions", "报送情况"),
+    ("data", "数据管理"),
+]
+
+
+@pytest.mark.parametrize(("url_path", "title"), PAGES)
+def test_every_page_renders_in_chinese_with_data_as_of(browser, demo_server, url_path, title):
+    page = new_page(browser)
+    page.goto(f"{demo_server.url}/{url_path}?from=2024-01&to=2024-12" + ("&unit=塑编车间" if url_path == "unit" else ""))
+    settle(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert title in page.locator("h1").first.inner_text()
+    assert "数据截至" in page.inner_text("body")
+    shot(page, url_path)
+    page.context.close()
+
+
+def test_department_filter_changes_the_kpis_and_the_url_restores_the_view(browser, demo_server):
+    page = new_page(browser)
+    page.goto(f"{demo_server.url}/overview?from=2024-01&to=2024-12")
+    settle(page)
+    before = kpis(page)
+    assert before, "no KPI tiles on the overview"
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    dept = sidebar.locator('[data-testid="stMultiSelect"]').first
+    dept.click()
+    page.get_by_role("option", name="机关").click()
+    page.keyboard.press("Escape")
+    settle(page)
+    page.wait_for_function("() => location.search.includes('dept=')")
+    after = kpis(page)
+    assert after != before
+    query = parse_qs(urlparse(page.url).query)
+    assert query["dept"] == ["机关"]
+
+    # A leader bookmarks the URL: a fresh browser session restores the same view.
+    copied = page.url
+    page.context.close()
+    again = new_page(browser)
+    again.goto(copied)
+    settle(again)
+    assert kpis(again) == after
+    assert "机关" in again.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first.inner_text()
+    again.context.close()
+
+
+def test_clicking_a_bar_opens_that_units_detail(browser, demo_server):
+    page = new_page(browser)
+    page.goto(f"{demo_server.url}/overview?from=2024-01&to=2024-12")
+    settle(page)
+    chart = page.locator('[data-testid="stVegaLiteChart"]').nth(1)
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    box = chart.bounding_box()
+    assert box
+    # Bars run left to right from the unit labels: walk down the plot until a bar takes the click.
+    y = box["y"] + 40
+    while y < box["y"] + box["height"] - 30 and "/unit" not in page.url:
+        page.mouse.click(box["x"] + box["width"] * 0.45, y)
+        page.wait_for_timeout(700)
+        y += 12
+    page.wait_for_url("**/unit?**", timeout=30_000)
+    settle(page)
+    unit = parse_qs(urlparse(page.url).query)["unit"][0]
+    assert unit in page.inner_text("body")
+    assert "单位详情" in page.locator("h1").first.inner_text()
+    page.context.close()
+
+
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples not present")
+def test_upload_a_sample_report_and_commit(browser, tmp_path):
+    _need_browser()
+    server = Server(f"sqlite:///{tmp_path / 'upload.db'}", tmp_path / "streamlit.log")
+    try:
+        page = new_page(browser)
+        page.goto(f"{server.url}/data")
+        settle(page)
+        sample = next(p for p in sorted(SAMPLES.iterdir()) if p.suffix == ".xlsx" and "3月" in p.name)
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(sample))
+        settle(page)
+        body = page.inner_text("body")
+        assert sample.name in body
+        shot(page, "data_preview")
+        page.get_by_role("button", name="确认导入").click()
+        settle(page)
+        page.wait_for_function("() => document.body.innerText.includes('批次')")
+        page.goto(f"{server.url}/units?from=2024-03&to=2024-03")
+        settle(page)
+        assert "塑编车间" in page.inner_text("body")
+        page.context.close()
+    finally:
+        server.stop()
+
+
+def test_a_page_url_opened_first_on_a_fresh_server_goes_through_the_router(browser, tmp_path):
+    """Streamlit serves an auto-discovered pages/ folder to the first visitor; ours must not exist."""
+    server = Server(_demo_db(tmp_path / "fresh.db"), tmp_path / "streamlit.log")
+    try:
+        page = new_page(browser)
+        page.goto(f"{server.url}/phases")
+        settle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert "阶段进度" in page.locator("h1").first.inner_text()
+        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+        for _, title in PAGES:
+            assert title in nav
+        page.context.close()
+    finally:
+        server.stop()
