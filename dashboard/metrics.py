@@ -13,7 +13,7 @@ import operator
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -238,9 +238,15 @@ def _mask(months: list[str]) -> int:
     return sum(1 << (int(m) - 1) for m in months)
 
 
+def _in_units(col: Any, sel: Selection) -> Any:
+    """``col`` names a unit of U; no condition at all without a unit filter (every row's unit is
+    in the roster: an import adds the units its rows mention)."""
+    return col.in_(_units_subquery(sel)) if _unit_conditions(sel) else sa.true()
+
+
 def _any_bit(col: Any, months: list[str]) -> Any:
     """A learner_years mask has a bit of these months set (bitwise & on every database)."""
-    return col.op("&", precedence=6)(sa.literal(_mask(months), sa.Integer)) != 0
+    return col.op("&")(sa.literal(_mask(months), sa.Integer)) != 0
 
 
 def _unit_figures(conn: sa.Connection, sel: Selection, first: str, last: str, us: list[_Unit]) -> dict[str, _Figures]:
@@ -294,9 +300,7 @@ def _unit_figures(conn: sa.Connection, sel: Selection, first: str, last: str, us
         # within one year a person has one row per unit, so COUNT(*) is the distinct count
         count = sa.func.count() if len(years) == 1 else sa.func.count(sa.distinct(ly.c.employee_id))
         distinct = dict(
-            conn.execute(
-                sa.select(ly.c.unit, count).where(ly.c.unit.in_(_units_subquery(sel)), active).group_by(ly.c.unit)
-            ).all()
+            conn.execute(sa.select(ly.c.unit, count).where(_in_units(ly.c.unit, sel), active).group_by(ly.c.unit)).all()
         )
     out = {u.name: _Figures(headcount=int(u.headcount or 0)) for u in us}
     for r in agg:
@@ -348,8 +352,7 @@ def _levels(conn: sa.Connection, sel: Selection, first: str, last: str) -> dict[
 # ---- milestones ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Milestone:
+class _Milestone(NamedTuple):  # a NamedTuple: thousands are made per call, a dataclass is slower
     phase: str | None
     name: str
     due: date | None
@@ -363,7 +366,7 @@ def _milestones(
     plus the extra ones its 阶段进度 rows add."""
     mr = db.milestone_rows
     rows: dict[str, dict[str, Any]] = defaultdict(dict)
-    for r in conn.execute(sa.select(mr).where(mr.c.unit.in_(_units_subquery(sel)))):
+    for r in conn.execute(sa.select(mr).where(_in_units(mr.c.unit, sel))).all():
         rows[r.unit][r.milestone] = r
     config_names = {m.name for m in settings.milestones}
     out: dict[str, list[_Milestone]] = {}
@@ -465,100 +468,132 @@ def _top_rows(
         else_=None,
     )
     in_sel = sa.and_(
-        ly.c.unit.in_(_units_subquery(sel)),
+        _in_units(ly.c.unit, sel),
         sa.or_(*[sa.and_(ly.c.year == y, _any_bit(ly.c.row_mask, ms)) for y, ms in years.items()]),
     )
+    no_int, no_text = sa.cast(sa.null(), sa.Integer), sa.cast(sa.null(), sa.String)
+    pts, hrs = month_sum("points"), month_sum("hours")
     grouped = sa.select(
         ly.c.employee_id,
-        sa.func.sum(month_sum("points")).label("points"),
-        sa.func.sum(month_sum("hours")).label("hours"),
+        sa.func.sum(pts).label("points"),
+        sa.func.sum(hrs).label("hours"),
         sa.func.sum(by_year(row_months)).label("months"),
         sa.func.max(last_month).label("last_month"),
         sa.func.count().label("n_rows"),
         sa.func.max(ly.c.unit).label("unit"),
         sa.func.max(ly.c.name).label("name"),
         sa.func.max(sa.case((ly.c.names_vary, 1), else_=0)).label("vary"),
+        no_int.label("row_mask"),
     ).group_by(ly.c.employee_id)
     if one_year:
         # inside one year most people have one learner_years row (they stayed in one unit): their
-        # figures are that row's, no GROUP BY; only the people who moved are grouped
+        # figures are that row's (months and last month from its mask, in Python), no GROUP BY;
+        # only the people who moved are grouped
         single = sa.select(
             ly.c.employee_id,
-            month_sum("points").label("points"),
-            month_sum("hours").label("hours"),
-            by_year(row_months).label("months"),
-            last_month.label("last_month"),
+            pts.label("points"),
+            hrs.label("hours"),
+            no_int.label("months"),
+            no_text.label("last_month"),
             sa.literal(1, sa.Integer).label("n_rows"),
             ly.c.unit,
             ly.c.name,
             sa.case((ly.c.names_vary, 1), else_=0).label("vary"),
+            ly.c.row_mask,
         ).where(in_sel, ly.c.person_rows == 1)
-        per = sa.union_all(single, grouped.where(in_sel, ly.c.person_rows > 1)).subquery()
+        multi = grouped.where(in_sel, ly.c.person_rows > 1)
+        if n is not None and n <= 1000 and not search:
+            # the n-th largest raw Σ points bounds the leaderboard from below: whoever ranks in the
+            # top n on the rounded sums has at least that minus the rounding, so the costly sort
+            # only sees the people above it
+            both = sa.union_all(
+                sa.select(pts.label("p")).where(in_sel, ly.c.person_rows == 1),
+                sa.select(sa.func.sum(pts).label("p")).where(in_sel, ly.c.person_rows > 1).group_by(ly.c.employee_id),
+            ).subquery()
+            floor = conn.execute(sa.select(both.c.p).order_by(both.c.p.desc()).limit(1).offset(n - 1)).scalar()
+            if floor is not None:
+                floor = float(floor) - 1e-5
+                single = single.where(pts >= floor)
+                multi = multi.having(sa.func.sum(pts) >= floor)
+        per = sa.union_all(single, multi).subquery()
     else:
         per = grouped.where(in_sel).subquery()
     # rank on rounded sums so float noise cannot break a tie differently per database
-    rp = sa.func.round(sa.cast(per.c.points, sa.Numeric(18, 6)), 6)
-    rh = sa.func.round(sa.cast(per.c.hours, sa.Numeric(18, 6)), 6)
+    rp, rh = _rounded(per.c.points, conn), _rounded(per.c.hours, conn)
     order = (rp.desc(), rh.desc(), _binary(per.c.employee_id, conn).asc())
+    # rows as lists: employee_id, points, hours, months, last_month, n_rows, unit, name, vary,
+    # row_mask, rank
     if search or n is None:
         # every person ranked, then filtered: a match keeps its overall rank
         ranked = sa.select(per, sa.func.row_number().over(order_by=order).label("rank")).subquery()
         q = sa.select(ranked).order_by(ranked.c.rank)
         if search:
             pat = f"%{search.strip()}%"
-            exact_r = sa.and_(ranked.c.n_rows == 1, ranked.c.vary == 0)
+            exact = sa.and_(ranked.c.n_rows == 1, ranked.c.vary == 0)
             # the people whose name is not known yet stay candidates until looked up below
-            q = q.where(sa.or_(ranked.c.employee_id.like(pat), sa.not_(exact_r), ranked.c.name.like(pat)))
-        rows = [r._asdict() for r in conn.execute(q)]
+            q = q.where(sa.or_(ranked.c.employee_id.like(pat), sa.not_(exact), ranked.c.name.like(pat)))
+        rows = [list(r) for r in conn.execute(q).all()]
     else:
         # the leaderboard: ORDER BY … LIMIT n lets the database keep a top-n heap instead of a sort
         q = sa.select(per).order_by(*order).limit(n)
-        rows = [{**r._asdict(), "rank": i} for i, r in enumerate(conn.execute(q), start=1)]
+        rows = [[*r, i] for i, r in enumerate(conn.execute(q).all(), start=1)]
+    if one_year:
+        ((y, ms),) = years.items()
+        pmask = _mask(ms)
+        for r in rows:
+            if r[3] is None:  # a single learner_years row: its mask tells months and the last one
+                bits = int(r[9]) & pmask
+                r[3] = bits.bit_count()
+                r[4] = f"{y}-{bits.bit_length():02d}"
     # name and unit of the latest row for the people learner_years cannot tell exactly
-    lr = db.ledger_rows
-    unsure = [r for r in rows if not (r["n_rows"] == 1 and not r["vary"])]
+    unsure = [r for r in rows if r[5] != 1 or r[8]]
     if unsure:
+        lr = db.ledger_rows
+        match = sa.true()
+        if search:
+            pat = f"%{search.strip()}%"
+            match = sa.or_(lr.c.employee_id.like(pat), lr.c.name.like(pat))
         found: dict[tuple[str, str], Any] = {}
         by_month: dict[str, list[str]] = defaultdict(list)
         for r in unsure:
-            by_month[r["last_month"]].append(r["employee_id"])
-        match = (
-            sa.or_(lr.c.employee_id.like(f"%{search.strip()}%"), lr.c.name.like(f"%{search.strip()}%"))
-            if search
-            else sa.true()
-        )
+            by_month[r[4]].append(r[0])
         for month, emps in by_month.items():
             for chunk in db._chunks(sorted(emps)):
-                for x in conn.execute(
-                    sa.select(lr.c.employee_id, lr.c.name, lr.c.unit, sa.case((match, 1), else_=0).label("hit")).where(
-                        lr.c.month == month, lr.c.employee_id.in_(chunk)
-                    )
-                ):
-                    found[(x.employee_id, month)] = x
+                q = sa.select(lr.c.employee_id, lr.c.name, lr.c.unit, sa.case((match, 1), else_=0)).where(
+                    lr.c.month == month, lr.c.employee_id.in_(chunk)
+                )
+                for x in conn.execute(q).all():
+                    found[(x[0], month)] = x
+        missed = set()
         for r in unsure:
-            x = found[(r["employee_id"], r["last_month"])]
-            r["name"], r["unit"], r["hit"] = x.name, x.unit, x.hit
-        if search:
-            rows = [r for r in rows if r.get("hit", 1)]
+            x = found[(r[0], r[4])]
+            r[7], r[6] = x[1], x[2]
+            if not x[3]:
+                missed.add(r[0])
+        if search and missed:
+            rows = [r for r in rows if r[0] not in missed]
     if search and n is not None:
         rows = rows[:n]
     u = db.units
     depts: dict[str, str | None] = {}
-    for chunk in db._chunks(sorted({r["unit"] for r in rows})):
+    for chunk in db._chunks(sorted({r[6] for r in rows})):
         depts.update(conn.execute(sa.select(u.c.name, u.c.department).where(u.c.name.in_(chunk))).all())
-    return [
-        {
-            "rank": int(r["rank"]),
-            "employee_id": r["employee_id"],
-            "name": r["name"],
-            "unit": r["unit"],
-            "department": depts.get(r["unit"]),
-            "points": _r(r["points"]),
-            "hours": _r(r["hours"]),
-            "months": int(r["months"]),
-        }
-        for r in rows
-    ]
+    return [(int(r[10]), r[0], r[7], r[6], depts.get(r[6]), _r(r[1]), _r(r[2]), int(r[3])) for r in rows]
+
+
+def _rounded(col: Any, conn: sa.Connection) -> Any:
+    """A sum rounded to 6 decimals in SQL, the cheapest way each database does it exactly alike:
+    SQLite round(x, 6) (a CAST to NUMERIC would change nothing), PostgreSQL a cast to
+    NUMERIC(18, 6) (which rounds by itself), elsewhere ROUND(CAST(x AS NUMERIC(18, 6)), 6)."""
+    name = conn.dialect.name
+    if name == "sqlite":
+        return sa.func.round(col, 6)
+    if name == "postgresql":
+        return sa.cast(col, sa.Numeric(18, 6))
+    return sa.func.round(sa.cast(col, sa.Numeric(18, 6)), 6)
+
+
+TOP_COLUMNS = ["rank", "employee_id", "name", "unit", "department", "points", "hours", "months"]
 
 
 # ---- public functions ---------------------------------------------------------------------
@@ -573,7 +608,10 @@ def summary(store: Store, settings: Settings, selection: Selection, today: date 
         figs = _unit_figures(conn, sel, first, last, us)
         levels = _levels(conn, sel, first, last)
         prog = _progress(_milestones(conn, settings, sel, us), end)
-        top = _top_rows(conn, sel, first, last, settings.top_learners, None)
+        top = [
+            dict(zip(TOP_COLUMNS, t, strict=True))
+            for t in _top_rows(conn, sel, first, last, settings.top_learners, None)
+        ]
     headcount = sum(f.headcount for f in figs.values())
     participants = sum(f.participants for f in figs.values())
     hours = sum(f.hours for f in figs.values())
@@ -736,8 +774,7 @@ def top_learners(
         n = settings.top_learners
     with store.engine.connect() as conn:
         rows = _top_rows(conn, sel, first, last, n, search)
-    cols = ["rank", "employee_id", "name", "unit", "department", "points", "hours", "months"]
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=TOP_COLUMNS)
 
 
 def milestone_matrix(store: Store, settings: Settings, selection: Selection) -> pd.DataFrame:
@@ -750,17 +787,7 @@ def milestone_matrix(store: Store, settings: Settings, selection: Selection) -> 
         us = _load_units(conn, sel)
         ms = _milestones(conn, settings, sel, us)
     rows = [
-        {
-            "unit": u.name,
-            "department": u.department,
-            "phase": m.phase,
-            "milestone": m.name,
-            "due": m.due,
-            "done_date": m.done_date,
-            "status": _status(m, end),
-        }
-        for u in us
-        for m in ms[u.name]
+        (u.name, u.department, m.phase, m.name, m.due, m.done_date, _status(m, end)) for u in us for m in ms[u.name]
     ]
     return pd.DataFrame(rows, columns=["unit", "department", "phase", "milestone", "due", "done_date", "status"])
 
@@ -783,28 +810,32 @@ def submission_matrix(
     with store.engine.connect() as conn:
         us = _load_units(conn, sel)
         got = {
-            (r.unit, r.month): r
+            (r[0], r[1]): r
             for r in conn.execute(
                 sa.select(um.c.unit, um.c.month, um.c.has_summary, um.c.has_ledger, um.c.updated_at).where(
-                    um.c.unit.in_(_units_subquery(sel)), _in_period(um.c.month, first, last)
+                    _in_units(um.c.unit, sel), _in_period(um.c.month, first, last)
                 )
-            )
+            ).all()
         }
+    months = months_between(first, last)
+    aware: dict[Any, Any] = {}  # one conversion per distinct time (an import writes one)
     rows = []
     for u in us:
-        for m in months_between(first, last):
+        for m in months:
             r = got.get((u.name, m))
-            s, lg = bool(r and r.has_summary), bool(r and r.has_ledger)
+            s, lg = bool(r and r[2]), bool(r and r[3])
             source = "both" if s and lg else "ledger" if lg else "summary" if s else ""
+            if r is not None and r[4] not in aware:
+                aware[r[4]] = _aware(r[4])
             rows.append(
-                {
-                    "unit": u.name,
-                    "department": u.department,
-                    "month": m,
-                    "status": "reported" if s or lg else "missing",
-                    "source": source,
-                    "last_updated": _aware(r.updated_at) if r is not None else None,
-                }
+                (
+                    u.name,
+                    u.department,
+                    m,
+                    "reported" if s or lg else "missing",
+                    source,
+                    aware[r[4]] if r is not None else None,
+                )
             )
     return pd.DataFrame(rows, columns=["unit", "department", "month", "status", "source", "last_updated"])
 

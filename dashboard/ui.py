@@ -842,6 +842,24 @@ def milestone_wide(matrix: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
     return wide.reset_index().rename(columns={"index": "unit"})
 
 
+def missing_in_last_month(sub: pd.DataFrame) -> tuple[str, list[str]]:
+    """The last month of the submission matrix and the units that have not reported it."""
+    last = str(sub["month"].max())
+    now = sub[sub["month"] == last]
+    return last, now.loc[now["status"] == "missing", "unit"].tolist()
+
+
+def submission_order(sub: pd.DataFrame) -> list[str]:
+    """Units missing the last month first, then by months missing, then by name."""
+    _, missing_now = missing_in_last_month(sub)
+    return sorted(units_by_status(sub, "missing"), key=lambda u: u not in missing_now)
+
+
+def milestone_labels() -> dict[str, str] | None:
+    """English names of the configured milestones (None in Chinese)."""
+    return {m.name: m.name_en for m in settings().milestones} if lang() == "en" else None
+
+
 def submission_wide(sub: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
     """The units × months matrix as a table (✓ reported, ✗ missing) with the months missing and
     each unit's last update."""
@@ -1150,3 +1168,89 @@ def targets_table() -> pd.DataFrame:
             for key, value in values.items():
                 rows.append({t("t_scope"): scope, t("target"): t(f"t_{key}"), t("t_value"): shown(key, value)})
     return pd.DataFrame(rows)
+
+
+# ---- overview helpers --------------------------------------------------------------------
+
+
+def timeline_marker(sel: Selection, today: date | None = None) -> tuple[date, str]:
+    """Where the phase timeline draws its rule: today inside the campaign year, else the end of the
+    period (a 2024 campaign reviewed in 2026 still shows where the period stands)."""
+    s = settings()
+    today = today or date.today()
+    if s.phases and min(p.start for p in s.phases) <= today <= max(p.end for p in s.phases):
+        return today, t("today")
+    end = month_end(sel.month_to) if sel.month_to else today
+    return end, f"{t('end_of_period')} {fmt_date(end, lang())}"
+
+
+def current_phase_text(today: date | None = None) -> str:
+    phase = settings().phase_of(today or date.today())
+    if phase is None:
+        return t("no_current_phase")
+    return t("current_phase", phase=phase.name if lang() == "zh" else phase.name_en)
+
+
+def with_targets(units: pd.DataFrame) -> pd.DataFrame:
+    """The unit table with each unit's participation target (config.toml overrides per unit or
+    department), so every bar is coloured against its own target."""
+    tg = settings().targets
+    targets = [
+        tg.for_scope("participation_rate", d, u) for d, u in zip(units["department"], units["unit"], strict=True)
+    ]
+    return units.assign(target=targets)
+
+
+def laggards_table(units: pd.DataFrame, matrix: pd.DataFrame, key: str) -> None:
+    """Units below their participation target or with an overdue milestone (``briefing.laggards``,
+    the same list as the meeting briefing), worst first, clickable."""
+    lag = briefing.laggards(settings(), units, matrix, lang())
+    if lag.empty:
+        st.success(t("overview_behind_none"))
+        return
+    lag = lag.rename(columns={"overdue": "overdue_milestones"})
+    lag["rate_status"] = lag["rate_status"].map(lambda s: t(f"status_{s}") if isinstance(s, str) else "—")
+    table(
+        lag,
+        key=key,
+        columns=["unit", "department", "participation_rate", "target", "rate_status", "overdue_milestones"],
+        column_config={"participation_rate": PCT_BAR, "target": PCT},
+        download=t("overview_behind"),
+    )
+
+
+def briefing_button(
+    sel: Selection, summary: metrics.Summary, units: pd.DataFrame, matrix: pd.DataFrame, top: pd.DataFrame
+) -> None:
+    """The meeting briefing (.xlsx: KPIs, ranking, laggards, top learners, submissions) for the
+    current filters; built only when clicked."""
+    s = settings()
+    language = lang()
+    dept, unit = target_scope(sel)
+    submissions = metric("submission_matrix", sel, date.today())
+    as_of = data_as_of()
+    ranking = units.drop(columns=["target"], errors="ignore")
+    scope = scope_text(sel)
+    st.download_button(
+        t("briefing_download"),
+        data=lambda: briefing.build_briefing(
+            s,
+            summary,
+            ranking,
+            matrix,
+            top,
+            submissions,
+            language,
+            scope,
+            data_as_of=as_of,
+            department=dept,
+            unit=unit,
+        ),
+        file_name=t("briefing_file", period=period_text(sel)) + ".xlsx",
+        mime=XLSX_MIME,
+        icon=":material/description:",
+        type="primary",
+        on_click="ignore",
+        help=t("briefing_help"),
+        key="briefing",
+    )

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import operator
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -182,11 +183,11 @@ learner_years = sa.Table(
     # derived: one row per person × unit × calendar year with any ledger row, 12× fewer rows than
     # ledger_rows; the per-person figures over any period P (participants over several months,
     # top learners) are sums of the month columns of P and bit tests on the masks.
-    # Clustered on (year, employee_id, unit): a year's people come in 工号 order, so the GROUP BY
-    # employee_id of the top learners streams, and a recompute deletes (employee_id, year) ranges.
+    # Clustered on (year, unit, employee_id): the whole organisation's year is one range, a few
+    # units' years a few ranges; a recompute deletes by (employee_id, year) through the index.
     sa.Column("year", sa.String(4), primary_key=True),
-    sa.Column("employee_id", sa.String(EMP), primary_key=True),
     sa.Column("unit", sa.String(UNIT), primary_key=True),
+    sa.Column("employee_id", sa.String(EMP), primary_key=True),
     sa.Column("name", sa.String(100), nullable=False),  # MAX(name) of the rows
     sa.Column("names_vary", sa.Boolean(), nullable=False),  # the rows carry more than one name
     sa.Column("row_mask", sa.Integer(), nullable=False),  # bit m-1: a ledger row in month m
@@ -196,7 +197,7 @@ learner_years = sa.Table(
     sa.Column("person_rows", sa.Integer(), nullable=False),
     *[sa.Column(f"points_{m}", sa.Double(), nullable=False) for m in MONTHS],
     *[sa.Column(f"hours_{m}", sa.Double(), nullable=False) for m in MONTHS],
-    sa.Index("ix_learner_years_unit_year", "unit", "year"),
+    sa.Index("ix_learner_years_employee_year", "employee_id", "year"),
     sqlite_with_rowid=False,
 )
 
@@ -219,7 +220,7 @@ TABLE_KEY: dict[str, tuple[str, ...]] = {
     "certificate_rows": KEYS[Kind.CERTIFICATES],
     "milestone_rows": KEYS[Kind.MILESTONES],
     "unit_months": ("unit", "month"),
-    "learner_years": ("year", "employee_id", "unit"),
+    "learner_years": ("year", "unit", "employee_id"),
 }
 # How existing rows are fetched for a set of keys: equality on the first columns, IN on the last.
 FETCH_PLAN: dict[str, tuple[tuple[str, ...], str]] = {
@@ -688,19 +689,11 @@ class Store:
         validated; no batch and no undo image is recorded, and every key must be new.
         """
         table = KIND_TABLE[kind]
-        cols = [c.name for c in table.columns]
         touched: set[tuple[str, str]] = set()
         years: set[str] = set()
         n = 0
         with self.engine.begin() as conn:
             _lock(conn)
-            sqlite = conn.dialect.name == "sqlite"
-            if sqlite:
-                ident = conn.dialect.identifier_preparer
-                sql = (
-                    f"INSERT INTO {ident.format_table(table)} ({', '.join(ident.quote(c) for c in cols)}) "
-                    f"VALUES ({', '.join('?' for _ in cols)})"
-                )
             it = iter(rows)
             while batch := list(itertools.islice(it, chunk)):
                 if kind is Kind.CERTIFICATES:
@@ -709,10 +702,7 @@ class Store:
                     touched.update((r["unit"], r["month"]) for r in batch)
                 if kind is Kind.LEDGER:
                     years.update(r["month"][:4] for r in batch)
-                if sqlite:  # the DBAPI's executemany on tuples: no per-row work in SQLAlchemy
-                    conn.exec_driver_sql(sql, [tuple(r.get(c) for c in cols) for r in batch])
-                else:
-                    _insert(conn, table, batch)
+                _insert(conn, table, batch)
                 n += len(batch)
             _recompute_unit_months(conn, touched, _utcnow())
             _rebuild_learner_years(conn, years)
@@ -847,8 +837,47 @@ def _insert(conn: Connection, table: sa.Table, recs: list[dict[str, Any]]) -> No
         finally:
             cur.close()
         return
+    if conn.dialect.name == "sqlite":
+        # the DBAPI's executemany on tuples, the values bound as SQLAlchemy would bind them (its
+        # per-row parameter handling costs more than SQLite's insert itself)
+        cols, conv = _bind_processors(conn, table)
+        ident = conn.dialect.identifier_preparer
+        sql = (
+            f"INSERT INTO {ident.format_table(table)} ({', '.join(ident.quote(c) for c in cols)}) "
+            f"VALUES ({', '.join('?' for _ in cols)})"
+        )
+        get = operator.itemgetter(*cols)
+        for chunk in _chunks(recs, 20000):
+            params = []
+            for r in chunk:
+                try:
+                    t = get(r)
+                except KeyError:  # a record without some nullable column
+                    t = tuple(r.get(c) for c in cols)
+                if conv:
+                    t = list(t)
+                    for i, proc in conv:
+                        if t[i] is not None:
+                            t[i] = proc(t[i])
+                    t = tuple(t)
+                params.append(t)
+            conn.exec_driver_sql(sql, params)
+        return
     for chunk in _chunks(recs, 5000):
         conn.execute(table.insert(), list(chunk))
+
+
+def _bind_processors(conn: Connection, table: sa.Table) -> tuple[list[str], list[tuple[int, Any]]]:
+    """The columns and (position, SQLAlchemy's bind processor) of those that need one — dates,
+    times, booleans; not floats: SQLite's REAL affinity stores an int as a float by itself."""
+    dialect = conn.dialect
+    cols = [c.name for c in table.columns]
+    conv = []
+    for i, c in enumerate(table.columns):
+        proc = c.type.dialect_impl(dialect).bind_processor(dialect)
+        if proc is not None and not isinstance(c.type, sa.Float):
+            conv.append((i, proc))
+    return cols, conv
 
 
 def _temp_keys(conn: Connection, table: sa.Table, cols: list[str], keys: Iterable[tuple[Any, ...]]) -> str:
@@ -1011,6 +1040,7 @@ def _write(
     images: list[dict[str, Any]] = []
     touched: set[tuple[str, str]] = set()
     people: set[tuple[str, str]] = set()
+    added_ledger: list[dict[str, Any]] = []
     if new_units:
         _insert(conn, units, new_units)
         images += [
@@ -1029,13 +1059,16 @@ def _write(
         repl = [c.after for c in kp.changes if c.before is not None]
         _insert(conn, table, adds)
         _replace_rows(conn, table, repl)
+        # undo deletes an added row by its key: its image is the key, unit and month (what undo
+        # recomputes from), not the whole row
+        slim = [c for c in (*TABLE_KEY[table.name], "unit", "month") if c in table.c]
         images += [
             {
                 "batch_id": batch_id,
                 "tbl": table.name,
                 "key": _key_json(c.key),
                 "before": _image_json(c.before),
-                "after": _image_json(c.after),
+                "after": _image_json(c.after if c.before is not None else {k: c.after[k] for k in slim}),
             }
             for c in kp.changes
         ]
@@ -1045,12 +1078,15 @@ def _write(
                 if c.before is not None:
                     touched.add((c.before["unit"], c.before["month"]))
         if kind is Kind.LEDGER:
-            # the key (工号, month) is the same before and after: one person-year per change
-            people.update((c.after["employee_id"], c.after["month"][:4]) for c in kp.changes)
+            # the key (工号, month) is the same before and after: one person-year per change; a
+            # replaced row's person-year is rebuilt, an added one (a new month) folded in
+            people.update((c.after["employee_id"], c.after["month"][:4]) for c in kp.changes if c.before is not None)
+            added_ledger += [c.after for c in kp.changes if c.before is None]
     if record:
         _insert(conn, batch_changes, images)
     _recompute_unit_months(conn, touched, now)
     _recompute_learner_years(conn, people)
+    _add_learner_months(conn, [r for r in added_ledger if (r["employee_id"], r["month"][:4]) not in people])
     return batch_id
 
 
@@ -1134,8 +1170,8 @@ def learner_years_select(year: str) -> sa.Select[Any]:
     bit = sa.case({mo: 1 << i for i, mo in enumerate(months)}, value=lr.c.month, else_=0)
     cols: list[Any] = [
         sa.literal(year, sa.String(4)).label("year"),
-        lr.c.employee_id,
         lr.c.unit,
+        lr.c.employee_id,
         sa.func.max(lr.c.name).label("name"),
         (sa.func.min(lr.c.name) != sa.func.max(lr.c.name)).label("names_vary"),
         # one ledger row per 工号 and month, so Σ of the month bits is their OR
@@ -1178,3 +1214,119 @@ def _rebuild_learner_years(conn: Connection, years: Iterable[str]) -> None:
     for year in sorted(set(years)):
         conn.execute(ly.delete().where(ly.c.year == year))
         conn.execute(ly.insert().from_select(LEARNER_YEAR_COLUMNS, learner_years_select(year)))
+
+
+def _add_learner_months(conn: Connection, recs: list[dict[str, Any]]) -> None:
+    """Fold added ledger rows (each a month its person had no row in) into learner_years without
+    reading the ledger again: a new (year, unit, 工号) row, or the month's columns and bits set on
+    the stored one (a monthly import of every person is mostly this). Exactly what a rebuild
+    gives: the months' bits are new, MAX(name) and "names vary" only grow."""
+    if not recs:
+        return
+    ly = learner_years
+    size = CHUNK if conn.dialect.name == "sqlite" else 10000
+    by_year: dict[str, set[str]] = defaultdict(set)
+    for r in recs:
+        by_year[r["month"][:4]].add(r["employee_id"])
+    units_of: dict[tuple[str, str], set[str]] = defaultdict(set)  # (工号, year) → its rows' units
+    for year, emps in by_year.items():
+        for chunk in _chunks(sorted(emps), size):
+            q = sa.select(ly.c.unit, ly.c.employee_id).where(ly.c.year == year, ly.c.employee_id.in_(chunk))
+            for unit, emp in conn.execute(q).all():
+                units_of[(emp, year)].add(unit)
+    stored = {k: len(v) for k, v in units_of.items()}
+    zeros = {f"{p}_{m}": 0.0 for p in ("points", "hours") for m in MONTHS}
+    by_month: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in recs:
+        by_month[r["month"]].append(r)
+    for month, rows in sorted(by_month.items()):
+        year, mm = month[:4], month[5:7]
+        bit = 1 << (int(mm) - 1)
+        inserts: list[dict[str, Any]] = []
+        updates: list[tuple[Any, ...]] = []
+        for r in rows:
+            units_here = units_of[(r["employee_id"], year)]
+            active = bit if r["hours"] > 0 else 0
+            if r["unit"] in units_here:
+                updates.append((year, r["unit"], r["employee_id"], r["points"], r["hours"], bit, active, r["name"]))
+            else:
+                units_here.add(r["unit"])
+                inserts.append(
+                    {
+                        **zeros,
+                        "year": year,
+                        "unit": r["unit"],
+                        "employee_id": r["employee_id"],
+                        "name": r["name"],
+                        "names_vary": False,
+                        "row_mask": bit,
+                        "active_mask": active,
+                        "person_rows": 1,
+                        f"points_{mm}": r["points"],
+                        f"hours_{mm}": r["hours"],
+                    }
+                )
+        _insert(conn, ly, inserts)
+        _set_learner_month(conn, mm, updates)
+    # people who now have rows in more units of the year than before
+    grown = [(len(v), y, e) for (e, y), v in units_of.items() if len(v) > 1 and len(v) != stored.get((e, y), 0)]
+    if grown:
+        stmt = (
+            ly.update()
+            .where(ly.c.year == sa.bindparam("k_year"), ly.c.employee_id == sa.bindparam("k_emp"))
+            .values(person_rows=sa.bindparam("k_n"))
+        )
+        conn.execute(stmt, [{"k_n": n, "k_year": y, "k_emp": e} for n, y, e in grown])
+
+
+def _set_learner_month(conn: Connection, mm: str, updates: list[tuple[Any, ...]]) -> None:
+    """Set month ``mm`` on stored learner_years rows: tuples (year, unit, 工号, points, hours, bit,
+    active bit, name); the month had no row before, so its bits are added."""
+    if not updates:
+        return
+    ly = learner_years
+    if conn.dialect.name == "postgresql":
+        # COPY the month's values to a temp table and UPDATE … FROM it (executemany would be one
+        # round trip per row)
+        tmp = f"_dash_ly_{next(_TEMP_NAMES)}"
+        conn.exec_driver_sql(
+            f"CREATE TEMP TABLE {tmp} (year varchar(4), unit varchar({UNIT}), employee_id varchar({EMP}), "
+            f"p double precision, h double precision, bit integer, abit integer, nm varchar(100)) ON COMMIT DROP"
+        )
+        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            with cur.copy(f"COPY {tmp} FROM STDIN") as cp:
+                for u in updates:
+                    cp.write_row(u)
+        finally:
+            cur.close()
+        conn.exec_driver_sql(
+            f"UPDATE learner_years AS t SET points_{mm} = k.p, hours_{mm} = k.h, row_mask = t.row_mask + k.bit, "
+            "active_mask = t.active_mask + k.abit, name = CASE WHEN k.nm > t.name THEN k.nm ELSE t.name END, "
+            "names_vary = (t.names_vary OR t.name <> k.nm) "
+            f"FROM {tmp} AS k WHERE t.year = k.year AND t.unit = k.unit AND t.employee_id = k.employee_id"
+        )
+        conn.exec_driver_sql(f"DROP TABLE {tmp}")
+        return
+    nm = sa.bindparam("nm", type_=sa.String())
+    stmt = (
+        ly.update()
+        .where(
+            ly.c.year == sa.bindparam("k_year"),
+            ly.c.unit == sa.bindparam("k_unit"),
+            ly.c.employee_id == sa.bindparam("k_emp"),
+        )
+        .values(
+            {
+                f"points_{mm}": sa.bindparam("p", type_=sa.Double()),
+                f"hours_{mm}": sa.bindparam("h", type_=sa.Double()),
+                "row_mask": ly.c.row_mask + sa.bindparam("bit", type_=sa.Integer()),
+                "active_mask": ly.c.active_mask + sa.bindparam("abit", type_=sa.Integer()),
+                "name": sa.case((nm > ly.c.name, nm), else_=ly.c.name),
+                "names_vary": sa.or_(ly.c.names_vary, ly.c.name != nm),
+            }
+        )
+    )
+    keys = ("k_year", "k_unit", "k_emp", "p", "h", "bit", "abit", "nm")
+    for chunk in _chunks(updates, 20000):
+        conn.execute(stmt, [dict(zip(keys, u, strict=True)) for u in chunk])

@@ -19,8 +19,7 @@ if matrix.empty:
 
 order = ui.units_by_status(matrix, "overdue")
 st.caption(ui.t("phases_caption", end=fmt_date(ui.month_end(sel.month_to), lang)))
-labels = {m.name: m.name_en for m in ui.settings().milestones} if lang == "en" else None
-ui.chart(charts.milestone_matrix(matrix, order, lang, labels), key="phases_matrix")
+ui.chart(charts.milestone_matrix(matrix, order, lang, ui.milestone_labels()), key="phases_matrix")
 st.caption(ui.t("click_to_drill"))
 
 st.subheader(ui.t("phases_table"))

@@ -19,23 +19,17 @@ if sub.empty:
     st.info(ui.t("no_data"))
     st.stop()
 
-last_month = sub["month"].max()
-now = sub[sub["month"] == last_month]
-missing_now = now.loc[now["status"] == "missing", "unit"].tolist()
-sep = "、" if lang == "zh" else ", "
+last_month, missing_now = ui.missing_in_last_month(sub)
 if missing_now:
+    units = ("、" if lang == "zh" else ", ").join(missing_now)
     st.error(
-        ui.tm("subs_missing_now", month=fmt_month(last_month, lang), n=len(missing_now), units=sep.join(missing_now)),
+        ui.tm("subs_missing_now", month=fmt_month(last_month, lang), n=len(missing_now), units=units),
         icon=":material/warning:",
     )
 else:
     st.success(ui.t("subs_all_in", month=fmt_month(last_month, lang)))
 
-# missing this month first, then most months missing
-order = sorted(
-    ui.units_by_status(sub, "missing"),
-    key=lambda u: (u not in missing_now,),
-)
+order = ui.submission_order(sub)
 st.caption(ui.t("subs_caption"))
 ui.chart(charts.submission_matrix(sub, order, lang), key="subs_matrix")
 st.caption(ui.t("click_to_drill"))

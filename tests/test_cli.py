@@ -64,6 +64,7 @@ def demo_db(tmp_path_factory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
     code, out, err = run("demo", "--db", url)
     assert code == 0, err
+    assert out.startswith("演示单位已加载：14 个文件")
     return url
 
 
@@ -103,6 +104,7 @@ def test_summary_json_follows_design_section_4_on_the_demo(
 
 def test_demo_is_a_realistic_factory(demo_db, demo_rows):
     code, out, _ = run("summary", "--db", demo_db, "--json")
+    assert code == 0
     data = json.loads(out)
     assert data["units"] == 10
     assert 750 <= data["headcount"] <= 850

@@ -362,3 +362,25 @@ def test_uploaded_names_are_shown_as_text(demo_url: str) -> None:
     at.switch_page("../pages/units.py").run()
     no_exceptions(at)
     assert name in at.dataframe[0].value["单位"].tolist()
+
+
+def test_submissions_name_the_units_missing_the_last_month(demo_url: str) -> None:
+    from data_sources.importer import import_files
+
+    store = Store.open(demo_url)
+    try:
+        import_files(
+            store,
+            [("质检科_2025年1月.xlsx", io.BytesIO(_summary_workbook()))],
+            load_settings(ROOT / "config.toml"),
+            user="test",
+        )
+    finally:
+        store.close()
+    at = open_page(app(**{"from": "2024-12", "to": "2025-01"}), "submissions")
+    no_exceptions(at)
+    assert at.error and "2025年1月未报送的单位（9 个）" in at.error[0].value
+    assert "质检科" not in at.error[0].value
+    table = at.dataframe[0].value
+    assert table["单位"].tolist()[-1] == "质检科"  # the one unit that reported comes last
+    assert set(table["未报送月数"]) == {0, 1}

@@ -27,8 +27,8 @@ def upgrade() -> None:
     op.create_table(
         "learner_years",
         sa.Column("year", sa.String(4), primary_key=True),
-        sa.Column("employee_id", sa.String(EMP), primary_key=True),
         sa.Column("unit", sa.String(UNIT), primary_key=True),
+        sa.Column("employee_id", sa.String(EMP), primary_key=True),
         sa.Column("name", sa.String(100), nullable=False),
         sa.Column("names_vary", sa.Boolean(), nullable=False),
         sa.Column("row_mask", sa.Integer(), nullable=False),
@@ -38,7 +38,7 @@ def upgrade() -> None:
         *[sa.Column(f"hours_{m}", sa.Double(), nullable=False) for m in MONTHS],
         sqlite_with_rowid=False,
     )
-    op.create_index("ix_learner_years_unit_year", "learner_years", ["unit", "year"])
+    op.create_index("ix_learner_years_employee_year", "learner_years", ["employee_id", "year"])
     _backfill()
 
 
@@ -53,7 +53,7 @@ def _backfill() -> None:
         sa.column("hours", sa.Double),
         sa.column("points", sa.Double),
     )
-    names = ["year", "employee_id", "unit", "name", "names_vary", "row_mask", "active_mask", "person_rows"]
+    names = ["year", "unit", "employee_id", "name", "names_vary", "row_mask", "active_mask", "person_rows"]
     names += [f"points_{m}" for m in MONTHS] + [f"hours_{m}" for m in MONTHS]
     ly = sa.table("learner_years", *[sa.column(n) for n in names])
     years = sorted(conn.execute(sa.select(sa.func.substr(lr.c.month, 1, 4)).distinct()).scalars())
@@ -62,8 +62,8 @@ def _backfill() -> None:
         bit = sa.case({mo: 1 << i for i, mo in enumerate(months)}, value=lr.c.month, else_=0)
         cols = [
             sa.literal(year, sa.String(4)),
-            lr.c.employee_id,
             lr.c.unit,
+            lr.c.employee_id,
             sa.func.max(lr.c.name),
             sa.func.min(lr.c.name) != sa.func.max(lr.c.name),
             sa.func.sum(bit),

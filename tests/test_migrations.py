@@ -1,0 +1,292 @@
+"""Schema upgrades: a store written at revision 0001 opens at head with nothing lost, and the
+derived learner_years table (revision 0002) is filled from the ledger so that every figure is the
+one DESIGN §4 defines; imports, corrections and undo keep it equal to a rebuild from scratch."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.runtime.migration import MigrationContext
+
+from dashboard import metrics as m
+from data_sources import store as db
+from data_sources.schema import Kind
+from data_sources.store import Store, _alembic_config, known_revisions
+from tests import builders as b
+from tests.oracle import expected_summary
+
+UNITS = [("一车间", "生产部", 10), ("二车间", "生产部", 8), ("办公室", "机关", 5)]
+LEDGER = [
+    # employee_id, name, unit, month, hours, points
+    ("E01", "张一", "一车间", "2023-12", 4, 10),
+    ("E01", "张一", "一车间", "2024-01", 4, 10),
+    ("E02", "张二", "一车间", "2024-01", 3, 8),
+    ("E03", "张三", "一车间", "2024-01", 0, 0),  # a row without hours: not a participant
+    ("E01", "张一", "一车间", "2024-02", 10, 5),
+    ("E02", "张二", "一车间", "2024-02", 10, 15),
+    ("E04", "赵六", "一车间", "2024-02", 7.5, 0),
+    ("E04", "赵六六", "办公室", "2024-03", 1, 2),  # moved and renamed
+    ("E10", "李一", "办公室", "2024-01", 2, 18),
+    ("E10", "李一", "办公室", "2024-03", 3, 5),
+    ("E11", "李二", "办公室", "2024-01", 4, 15),
+    ("E11", "李二新", "办公室", "2024-04", 1, 1),  # renamed in the same unit
+    ("E20", "王一", "二车间", "2024-04", 50, 100),
+    ("E20", "王一", "二车间", "2025-01", 1, 1),
+]
+SUMMARY = [("一车间", "2024-01", 10, 6, 20.0), ("二车间", "2024-02", 9, 6, 18.0), ("办公室", "2024-03", 6, 2, 0.0)]
+CERTS = [
+    ("E01", "张一", "一车间", "电工", "中级", date(2024, 1, 15)),
+    ("E10", "李一", "办公室", "叉车", "高级", date(2024, 3, 5)),
+]
+MILESTONES = [
+    ("一车间", "宣传发动", "成立领导小组", date(2024, 1, 20)),
+    ("办公室", "宣传发动", "成立领导小组", date(2024, 1, 10)),
+]
+PERIODS = [
+    ("2024-01", "2024-12"),
+    ("2024-02", "2024-02"),
+    ("2024-01", "2024-03"),
+    ("2023-12", "2024-02"),
+    ("2023-01", "2025-12"),
+    ("2024-04", "2025-01"),
+]
+
+
+def _dump(conn: sa.Connection, names: list[str]) -> dict[str, list[tuple[Any, ...]]]:
+    return {n: sorted((tuple(r) for r in conn.execute(sa.select(db.metadata.tables[n]))), key=repr) for n in names}
+
+
+def _seed_0001(url: str) -> list[str]:
+    """A store at revision 0001 with rows written by SQL; returns the tables 0001 has."""
+    u = sa.make_url(url)
+    if u.get_backend_name() == "sqlite":
+        Path(u.database or "").parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(_alembic_config(conn), "0001")
+        with engine.begin() as conn:
+            conn.execute(
+                db.units.insert(),
+                [
+                    {
+                        "name": n,
+                        "department": d,
+                        "unit_type": None,
+                        "is_pilot": False,
+                        "headcount": h,
+                        "auto_added": False,
+                    }
+                    for n, d, h in UNITS
+                ],
+            )
+            conn.execute(
+                db.ledger_rows.insert(),
+                [
+                    {
+                        "employee_id": e,
+                        "name": nm,
+                        "unit": u,
+                        "month": mo,
+                        "hours": float(h),
+                        "points": float(p),
+                        "attendance": None,
+                    }
+                    for e, nm, u, mo, h, p in LEDGER
+                ],
+            )
+            conn.execute(
+                db.summary_rows.insert(),
+                [
+                    {
+                        "unit": u,
+                        "month": mo,
+                        "headcount": hc,
+                        "participants": pa,
+                        "sessions": 1,
+                        "person_times": pa,
+                        "hours": h,
+                        "certificates": 0,
+                        "suggestions": None,
+                    }
+                    for u, mo, hc, pa, h in SUMMARY
+                ],
+            )
+            conn.execute(
+                db.certificate_rows.insert(),
+                [
+                    {
+                        "employee_id": e,
+                        "name": nm,
+                        "unit": u,
+                        "cert_name": c,
+                        "level": lv,
+                        "cert_date": d,
+                        "month": f"{d:%Y-%m}",
+                    }
+                    for e, nm, u, c, lv, d in CERTS
+                ],
+            )
+            conn.execute(
+                db.milestone_rows.insert(),
+                [
+                    {"unit": u, "phase": ph, "milestone": ms, "planned_date": None, "done_date": d}
+                    for u, ph, ms, d in MILESTONES
+                ],
+            )
+            touched = {(u, mo) for _e, _n, u, mo, _h, _p in LEDGER} | {(u, mo) for u, mo, *_ in SUMMARY}
+            touched |= {(u, f"{d:%Y-%m}") for _e, _n, u, _c, _l, d in CERTS}
+            db._recompute_unit_months(conn, touched, datetime(2024, 5, 1, tzinfo=UTC).replace(tzinfo=None))
+            tables = [t for t in sa.inspect(conn).get_table_names() if t in db.metadata.tables]
+            assert MigrationContext.configure(conn).get_current_revision() == "0001"
+            assert "learner_years" not in tables
+    finally:
+        engine.dispose()
+    return tables
+
+
+def _expected_learner_years() -> dict[tuple[str, str, str], dict[str, Any]]:
+    """learner_years worked out in Python from LEDGER (names compared only where they agree)."""
+    out: dict[tuple[str, str, str], dict[str, Any]] = {}
+    units_of: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for e, nm, u, mo, h, p in LEDGER:
+        y, k = mo[:4], int(mo[5:7])
+        units_of[(e, y)].add(u)
+        r = out.setdefault(
+            (y, u, e),
+            {"names": set(), "row_mask": 0, "active_mask": 0, "points": [0.0] * 12, "hours": [0.0] * 12},
+        )
+        r["names"].add(nm)
+        r["row_mask"] |= 1 << (k - 1)
+        if h > 0:
+            r["active_mask"] |= 1 << (k - 1)
+        r["points"][k - 1] = float(p)
+        r["hours"][k - 1] = float(h)
+    for (y, _u, e), r in out.items():
+        r["person_rows"] = len(units_of[(e, y)])
+    return out
+
+
+def _stored_learner_years(store: Store) -> dict[tuple[str, str, str], dict[str, Any]]:
+    ly = db.learner_years
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.select(ly)).all()
+    return {
+        (r.year, r.unit, r.employee_id): {
+            "name": r.name,
+            "names_vary": bool(r.names_vary),
+            "row_mask": r.row_mask,
+            "active_mask": r.active_mask,
+            "person_rows": r.person_rows,
+            "points": [r._mapping[f"points_{mm}"] for mm in db.MONTHS],
+            "hours": [r._mapping[f"hours_{mm}"] for mm in db.MONTHS],
+        }
+        for r in rows
+    }
+
+
+def _oracle_rows() -> dict[Kind, list[dict[str, Any]]]:
+    return {
+        Kind.ROSTER: [{"unit": n, "department": d, "headcount": h} for n, d, h in UNITS],
+        Kind.SUMMARY: [
+            {"unit": u, "month": mo, "headcount": hc, "participants": pa, "hours": h, "certificates": 0}
+            for u, mo, hc, pa, h in SUMMARY
+        ],
+        Kind.LEDGER: [
+            {"employee_id": e, "name": nm, "unit": u, "month": mo, "hours": float(h), "points": float(p)}
+            for e, nm, u, mo, h, p in LEDGER
+        ],
+        Kind.CERTIFICATES: [
+            {"employee_id": e, "name": nm, "unit": u, "cert_name": c, "level": lv, "cert_date": d}
+            for e, nm, u, c, lv, d in CERTS
+        ],
+        Kind.MILESTONES: [
+            {"unit": u, "phase": ph, "milestone": ms, "planned_date": None, "done_date": d}
+            for u, ph, ms, d in MILESTONES
+        ],
+    }
+
+
+def test_a_0001_store_opens_at_head_with_nothing_lost_and_learner_years_filled(db_url: str, settings) -> None:
+    tables = _seed_0001(db_url)
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            before = _dump(conn, tables)
+    finally:
+        engine.dispose()
+
+    store = Store.open(db_url)
+    try:
+        with store.engine.connect() as conn:
+            assert MigrationContext.configure(conn).get_current_revision() == known_revisions()[1]
+            assert _dump(conn, tables) == before  # nothing lost, nothing changed
+
+        stored, expected = _stored_learner_years(store), _expected_learner_years()
+        assert set(stored) == set(expected)
+        for key, exp in expected.items():
+            got = stored[key]
+            assert got["names_vary"] == (len(exp["names"]) > 1), key
+            if len(exp["names"]) == 1:
+                assert got["name"] in exp["names"], key
+            for f in ("row_mask", "active_mask", "person_rows", "points", "hours"):
+                assert got[f] == exp[f], (key, f)
+
+        # every figure is the one the definitions give, over periods inside and across years
+        rows = _oracle_rows()
+        campaign = [(ms.name, ms.due) for ms in settings.milestones]
+        for first, last in PERIODS:
+            sel = m.Selection(month_from=first, month_to=last)
+            actual = m.summary(store, settings, sel).to_json()
+            want = expected_summary(rows, campaign, first, last, top_n=settings.top_learners)
+            for k in ("units", "headcount", "participants", "certificates", "units_behind"):
+                assert actual[k] == want[k], (first, last, k)
+            assert actual["training_hours"] == pytest.approx(want["training_hours"])
+            assert [(p["employee_id"], p["name"], p["unit"]) for p in actual["top_learners"]] == [
+                (p["employee_id"], p["name"], p["unit"]) for p in want["top_learners"]
+            ], (first, last)
+            assert [p["points"] for p in actual["top_learners"]] == pytest.approx(
+                [p["points"] for p in want["top_learners"]]
+            )
+            # E04 is 赵六 until February and 赵六六 in March (in another unit): the name of the
+            # latest row in P decides
+            table = m.top_learners(store, settings, sel, search="六六")
+            assert list(table["employee_id"]) == (["E04"] if first <= "2024-03" <= last else []), (first, last)
+    finally:
+        store.close()
+
+
+def test_learner_years_stays_equal_to_a_rebuild_through_imports_corrections_and_undo(store: Store) -> None:
+    def rebuilt() -> tuple[dict, dict]:
+        now = _stored_learner_years(store)
+        with store.engine.begin() as conn:
+            db._rebuild_learner_years(conn, ["2023", "2024", "2025"])
+        again = _stored_learner_years(store)
+        return now, again
+
+    ledger = [b.ledger(e, nm, u, mo, h, p) for e, nm, u, mo, h, p in LEDGER]
+    first = store.commit(b.parsed("jan.xlsx", ledger=ledger), "t")
+    now, again = rebuilt()
+    assert now == again and len(now) == len(_expected_learner_years())
+    # E01 moves to 二车间 for January only, E02 loses its hours, a new person comes in
+    fixed = [
+        dict(ledger[1], unit="二车间", hours=0),
+        dict(ledger[2], hours=0),
+        b.ledger("E99", "新人", "办公室", "2024-06", 2, 3),
+    ]
+    second = store.commit(b.parsed("fix.xlsx", ledger=fixed), "t")
+    now, again = rebuilt()
+    assert now == again
+    assert now[("2024", "二车间", "E01")]["row_mask"] == 0b1 and now[("2024", "一车间", "E01")]["row_mask"] == 0b10
+    assert now[("2024", "一车间", "E01")]["person_rows"] == 2 and now[("2024", "一车间", "E02")]["active_mask"] == 0b10
+    store.undo(second.batch_id, "t")
+    now, again = rebuilt()
+    assert now == again and ("2024", "二车间", "E01") not in now
+    store.undo(first.batch_id, "t")
+    assert _stored_learner_years(store) == {}
