@@ -106,7 +106,18 @@ def _month_file(rng: random.Random, people: list[Person], month: int) -> tuple[s
     summary = wb.create_sheet("月报")
     summary.append([f"{ORG}{DEMO_YEAR}年{month}月“创争”活动月报表"])
     summary.append(["填报单位：工会办公室", None, None, None, None, f"填报日期：{DEMO_YEAR}年{month}月底"])
-    summary.append(["单位", "职工人数（人）", "参学人数", "培训场次", "培训人次", "培训学时（小时）", "取证人数", "合理化建议（条）"])
+    summary.append(
+        [
+            "单位",
+            "职工人数（人）",
+            "参学人数",
+            "培训场次",
+            "培训人次",
+            "培训学时（小时）",
+            "取证人数",
+            "合理化建议（条）",
+        ]
+    )
     ledger = wb.create_sheet("学习台账")
     ledger.append(["工号", "姓名", "单位", "月份", "培训学时", "学习积分", "出勤次数"])
     certs = wb.create_sheet("证书")
@@ -157,7 +168,10 @@ def _milestone_file(rng: random.Random, settings: Settings) -> tuple[str, io.Byt
     wb = _book()
     ws = wb.create_sheet("阶段进度")
     ws.append(["单位", "阶段", "工作事项", "计划完成日期", "完成日期"])
-    campaign = [(m.phase, m.name, m.due.replace(year=DEMO_YEAR) if m.due.year != DEMO_YEAR else m.due) for m in settings.milestones]
+    campaign = [
+        (m.phase, m.name, m.due.replace(year=DEMO_YEAR) if m.due.year != DEMO_YEAR else m.due)
+        for m in settings.milestones
+    ]
     for unit in UNITS:
         for i, (phase, name, due) in enumerate(campaign):
             if unit.pilot:
