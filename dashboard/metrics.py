@@ -128,7 +128,11 @@ class Summary:
 
 def _r(x: float | int | None) -> float:
     """A float without binary noise (0.1 + 0.2 → 0.3), for JSON and tables."""
-    return 0.0 if x is None else round(float(x), 6) + 0.0
+    if x is None:
+        return 0.0
+    x = float(x)
+    # a multiple of 1/64 has at most 6 decimals: round() would return it unchanged (×64 is exact)
+    return x + 0.0 if (x * 64).is_integer() else round(x, 6) + 0.0
 
 
 def _ratio(a: float, b: float) -> float:
@@ -532,11 +536,11 @@ def _top_rows(
             exact = sa.and_(ranked.c.n_rows == 1, ranked.c.vary == 0)
             # the people whose name is not known yet stay candidates until looked up below
             q = q.where(sa.or_(ranked.c.employee_id.like(pat), sa.not_(exact), ranked.c.name.like(pat)))
-        rows = [list(r) for r in conn.execute(q).all()]
+        rows = [list(r) for r in _fetch_plain(conn, q)]
     else:
         # the leaderboard: ORDER BY … LIMIT n lets the database keep a top-n heap instead of a sort
         q = sa.select(per).order_by(*order).limit(n)
-        rows = [[*r, i] for i, r in enumerate(conn.execute(q).all(), start=1)]
+        rows = [[*r, i] for i, r in enumerate(_fetch_plain(conn, q), start=1)]
     if one_year:
         ((y, ms),) = years.items()
         pmask = _mask(ms)
@@ -579,6 +583,16 @@ def _top_rows(
     for chunk in db._chunks(sorted({r[6] for r in rows})):
         depts.update(conn.execute(sa.select(u.c.name, u.c.department).where(u.c.name.in_(chunk))).all())
     return [(int(r[10]), r[0], r[7], r[6], depts.get(r[6]), _r(r[1]), _r(r[2]), int(r[3])) for r in rows]
+
+
+def _fetch_plain(conn: sa.Connection, q: Any) -> list[tuple[Any, ...]]:
+    """Every row of ``q`` as the driver's tuples (up to one per person: no Row objects). Only for
+    queries whose columns need no result conversion: text, integers, floats."""
+    result = conn.execute(q)
+    try:
+        return result.cursor.fetchall()  # type: ignore[union-attr]
+    finally:
+        result.close()
 
 
 def _rounded(col: Any, conn: sa.Connection) -> Any:
