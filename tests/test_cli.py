@@ -33,8 +33,9 @@ def run(*argv: str) -> tuple[int, str, str]:
 
 
 def run_process(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "DASHBOARD_DB_URL"}
-    env["PYTHONPATH"] = str(ROOT)
+    # No PYTHONPATH: `make setup` installs the project into the virtualenv, so the command works
+    # from any working directory.
+    env = {k: v for k, v in os.environ.items() if k not in ("DASHBOARD_DB_URL", "PYTHONPATH")}
     return subprocess.run(
         [sys.executable, "-m", "dashboard", *argv], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
     )
