@@ -30,15 +30,11 @@ ui.settings()  # a wrong config.toml stops here with a message, not a traceback
 ui.store()  # so does a database that cannot be used
 filters_box = st.sidebar.container()  # filters above, the language switch below
 language = ui.language_switch()
-pages = ui.build_pages()
-nav = st.navigation(
-    {
-        ui.t("nav_dashboards"): [p for k, p in pages.items() if k not in ui.ADMIN_PAGES],  # "home" is hidden
-        ui.t("nav_admin"): [pages[k] for k in ui.ADMIN_PAGES],
-    },
-    position="sidebar",
-    expanded=True,
-)
+ui.sign_in()  # who is this (data_sources.access); the sign-in form stops here when required
+ui.account_box()
+nav = ui.navigation()  # only the pages the role may use are listed ("home" is hidden)
+if not ui.may_open(nav.url_path):  # a forbidden page's URL typed in directly
+    ui.access_denied(nav.url_path)
 if ui.is_empty() and nav.url_path not in ("data",):
     ui.empty_store_guide()
 else:

@@ -66,6 +66,22 @@ def build_parser() -> argparse.ArgumentParser:
     undo.add_argument("batch", type=int)
     undo.add_argument("--user", default=None)
 
+    user = sub.add_parser("user", help="manage the accounts (viewer, reporter, admin)")
+    usub = user.add_subparsers(dest="user_command", required=True)
+    uadd = usub.add_parser("add", parents=[common], help="add an account")
+    uadd.add_argument("name")
+    uadd.add_argument("--role", choices=("viewer", "reporter", "admin"), required=True)
+    uadd.add_argument("--units", default="", help="reporter: the units they report for, comma-separated")
+    uadd.add_argument("--email", default=None, help="the identity of OIDC sign-in (st.login)")
+    uadd.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    uadd.add_argument("--no-password", action="store_true", help="OIDC sign-in only (needs --email)")
+    upw = usub.add_parser("passwd", parents=[common], help="set an account's password")
+    upw.add_argument("name")
+    upw.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    urm = usub.add_parser("remove", parents=[common], help="remove an account")
+    urm.add_argument("name")
+    usub.add_parser("list", parents=[common], help="list the accounts")
+
     bench = sub.add_parser("bench", help="time the pages' figures and an import on a large generated organisation")
     bench.add_argument("--lang", choices=("zh", "en"), default=None, help=argparse.SUPPRESS)
     bench.add_argument("--config", help="path to config.toml")
@@ -158,10 +174,15 @@ def cmd_sync(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> i
     if settings.external is None:
         err.write(cli_text("sync_not_configured", lang) + "\n")
         return 2
+    from data_sources.access import record
+
     store = _open_store(settings, args.db)
     try:
         o = sync_external(store, settings, user=_user(args.user), dry_run=args.dry_run)
     except ImportRejected as e:
+        if not args.dry_run:
+            errors = sum(1 for p in e.problems if p.severity == "error")
+            record(store, _user(args.user), "sync_rejected", errors=errors)
         for problem in e.problems:
             err.write(format_problem(problem, lang) + "\n")
         n_err = sum(1 for p in e.problems if p.severity == "error")
@@ -173,6 +194,8 @@ def cmd_sync(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> i
     except StoreUnavailable as e:  # the external database; the store was opened above
         err.write(cli_text("external_unavailable", lang, url=e.url, detail=e.detail) + "\n")
         return 3
+    if not args.dry_run:
+        record(store, _user(args.user), "sync", batch=o.batch_id, added=o.added, replaced=o.replaced)
     key = "sync_dry_run_line" if args.dry_run else ("sync_line" if o.batch_id else "sync_unchanged_line")
     out.write(
         cli_text(
@@ -255,14 +278,71 @@ def cmd_batches(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -
 
 
 def cmd_undo(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> int:
+    from data_sources.access import undo_batch
+
     store = _open_store(settings, args.db)
     try:
-        store.undo(args.batch, _user(args.user))
+        undo_batch(store, args.batch, _user(args.user))
     except UndoRefused as e:
         err.write(cli_text(f"undo_{e.reason}", lang, batch=e.batch_id, later=e.later_batch) + "\n")
         return 1
     out.write(cli_text("undo_done", lang, batch=args.batch) + "\n")
     return 0
+
+
+def _password(args, lang: str, err: TextIO, stdin: TextIO | None) -> str | None:
+    """From standard input (one line) with --password-stdin, else asked twice without echo."""
+    if args.password_stdin:
+        line = (stdin or sys.stdin).readline()
+        return line.rstrip("\r\n")
+    first = getpass.getpass(cli_text("password_prompt", lang))
+    if getpass.getpass(cli_text("password_again", lang)) != first:
+        err.write(cli_text("password_mismatch", lang) + "\n")
+        return None
+    return first
+
+
+def cmd_user(args, settings: Settings, lang: str, out: TextIO, err: TextIO, stdin: TextIO | None = None) -> int:
+    from data_sources import access
+
+    store = _open_store(settings, args.db)
+    sub = args.user_command
+    try:
+        if sub == "list":
+            users = access.list_users(store)
+            if not users:
+                out.write(cli_text("user_none", lang) + "\n")
+            for u in users:
+                units = ",".join(u.units)
+                login = ("password" if u.has_password else "") + (f" {u.email}" if u.email else "")
+                out.write(f"{u.name}\t{u.role}\t{units}\t{login.strip()}\n")
+            return 0
+        if sub == "remove":
+            access.remove_user(store, args.name)
+            access.record(store, _user(None), "user_remove", name=args.name)
+            out.write(cli_text("user_removed", lang, name=args.name) + "\n")
+            return 0
+        if sub == "add" and args.no_password:
+            password = None
+        else:
+            password = _password(args, lang, err, stdin)
+            if password is None:
+                return 1
+        if sub == "passwd":
+            access.set_password(store, args.name, password or "")
+            access.record(store, _user(None), "user_passwd", name=args.name)
+            out.write(cli_text("user_passwd", lang, name=args.name) + "\n")
+            return 0
+        units = [u for u in args.units.split(",") if u.strip()]
+        acc = access.add_user(store, args.name, args.role, units, password=password, email=args.email)
+        access.record(store, _user(None), "user_add", name=acc.name, role=acc.role, units=list(acc.units))
+        out.write(cli_text("user_added", lang, name=acc.name, role=acc.role) + "\n")
+        if not any(u.is_admin for u in access.list_users(store)):
+            err.write(cli_text("user_no_admin", lang) + "\n")
+        return 0
+    except access.AccountError as e:
+        err.write(cli_text(f"user_{e.code}", lang, name=e.name) + "\n")
+        return 1
 
 
 def cmd_bench(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> int:
@@ -292,6 +372,7 @@ COMMANDS = {
     "batches": cmd_batches,
     "undo": cmd_undo,
     "bench": cmd_bench,
+    "user": cmd_user,
 }
 
 

@@ -123,6 +123,17 @@ class ExternalSource:
 
 
 @dataclass(frozen=True)
+class Access:
+    """[access]: who must sign in. With no account at all and ``require_login = false`` everyone
+    is an administrator (a fresh install, the demo); as soon as an account exists, or with
+    ``require_login = true``, every visitor signs in, except that ``anonymous_viewer = true``
+    lets a visitor who has not signed in read (a meeting-room screen)."""
+
+    require_login: bool = False
+    anonymous_viewer: bool = False
+
+
+@dataclass(frozen=True)
 class Settings:
     organisation: str
     database_url: str
@@ -137,6 +148,7 @@ class Settings:
     sheet_aliases: dict[str, tuple[str, ...]]
     config_dir: Path = ROOT
     external: ExternalSource | None = None  # [external]; None when no external database is set up
+    access: Access = field(default_factory=Access)  # [access]
 
     @property
     def milestones(self) -> tuple[Milestone, ...]:
@@ -335,6 +347,11 @@ def parse_settings(raw: dict[str, Any], config_dir: Path = ROOT) -> Settings:
     if top < 1:
         raise SettingsError("display.top_learners", f"must be at least 1, got {top!r}")
     max_mb = _get(imp, "max_upload_mb", "import", int, 50)
+    acc = _get(raw, "access", "", dict, {})
+    access = Access(
+        require_login=_get(acc, "require_login", "access", bool, False),
+        anonymous_viewer=_get(acc, "anonymous_viewer", "access", bool, False),
+    )
     if max_mb < 1:
         raise SettingsError("import.max_upload_mb", f"must be at least 1, got {max_mb!r}")
     return Settings(
@@ -351,6 +368,7 @@ def parse_settings(raw: dict[str, Any], config_dir: Path = ROOT) -> Settings:
         sheet_aliases=sheets,
         config_dir=config_dir,
         external=_external(raw.get("external")),
+        access=access,
     )
 
 

@@ -57,6 +57,15 @@ PROBLEM_REASONS: dict[str, dict[str, str]] = {
         "zh": "文件大小 {size_mb} MB，超过上限 {limit_mb} MB",
         "en": "file is {size_mb} MB, over the limit of {limit_mb} MB",
     },
+    "zip_bomb": {
+        "zh": "文件解压后达 {unpacked_mb} MB（压缩比 {ratio}:1），超过安全上限 {limit_mb} MB，疑似压缩炸弹，未读取",
+        "en": "unpacks to {unpacked_mb} MB (compression ratio {ratio}:1), over the safe limit of {limit_mb} MB; "
+        "looks like a zip bomb, not read",
+    },
+    "too_many_cells": {
+        "zh": "工作表的单元格范围达 {rows} 行 × {cols} 列，超过安全上限 {limit} 个单元格，未读取",
+        "en": "a sheet's cells span {rows} rows × {cols} columns, over the safe limit of {limit} cells; not read",
+    },
     "no_table": {
         "zh": "没有找到可识别的表格（单位名册、月报、学习台账、证书或阶段进度）",
         "en": "no recognisable table (roster, summary, ledger, certificates or milestones)",
@@ -91,6 +100,14 @@ PROBLEM_REASONS: dict[str, dict[str, str]] = {
     },
     "column_ignored": {"zh": "未识别的列，已忽略", "en": "unrecognised column, ignored"},
     "file_not_found": {"zh": "文件不存在", "en": "file not found"},
+    "unit_not_allowed": {
+        "zh": "无权为该单位填报（您可填报：{units}）",
+        "en": "you may not report for this unit (yours: {units})",
+    },
+    "roster_not_allowed": {
+        "zh": "单位名册只能由管理员导入",
+        "en": "only an administrator may import the unit roster",
+    },
 }
 
 
@@ -110,7 +127,7 @@ def format_problem(problem: Problem, lang: str = "zh") -> str:
     params = dict(problem.params)
     if "kind" in params:
         params["kind"] = KIND_LABELS.get(params["kind"], {}).get(lang, params["kind"])
-    for k in ("missing", "found"):
+    for k in ("missing", "found", "units"):
         if k in params:
             params[k] = _list(params[k], lang)
     template = PROBLEM_REASONS.get(problem.code, {}).get(lang, problem.code)
@@ -268,6 +285,30 @@ CLI_TEXT: dict[str, dict[str, str]] = {
         "zh": "数据库版本（{revision}）比本程序新，请升级本程序后再使用。",
         "en": "The database (revision {revision}) is newer than this program; upgrade the program first.",
     },
+    "undo_not_yours": {
+        "zh": "批次 #{batch} 不是您导入的，只有管理员可以撤销。",
+        "en": "Batch #{batch} is not yours; only an administrator may undo it.",
+    },
+    "user_added": {"zh": "已添加用户 {name}（{role}）。", "en": "User {name} ({role}) added."},
+    "user_passwd": {"zh": "已更改用户 {name} 的密码。", "en": "Password of {name} changed."},
+    "user_removed": {"zh": "已删除用户 {name}。", "en": "User {name} removed."},
+    "user_none": {"zh": "还没有用户（所有人都是管理员）。", "en": "No users yet (everyone is an administrator)."},
+    "user_no_admin": {
+        "zh": "注意：还没有管理员账号，网页上没有人能管理数据。请再添加一个 --role admin 的用户。",
+        "en": "Note: there is no administrator yet, so nobody can manage the data in the app. Add a user with --role admin.",
+    },
+    "user_exists": {"zh": "用户 {name} 已存在。", "en": "User {name} already exists."},
+    "user_unknown": {"zh": "没有用户 {name}。", "en": "There is no user {name}."},
+    "user_bad_role": {"zh": "未知的角色 {name}。", "en": "Unknown role {name}."},
+    "user_no_units": {
+        "zh": "填报员 {name} 需要 --units 指定可填报的单位。",
+        "en": "Reporter {name} needs --units with the units they report for.",
+    },
+    "user_empty_password": {"zh": "密码不能为空。", "en": "The password must not be empty."},
+    "user_empty_name": {"zh": "用户名不能为空。", "en": "The user name must not be empty."},
+    "password_prompt": {"zh": "密码：", "en": "Password: "},
+    "password_again": {"zh": "再次输入密码：", "en": "Password again: "},
+    "password_mismatch": {"zh": "两次输入的密码不一致。", "en": "The passwords do not match."},
 }
 
 
@@ -509,7 +550,7 @@ UI_TEXT: dict[str, dict[str, str]] = {
     "learners_search": {"zh": "按工号或姓名搜索", "en": "Search by employee ID or name"},
     "learners_search_ph": {"zh": "例如 SJ00012 或 王伟", "en": "e.g. SJ00012 or 王伟"},
     "learners_found": {"zh": "找到 {n} 人", "en": "{n} found"},
-    "learners_all": {"zh": "全部参学职工", "en": "All learners"},
+    "learners_all": {"zh": "排行榜前 {n} 名（其他人请用上方搜索）", "en": "Top {n} (search above for anyone else)"},
     "learners_rule": {
         "zh": "按学习积分从高到低排名，积分相同按培训学时，再按工号。",
         "en": "Ranked by learning points, then training hours, then employee ID.",
@@ -631,6 +672,70 @@ UI_TEXT: dict[str, dict[str, str]] = {
     "t_scope": {"zh": "适用范围", "en": "Scope"},
     "t_default": {"zh": "全部单位", "en": "All units"},
     "t_value": {"zh": "目标值", "en": "Target"},
+    # ---- access: sign-in, roles, audit log
+    "role_viewer": {"zh": "查看", "en": "Viewer"},
+    "role_reporter": {"zh": "填报", "en": "Reporter"},
+    "role_admin": {"zh": "管理", "en": "Administrator"},
+    "login_title": {"zh": "登录", "en": "Sign in"},
+    "login_body": {
+        "zh": "请使用管理员分配的账号登录。",
+        "en": "Sign in with the account your administrator gave you.",
+    },
+    "login_name": {"zh": "用户名", "en": "User name"},
+    "login_password": {"zh": "密码", "en": "Password"},
+    "login_submit": {"zh": "登录", "en": "Sign in"},
+    "login_failed": {"zh": "用户名或密码错误。", "en": "Wrong user name or password."},
+    "login_sso": {"zh": "使用单位账号登录", "en": "Sign in with the organisation's account"},
+    "login_sso_unknown": {
+        "zh": "账号 {email} 尚未开通，请联系管理员。",
+        "en": "The account {email} has no access yet; ask an administrator.",
+    },
+    "login_no_accounts": {
+        "zh": "已要求登录，但还没有任何账号。请在服务器上运行：python -m dashboard user add 用户名 --role admin",
+        "en": "Sign-in is required but there is no account yet. On the server run: "
+        "python -m dashboard user add NAME --role admin",
+    },
+    "signed_in_as": {"zh": "已登录：{name}（{role}）", "en": "Signed in: {name} ({role})"},
+    "anonymous_as": {"zh": "未登录（只读）", "en": "Not signed in (read only)"},
+    "logout": {"zh": "退出登录", "en": "Sign out"},
+    "access_denied": {
+        "zh": "您的角色（{role}）无权使用“{page}”页面。",
+        "en": "Your role ({role}) may not use the page “{page}”.",
+    },
+    "data_scope": {
+        "zh": "您可以为以下单位填报：{units}。其他单位的数据行将被拒绝。",
+        "en": "You report for: {units}. Rows of other units are refused.",
+    },
+    "data_users": {"zh": "用户", "en": "Users"},
+    "data_users_help": {
+        "zh": "用户在服务器上管理：python -m dashboard user add|passwd|remove|list",
+        "en": "Users are managed on the server: python -m dashboard user add|passwd|remove|list",
+    },
+    "data_audit": {"zh": "操作日志", "en": "Audit log"},
+    "audit_at": {"zh": "时间", "en": "When"},
+    "audit_user": {"zh": "用户", "en": "User"},
+    "audit_action": {"zh": "操作", "en": "Action"},
+    "audit_detail": {"zh": "详情", "en": "Detail"},
+    "audit_import": {"zh": "导入", "en": "import"},
+    "audit_import_rejected": {"zh": "导入被拒", "en": "import rejected"},
+    "audit_sync": {"zh": "同步", "en": "sync"},
+    "audit_sync_rejected": {"zh": "同步被拒", "en": "sync rejected"},
+    "audit_undo": {"zh": "撤销", "en": "undo"},
+    "audit_undo_refused": {"zh": "撤销被拒", "en": "undo refused"},
+    "audit_login": {"zh": "登录", "en": "sign-in"},
+    "audit_login_failed": {"zh": "登录失败", "en": "sign-in failed"},
+    "audit_logout": {"zh": "退出登录", "en": "sign-out"},
+    "audit_user_add": {"zh": "添加用户", "en": "user added"},
+    "audit_user_passwd": {"zh": "更改密码", "en": "password changed"},
+    "audit_user_remove": {"zh": "删除用户", "en": "user removed"},
+    "user_name": {"zh": "用户名", "en": "Name"},
+    "user_role": {"zh": "角色", "en": "Role"},
+    "user_units": {"zh": "可填报单位", "en": "Units"},
+    "user_email": {"zh": "邮箱", "en": "Email"},
+    "undo_not_yours": {
+        "zh": "批次 #{batch} 不是您导入的，只有管理员可以撤销。",
+        "en": "Batch #{batch} is not yours; only an administrator may undo it.",
+    },
 }
 
 LEVEL_LABELS_EN: dict[str, str] = {

@@ -532,10 +532,17 @@ def _top_rows(
         ranked = sa.select(per, sa.func.row_number().over(order_by=order).label("rank")).subquery()
         q = sa.select(ranked).order_by(ranked.c.rank)
         if search:
-            pat = f"%{search.strip()}%"
+            # contains(autoescape=True): a % or _ typed in the search box is a character, not a wildcard
+            term = search.strip()
             exact = sa.and_(ranked.c.n_rows == 1, ranked.c.vary == 0)
             # the people whose name is not known yet stay candidates until looked up below
-            q = q.where(sa.or_(ranked.c.employee_id.like(pat), sa.not_(exact), ranked.c.name.like(pat)))
+            q = q.where(
+                sa.or_(
+                    ranked.c.employee_id.contains(term, autoescape=True),
+                    sa.not_(exact),
+                    ranked.c.name.contains(term, autoescape=True),
+                )
+            )
         rows = [list(r) for r in _fetch_plain(conn, q)]
     else:
         # the leaderboard: ORDER BY … LIMIT n lets the database keep a top-n heap instead of a sort
@@ -555,8 +562,8 @@ def _top_rows(
         lr = db.ledger_rows
         match = sa.true()
         if search:
-            pat = f"%{search.strip()}%"
-            match = sa.or_(lr.c.employee_id.like(pat), lr.c.name.like(pat))
+            term = search.strip()
+            match = sa.or_(lr.c.employee_id.contains(term, autoescape=True), lr.c.name.contains(term, autoescape=True))
         found: dict[tuple[str, str], Any] = {}
         by_month: dict[str, list[str]] = defaultdict(list)
         for r in unsure:

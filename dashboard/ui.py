@@ -20,7 +20,7 @@ import streamlit as st
 
 from dashboard import briefing, charts, metrics
 from dashboard.config import Settings, SettingsError, load_settings
-from dashboard.i18n import fmt_date, fmt_int, fmt_month, fmt_num, fmt_pct, ui_text
+from dashboard.i18n import UI_TEXT, fmt_date, fmt_int, fmt_month, fmt_num, fmt_pct, ui_text
 from dashboard.metrics import Selection, months_between
 from data_sources.schema import StoreTooNew, StoreUnavailable
 
@@ -143,6 +143,239 @@ def data_as_of() -> datetime | None:
 def _as_of_key() -> str:
     as_of = data_as_of()
     return as_of.isoformat() if as_of else ""
+
+
+# ---- who is using the app (data_sources.access) -------------------------------------------
+
+_ACCOUNT = "_account_name"  # the signed-in account's name (password sign-in)
+_LOGIN_RECORDED = "_login_recorded"  # an OIDC sign-in is recorded once per session
+# The pages each role may open; the rest are left out of its navigation and refuse to render.
+ROLE_PAGES: dict[str, frozenset[str]] = {
+    "viewer": frozenset(PAGE_SPECS) - {"data"},
+    "reporter": frozenset(PAGE_SPECS),
+    "admin": frozenset(PAGE_SPECS),
+}
+
+
+def _open_account() -> Any:
+    """Everyone, when no account exists and config.toml does not require sign-in (today's
+    behaviour: a fresh install and the demo open straight into the app as an administrator)."""
+    from data_sources.access import Account
+
+    return Account(name="", role="admin")
+
+
+def oidc_configured() -> bool:
+    """``[auth]`` in .streamlit/secrets.toml: sign-in through the organisation's OIDC provider."""
+    try:
+        return bool(st.secrets.load_if_toml_exists()) and "auth" in st.secrets
+    except Exception:  # a broken secrets.toml: fall back to the built-in accounts
+        return False
+
+
+def login_required() -> bool:
+    from data_sources.access import has_accounts
+
+    return settings().access.require_login or oidc_configured() or has_accounts(store())
+
+
+def is_open_access() -> bool:
+    """No sign-in at all: the open mode of a fresh install (the data page asks for a name)."""
+    return not login_required()
+
+
+def account() -> Any:
+    """The account of this session (``data_sources.access.Account``); in open mode an admin with
+    an empty name; an anonymous viewer when [access] anonymous_viewer lets visitors read."""
+    acc = st.session_state.get("_run_account")
+    if acc is not None:
+        return acc
+    if is_open_access():
+        return _open_account()
+    from data_sources.access import Account
+
+    return Account(name="", role="viewer")  # sign_in() has not decided yet: the least rights
+
+
+def role_label(role: str) -> str:
+    return t(f"role_{role}")
+
+
+def sign_in() -> Any:
+    """Decide who uses the app in this run; draws the sign-in form (and stops) when nobody is
+    signed in and sign-in is required. Call once per run from the entry script."""
+    from data_sources import access
+
+    st.session_state.pop("_run_account", None)
+    if not login_required():
+        acc = _open_account()
+    elif oidc_configured():
+        acc = _oidc_account()
+    else:
+        acc = None
+        name = st.session_state.get(_ACCOUNT)
+        if name:
+            acc = access.get_user(store(), name)  # removed meanwhile: signed out
+            if acc is None:
+                st.session_state.pop(_ACCOUNT, None)
+        if acc is None:
+            if settings().access.anonymous_viewer:
+                acc = access.Account(name="", role="viewer")
+                with st.sidebar.expander(t("login_title"), icon=":material/login:"):
+                    _login_form("sidebar_login")
+            else:
+                _login_page()
+    st.session_state["_run_account"] = acc
+    st.session_state["_anonymous"] = not acc.name and not is_open_access_of(acc)
+    return acc
+
+
+def is_open_access_of(acc: Any) -> bool:
+    return acc.role == "admin" and not acc.name
+
+
+def _login_page() -> NoReturn:
+    """The sign-in form in the main area; nothing else is drawn until it succeeds."""
+    from data_sources.access import has_accounts
+
+    _hidden_navigation()
+    st.title(t("app_title"))
+    if not has_accounts(store()):
+        st.warning(t("login_no_accounts"), icon=":material/lock:")
+        st.stop()
+    st.subheader(t("login_title"))
+    st.caption(t("login_body"))
+    _login_form("login")
+    st.stop()
+
+
+def _hidden_navigation() -> None:
+    """Register the pages without a menu and without running one, so the URL a visitor typed
+    (/data, /unit?unit=…) survives the sign-in form and opens once they are signed in."""
+    st.navigation(list(build_pages().values()), position="hidden")
+
+
+def _login_form(key: str) -> None:
+    import time
+
+    from data_sources import access
+
+    with st.form(key, clear_on_submit=False, border=True):
+        name = st.text_input(t("login_name"), key=f"{key}_name", max_chars=200)
+        password = st.text_input(t("login_password"), type="password", key=f"{key}_password", max_chars=200)
+        submitted = st.form_submit_button(t("login_submit"), type="primary", icon=":material/login:")
+    if not submitted:
+        return
+    acc = access.authenticate(store(), name, password)
+    if acc is None:
+        access.record(store(), (name or "").strip(), "login_failed", method="password")
+        time.sleep(0.5)  # a guessing script gets two tries a second, not thousands
+        st.error(t("login_failed"), icon=":material/error:")
+        return
+    access.record(store(), acc.name, "login", method="password", role=acc.role)
+    st.session_state[_ACCOUNT] = acc.name
+    st.session_state.pop(f"{key}_password", None)
+    st.rerun()
+
+
+def _oidc_account() -> Any:
+    """Sign-in through st.login (OIDC): the identity's email picks the account and its role.
+    Not testable here without a provider, so kept to the documented st.user/st.login calls."""
+    from data_sources import access
+
+    user = st.user
+    if not user.is_logged_in:
+        if settings().access.anonymous_viewer:
+            st.sidebar.button(t("login_sso"), on_click=st.login, icon=":material/login:", key="sso_login")
+            return access.Account(name="", role="viewer")
+        _hidden_navigation()
+        st.title(t("app_title"))
+        st.button(t("login_sso"), on_click=st.login, type="primary", icon=":material/login:", key="sso_login")
+        st.stop()
+    email = str(user.get("email") or "")
+    acc = access.user_by_email(store(), email)
+    if acc is None:
+        if not st.session_state.get(_LOGIN_RECORDED):
+            access.record(store(), email, "login_failed", method="oidc")
+            st.session_state[_LOGIN_RECORDED] = True
+        if settings().access.anonymous_viewer:
+            return access.Account(name=email, role="viewer")
+        _hidden_navigation()
+        st.error(tm("login_sso_unknown", email=email), icon=":material/lock:")
+        st.button(t("logout"), on_click=st.logout, key="sso_logout")
+        st.stop()
+    if not st.session_state.get(_LOGIN_RECORDED):
+        access.record(store(), acc.name, "login", method="oidc", role=acc.role)
+        st.session_state[_LOGIN_RECORDED] = True
+    return acc
+
+
+def _logout() -> None:
+    from data_sources import access
+
+    acc = account()
+    access.record(store(), acc.name, "logout")
+    st.session_state.pop(_ACCOUNT, None)
+    if oidc_configured():
+        st.logout()
+
+
+def account_box() -> None:
+    """Who is signed in, with the sign-out button (sidebar); nothing in open mode."""
+    if is_open_access():
+        return
+    acc = account()
+    if st.session_state.get("_anonymous"):
+        st.sidebar.caption(t("anonymous_as"))
+        return
+    st.sidebar.caption(tm("signed_in_as", name=acc.name, role=role_label(acc.role)))
+    st.sidebar.button(t("logout"), on_click=_logout, key="logout", icon=":material/logout:")
+
+
+def may_open(url_path: str, acc: Any = None) -> bool:
+    acc = acc or account()
+    if url_path not in PAGE_SPECS:  # "" or "home": the default page that redirects to /overview
+        return True
+    return url_path in ROLE_PAGES.get(acc.role, frozenset())
+
+
+def require_page(url_path: str) -> Any:
+    """A page script's guard: the account, or a refusal and a stop when its role may not use
+    the page (also when its URL is typed in directly)."""
+    acc = account()
+    if not may_open(url_path, acc):
+        access_denied(url_path)
+    return acc
+
+
+def access_denied(url_path: str) -> NoReturn:
+    title_key = PAGE_SPECS.get(url_path, ("", url_path, ""))[1]
+    st.title(t(title_key))
+    st.error(t("access_denied", role=role_label(account().role), page=t(title_key)), icon=":material/lock:")
+    st.stop()
+
+
+def navigation() -> Any:
+    """st.navigation over the pages this account may use; the others stay registered but hidden,
+    so their URL opens to a refusal instead of Streamlit's "page not found"."""
+    acc = account()
+    pages = build_pages()
+    visible = [k for k in PAGE_SPECS if may_open(k, acc)]
+    hidden = [k for k in PAGE_SPECS if k not in visible]
+    for k in hidden:
+        script, title_key, icon = PAGE_SPECS[k]
+        pages[k] = st.Page(str(PAGES_DIR / script), title=t(title_key), icon=icon, url_path=k, visibility="hidden")
+    st.session_state[_PAGES] = pages
+    st.session_state["_nav_visible"] = visible
+    sections: dict[str, list[Any]] = {
+        t("nav_dashboards"): [pages[k] for k in visible if k not in ADMIN_PAGES]
+        + [pages["home"]]
+        + [pages[k] for k in hidden],
+    }
+    admin = [pages[k] for k in ADMIN_PAGES if k in visible]
+    if admin:
+        sections[t("nav_admin")] = admin
+    return st.navigation(sections, position="sidebar", expanded=True)
 
 
 # ---- cached metrics ----------------------------------------------------------------------
@@ -642,11 +875,13 @@ def empty_store_guide() -> None:
         st.subheader(t("empty_title"))
         st.write(t("empty_body"))
         c1, c2 = st.columns(2)
-        with c1:
-            st.page_link(page("data"), label=t("go_upload"), icon=":material/upload_file:")
-        with c2:
-            if st.button(t("load_demo"), key="load_demo", type="primary", icon=":material/play_arrow:"):
-                load_demo()
+        if may_open("data"):
+            with c1:
+                st.page_link(page("data"), label=t("go_upload"), icon=":material/upload_file:")
+        if account().is_admin:
+            with c2:
+                if st.button(t("load_demo"), key="load_demo", type="primary", icon=":material/play_arrow:"):
+                    load_demo()
 
 
 def load_demo() -> None:
@@ -914,17 +1149,23 @@ def _template(language: str, _build: Any) -> bytes:
     return _build(get_settings(), language)
 
 
-def preview_upload(name: str, content: bytes, period: str | None) -> Preview:
+def preview_upload(
+    name: str, content: bytes, period: str | None, allowed_units: Sequence[str] | None = None
+) -> Preview:
     """Read, validate and plan one upload; kept per content, period and data version so a rerun
-    does not read the file again."""
+    does not read the file again. ``allowed_units`` (a reporter's) refuses other units' rows,
+    exactly as the import will (``access.scope_problems``)."""
     import hashlib
 
+    from data_sources.access import scope_problems
     from data_sources.importer import read_and_validate
 
-    key = (hashlib.sha256(content).hexdigest(), name, period, _as_of_key())
+    scope = None if allowed_units is None else tuple(allowed_units)
+    key = (hashlib.sha256(content).hexdigest(), name, period, _as_of_key(), scope)
     cache: dict[tuple, Preview] = st.session_state.setdefault("_previews", {})
     if key not in cache:
         parsed = read_and_validate(io.BytesIO(content), name, settings(), period)
+        parsed.problems.extend(scope_problems(parsed, scope))
         plan = store().plan(parsed) if not parsed.errors else None
         cache.clear() if len(cache) > 20 else None
         cache[key] = Preview(name, parsed, plan)
@@ -1030,14 +1271,21 @@ def _diff_rows(plan: Any, limit: int = 500) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def commit_uploads(files: Sequence[tuple[str, bytes]], period: str | None, user: str) -> None:
+def commit_uploads(
+    files: Sequence[tuple[str, bytes]], period: str | None, user: str, allowed_units: Sequence[str] | None = None
+) -> None:
     """Import every uploaded file as one all-or-nothing unit, then show the outcome."""
     from data_sources.importer import import_files
     from data_sources.schema import ImportRejected
 
     try:
         outcomes = import_files(
-            store(), [(name, io.BytesIO(content)) for name, content in files], settings(), user=user, period=period
+            store(),
+            [(name, io.BytesIO(content)) for name, content in files],
+            settings(),
+            user=user,
+            period=period,
+            allowed_units=allowed_units,
         )
     except ImportRejected as e:
         errors = [p for p in e.problems if p.severity == "error"]
@@ -1084,8 +1332,12 @@ def _counts_text(counts: dict[str, Any]) -> str:
 
 
 def batch_history(shown: int = 8) -> None:
-    """The import batches, newest first, each with its undo button (older ones folded away)."""
+    """The import batches, newest first, each with its undo button (older ones folded away).
+    A reporter sees (and may undo) only the batches they imported themselves."""
     batches = store().batches()
+    acc = account()
+    if not acc.is_admin:
+        batches = [b for b in batches if b.user == acc.name]
     if not batches:
         st.caption(t("data_history_none"))
         return
@@ -1120,12 +1372,26 @@ def _batch_rows(batches: Sequence[Any]) -> None:
                     _undo(b.id)
 
 
+def st_caption_scope(units: Sequence[str]) -> None:
+    sep = "、" if lang() == "zh" else ", "
+    st.info(tm("data_scope", units=sep.join(units) or "—"), icon=":material/lock:")
+
+
+def acting_user() -> str:
+    """Who an import or undo is recorded under: the signed-in account, or in open mode the name
+    typed on the data page."""
+    acc = account()
+    if acc.name:
+        return acc.name
+    return str(st.session_state.get("data_user") or t("data_user_default")).strip() or t("data_user_default")
+
+
 def _undo(batch_id: int) -> None:
+    from data_sources.access import undo_batch
     from data_sources.schema import UndoRefused
 
-    user = str(st.session_state.get("data_user") or t("data_user_default"))
     try:
-        store().undo(batch_id, user)
+        undo_batch(store(), batch_id, acting_user(), account())
     except UndoRefused as e:
         flash(t(f"undo_{e.reason}", batch=e.batch_id, later=e.later_batch), kind="error")
     else:
@@ -1133,6 +1399,48 @@ def _undo(batch_id: int) -> None:
     clear_caches()
     st.session_state.pop("_previews", None)
     st.rerun()
+
+
+def audit_table(limit: int = 2000) -> None:
+    """The audit log (imports, undos, sign-ins), newest first, with an .xlsx download."""
+    from data_sources.access import audit_entries
+
+    language = lang()
+    rows = [
+        {
+            t("audit_at"): fmt_date(_local(e.at), language),
+            t("audit_user"): e.user,
+            t("audit_action"): t(f"audit_{e.action}") if f"audit_{e.action}" in UI_TEXT else e.action,
+            t("audit_detail"): json_text(e.detail),
+        }
+        for e in audit_entries(store(), limit)
+    ]
+    df = pd.DataFrame(rows, columns=[t("audit_at"), t("audit_user"), t("audit_action"), t("audit_detail")])
+    st.dataframe(df, hide_index=True, key="data_audit", height=min(38 * (len(df) + 1) + 4, 420))
+    download_xlsx(df, t("data_audit"), key="data_audit_download")
+
+
+def json_text(detail: Any) -> str:
+    import json
+
+    return json.dumps(detail, ensure_ascii=False, default=str)
+
+
+def users_table() -> None:
+    from data_sources.access import list_users
+
+    rows = [
+        {
+            t("user_name"): u.name,
+            t("user_role"): role_label(u.role),
+            t("user_units"): "、".join(u.units),
+            t("user_email"): u.email or "",
+        }
+        for u in list_users(store())
+    ]
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, key="data_users")
+    st.caption(t("data_users_help"))
 
 
 def whole_period() -> Selection:

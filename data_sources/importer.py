@@ -6,6 +6,7 @@ and reject exactly the same files, and several files sent together are all-or-no
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -69,17 +70,44 @@ def import_files(
     user: str,
     period: str | None = None,
     dry_run: bool = False,
+    allowed_units: Iterable[str] | None = None,
 ) -> list[FileOutcome]:
     """Import several files as one all-or-nothing unit (one batch per file that changes data).
 
     If any file has an error, ImportRejected carries every problem of every file (errors and
     warnings; ``Problem.severity`` tells them apart) and nothing is written. ``dry_run`` runs the
     whole import in a transaction that is rolled back, so its counts are exactly what a real
-    import would report.
+    import would report. ``allowed_units`` (a reporter's units; None = no restriction) rejects
+    every row of another unit (``access.scope_problems``). A real import (not a dry run) is
+    recorded in the audit log, accepted or rejected.
     """
+    from data_sources.access import scope_problems
+
     parsed = [read_and_validate(f, name, settings, period) for name, f in files]
+    if allowed_units is not None:
+        allowed = list(allowed_units)
+        for p in parsed:
+            p.problems.extend(scope_problems(p, allowed))
     if any(p.errors for p in parsed):
+        # A refused import writes nothing at all, not even an audit entry: "nothing lost, nothing
+        # changed" is checked byte for byte. The refusal is reported to the user instead.
         problems: list[Any] = [pr for p in parsed for pr in p.all_problems]
         raise ImportRejected(problems)
     results = store.commit_many(parsed, user, dry_run=dry_run)
-    return [_outcome(p, r, dry_run) for p, r in zip(parsed, results, strict=True)]
+    outcomes = [_outcome(p, r, dry_run) for p, r in zip(parsed, results, strict=True)]
+    if not dry_run and any(o.batch_id is not None for o in outcomes):
+        # Only an import that changed data is audited: re-importing the same rows is a no-op.
+        from data_sources.access import record
+
+        record(
+            store,
+            user,
+            "import",
+            files=[
+                {"file": o.file, "sha256": p.sha256, "batch": o.batch_id} for o, p in zip(outcomes, parsed, strict=True)
+            ],
+            added=sum(o.added for o in outcomes),
+            replaced=sum(o.replaced for o in outcomes),
+            unchanged=sum(o.unchanged for o in outcomes),
+        )
+    return outcomes

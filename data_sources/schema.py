@@ -127,6 +127,8 @@ class Problem:
 PROBLEM_CODES = (
     "not_spreadsheet",  # the bytes are not xlsx/xlsm/xls/csv
     "too_large",  # params: size_mb, limit_mb
+    "zip_bomb",  # the workbook unpacks to far more than any report; params: unpacked_mb, ratio, limit_mb
+    "too_many_cells",  # a sheet's cell references span a huge grid; params: rows, cols, limit
     "no_table",  # no sheet held a recognisable table
     "missing_columns",  # params: kind, missing (list), found (list)
     "not_a_number",  # value could not be read as a number
@@ -143,6 +145,8 @@ PROBLEM_CODES = (
     "unit_added",  # warning: unit not in the roster, added automatically
     "column_ignored",  # warning: a header that matches no field
     "file_not_found",  # the CLI was given a path that is not a file
+    "unit_not_allowed",  # a reporter's row for a unit not assigned to them; params: units (list)
+    "roster_not_allowed",  # a reporter's upload holds a roster sheet (rosters are the administrators')
 )
 
 

@@ -18,7 +18,10 @@ import functools
 import itertools
 import json
 import operator
+import os
 import re
+import sys
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -199,6 +202,29 @@ learner_years = sa.Table(
     *[sa.Column(f"hours_{m}", sa.Double(), nullable=False) for m in MONTHS],
     sa.Index("ix_learner_years_employee_year", "employee_id", "year"),
     sqlite_with_rowid=False,
+)
+
+# Who may do what (revision 0003; the functions that use them are in data_sources/access.py).
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("role", sa.String(16), nullable=False),  # viewer | reporter | admin
+    sa.Column("units", sa.Text(), nullable=False),  # JSON list: the units a reporter may upload for
+    sa.Column("password_hash", sa.String(300), nullable=True),  # scrypt$n$r$p$salt$hash; NULL: OIDC only
+    sa.Column("email", sa.String(320), nullable=True),  # the OIDC identity (st.user.email), lower case
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.Index("ix_accounts_email", "email"),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(), nullable=False),
+    sa.Column("user_name", sa.String(200), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),  # import, import_rejected, undo, undo_refused, login, …
+    sa.Column("detail", sa.Text(), nullable=False),  # JSON object
 )
 
 
@@ -580,7 +606,10 @@ class Store:
             @sa.event.listens_for(engine, "connect")
             def _pragmas(dbapi_conn: Any, _rec: Any) -> None:
                 cur = dbapi_conn.cursor()
+                # a second writer (another import, the CLI next to the app) waits up to 30 s for
+                # the first instead of failing; WAL lets the pages read while an import commits
                 cur.execute("PRAGMA busy_timeout = 30000")
+                cur.execute("PRAGMA journal_mode = WAL")
                 # a 32 MB page cache instead of 2 MB: an import of 100,000 rows touches pages all
                 # over a ledger of millions; sorts of a page's queries stay in memory
                 cur.execute("PRAGMA cache_size = -32768")
@@ -679,6 +708,7 @@ class Store:
             if dry_run:
                 trans.rollback()
             else:
+                _test_pause_in_commit()
                 trans.commit()
         finally:
             conn.close()
@@ -785,9 +815,27 @@ def _clean(detail: str, u: sa.URL) -> str:
 
 
 def _lock(conn: Connection) -> None:
-    """Serialise writers on PostgreSQL (SQLite locks the whole file by itself)."""
+    """Serialise writers: an advisory lock on PostgreSQL; on SQLite the write lock is taken up
+    front (BEGIN IMMEDIATE), so a second writer waits for the busy timeout instead of reading
+    first and then failing with "database is locked" when it wants to write."""
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(7262001)"))
+    elif conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+TEST_PAUSE_ENV = "DASHBOARD_TEST_PAUSE_IN_COMMIT"
+
+
+def _test_pause_in_commit() -> None:
+    """Test hook (tests/test_faults.py): with DASHBOARD_TEST_PAUSE_IN_COMMIT=<seconds>, commit_many
+    says so on stderr and sleeps right before COMMIT, so a test can kill the process while every
+    row is written but not committed. Unset (always, outside that test) it does nothing."""
+    seconds = os.environ.get(TEST_PAUSE_ENV)
+    if seconds:
+        sys.stderr.write(f"{TEST_PAUSE_ENV}: pausing {seconds} s before COMMIT\n")
+        sys.stderr.flush()
+        time.sleep(float(seconds))
 
 
 def _fetch_existing(conn: Connection, table: sa.Table, keys: Iterable[tuple[Any, ...]]) -> dict[tuple, dict]:
@@ -1294,6 +1342,8 @@ def _set_learner_month(conn: Connection, mm: str, updates: list[tuple[Any, ...]]
     active bit, name); the month had no row before, so its bits are added."""
     if not updates:
         return
+    if mm not in MONTHS:  # it names a column in the SQL below: only "01".."12", never data
+        raise ValueError(f"not a month: {mm!r}")
     ly = learner_years
     if conn.dialect.name == "postgresql":
         # COPY the month's values to a temp table and UPDATE … FROM it (executemany would be one

@@ -1,6 +1,9 @@
 """数据管理 Data: upload the units' reports with a preview (what was found, what would change, every
 error with file/sheet/row/column/value) before anything is written; confirm to import; the import
-history with undo; the template; the roster and the targets."""
+history with undo; the template; the roster and the targets; the users and the audit log.
+
+Who may do what (data_sources.access): a viewer never gets here; a reporter uploads for their own
+units and sees and undoes their own batches; an administrator sees everything."""
 
 from __future__ import annotations
 
@@ -9,12 +12,15 @@ import streamlit as st
 from dashboard import ui
 from dashboard.i18n import fmt_month
 
+account = ui.require_page("data")  # viewers: a refusal, even when the URL is typed in
+is_admin = account.is_admin
+allowed_units = account.allowed_units()  # None: any unit (admin); a reporter's own units
 sel = ui.selection() if not ui.is_empty() else None
 lang = ui.lang()
 settings = ui.settings()
 ui.page_header("page_data", sel)
 
-if ui.is_empty():
+if ui.is_empty() and is_admin:
     with st.container(border=True):
         st.write(ui.t("empty_body"))
         if st.button(ui.t("load_demo"), key="data_load_demo", icon=":material/play_arrow:"):
@@ -35,6 +41,8 @@ if template is not None:
 
 # ---- upload and preview ---------------------------------------------------------------------
 st.subheader(ui.t("data_upload"))
+if allowed_units is not None:
+    ui.st_caption_scope(allowed_units)
 uploader_key = f"uploader_{st.session_state.get('_upload_round', 0)}"
 files = st.file_uploader(
     ui.t("data_upload_help", mb=settings.max_upload_mb),
@@ -52,24 +60,31 @@ with c1:
         key="data_period",
     )
 with c2:
-    user = st.text_input(ui.t("data_user"), value=ui.t("data_user_default"), key="data_user", max_chars=40)
+    if ui.is_open_access():  # no accounts: who imports is typed in, as before sign-in existed
+        st.text_input(ui.t("data_user"), value=ui.t("data_user_default"), key="data_user", max_chars=40)
+    else:
+        st.text_input(ui.t("data_user"), value=account.name, disabled=True, key="data_user_signed_in")
+user = ui.acting_user()
 
 if files:
     st.subheader(ui.t("data_preview"))
-    previews = [ui.preview_upload(f.name, f.getvalue(), period) for f in files]
+    previews = [ui.preview_upload(f.name, f.getvalue(), period, allowed_units) for f in files]
     for i, pv in enumerate(previews):
         ui.render_preview(pv, i)
     blocked = any(pv.errors for pv in previews)
     if blocked:
         st.error(ui.t("data_blocked"), icon=":material/block:")
     if st.button(ui.t("data_confirm"), type="primary", disabled=blocked, key="data_confirm", icon=":material/check:"):
-        ui.commit_uploads([(f.name, f.getvalue()) for f in files], period, user.strip() or ui.t("data_user_default"))
+        ui.commit_uploads([(f.name, f.getvalue()) for f in files], period, user, allowed_units)
 
 # ---- history and undo -----------------------------------------------------------------------
 st.subheader(ui.t("data_history"))
 ui.batch_history()
 
-# ---- roster and targets ---------------------------------------------------------------------
+# ---- roster, targets, users and the audit log: administrators only ---------------------------
+if not is_admin:
+    st.stop()
+
 if not ui.is_empty():
     st.subheader(ui.t("data_roster"))
     roster = ui.metric("unit_table", ui.whole_period())
@@ -85,3 +100,9 @@ if not ui.is_empty():
 st.subheader(ui.t("data_targets"))
 targets = ui.targets_table()
 st.dataframe(targets, hide_index=True, key="data_targets")
+
+st.subheader(ui.t("data_users"))
+ui.users_table()
+
+st.subheader(ui.t("data_audit"))
+ui.audit_table()

@@ -7,7 +7,9 @@ outside CI a missing browser skips with the reason, in CI it fails.
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -245,6 +247,8 @@ def test_upload_a_sample_report_and_commit(browser, tmp_path):
         settle(page)
         sample = next(p for p in sorted(SAMPLES.iterdir()) if p.suffix == ".xlsx" and "3月" in p.name)
         page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(sample))
+        # settle() alone can return before the upload's rerun has begun: wait for the preview
+        page.wait_for_function("() => document.body.innerText.includes('导入预览')", timeout=60_000)
         settle(page)
         body = page.inner_text("body")
         assert sample.name in body
@@ -343,3 +347,130 @@ def test_click_a_table_row_opens_the_unit(browser, demo_server) -> None:
     settle(pg)
     assert heading(pg) == "单位详情"
     assert query(pg)["unit"][0] in {"机关支部", "质检科", "供销科"}
+
+
+# ---- who may do what: viewer, reporter, admin (accounts in the store → sign-in required) ------
+
+
+def _accounts_db(path: Path) -> str:
+    """The demo organisation plus one account per role (created with the user command)."""
+    url = _demo_db(path)
+    for name, role, units, password in (
+        ("wang", "viewer", "", "wang-pw"),
+        ("li", "reporter", "塑编车间", "li-pw"),
+        ("boss", "admin", "", "boss-pw"),
+    ):
+        argv = [sys.executable, "-m", "dashboard", "user", "add", name, "--role", role, "--password-stdin"]
+        argv += ["--db", url] + (["--units", units] if units else [])
+        done = subprocess.run(
+            argv,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            input=password + "\n",
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+    return url
+
+
+@pytest.fixture(scope="module")
+def accounts_server(tmp_path_factory) -> Iterator[Server]:
+    _need_browser()
+    tmp = tmp_path_factory.mktemp("accounts")
+    server = Server(_accounts_db(tmp / "accounts.db"), tmp / "streamlit.log")
+    yield server
+    server.stop()
+
+
+def sign_in(pg, name: str, password: str) -> None:
+    settle(pg)
+    pg.get_by_label("用户名").fill(name)
+    pg.get_by_label("密码").fill(password)
+    pg.get_by_role("button", name="登录").click()
+    pg.wait_for_selector('[data-testid="stMain"] [data-testid="stForm"]', state="detached")
+    settle(pg)
+
+
+def _workbook_file(path: Path, rows: list[tuple[str, int]]) -> Path:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "月报"
+    ws.append(["塑件化工厂2025年1月创争活动月报表"])
+    ws.append(["单位", "职工人数", "参学人数", "培训场次", "培训人次", "培训学时", "取证人数"])
+    for unit, participants in rows:
+        ws.append([unit, 40, participants, 3, 60, 120.5, 1])
+    wb.save(path)
+    return path
+
+
+def test_a_viewer_cannot_see_or_open_the_data_page_even_by_url(browser, tmp_path) -> None:
+    server = Server(_accounts_db(tmp_path / "fresh.db"), tmp_path / "streamlit.log")
+    try:
+        pg = new_page(browser)
+        pg.goto(f"{server.url}/data")  # the first visitor of a fresh server types the URL
+        settle(pg)
+        assert "数据管理" not in pg.inner_text("body")  # only the sign-in form
+        sign_in(pg, "wang", "wang-pw")
+        assert page_error(pg).endswith("您的角色（查看）无权使用“数据管理”页面。")
+        assert pg.locator('[data-testid="stFileUploader"]').count() == 0
+        nav = pg.locator('[data-testid="stSidebarNav"]').inner_text()
+        assert "总览" in nav and "数据管理" not in nav
+        pg.locator("[data-testid='stSidebarNav'] a", has_text="总览").click()
+        settle(pg)
+        assert heading(pg) == "总览" and kpis(pg)
+        pg.context.close()
+    finally:
+        server.stop()
+
+
+def page_error(pg) -> str:
+    return pg.locator('[data-testid="stAlertContentError"]').first.inner_text().strip()
+
+
+def test_a_reporter_cannot_upload_another_units_rows(browser, accounts_server, tmp_path) -> None:
+    pg = new_page(browser)
+    pg.goto(f"{accounts_server.url}/data")
+    sign_in(pg, "li", "li-pw")
+    assert heading(pg) == "数据管理"
+    upload = _workbook_file(tmp_path / "报表.xlsx", [("塑编车间", 20), ("质检科", 3)])
+    pg.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(upload))
+    pg.wait_for_function("() => document.body.innerText.includes('导入预览')", timeout=60_000)
+    settle(pg)
+    pg.wait_for_selector('[data-testid="stDataFrame"]')
+    assert "报表.xlsx：有 1 个错误，不能导入" in pg.inner_text("body")
+    # the error table names the row (the grid is a canvas: read it through its download)
+    assert pg.get_by_role("button", name="确认导入").is_disabled()
+    with pg.expect_download() as dl:
+        pg.locator('[data-testid="stDownloadButton"] button').filter(has_text="下载 Excel").first.click()
+    from openpyxl import load_workbook
+
+    ws = load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes())).active
+    cells = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+    assert "报表.xlsx · 工作表「月报」第4行 · 列「单位」值「质检科」：无权为该单位填报（您可填报：塑编车间）" in cells
+    shot(pg, "data_reporter_refused")
+    pg.context.close()
+
+
+def test_an_admin_can_undo(browser, accounts_server, tmp_path) -> None:
+    pg = new_page(browser)
+    pg.goto(f"{accounts_server.url}/data")
+    sign_in(pg, "boss", "boss-pw")
+    assert heading(pg) == "数据管理"
+    upload = _workbook_file(tmp_path / "质检科.xlsx", [("质检科", 7)])
+    pg.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(upload))
+    pg.wait_for_function("() => document.body.innerText.includes('导入预览')", timeout=60_000)
+    settle(pg)
+    pg.get_by_role("button", name="确认导入").click()
+    settle(pg)
+    pg.wait_for_function("() => document.body.innerText.includes('导入完成')")
+    batch = int(re.search(r"批次 #(\d+)", pg.inner_text("body")).group(1))
+    pg.get_by_text(f"撤销批次 #{batch}", exact=True).first.click()
+    pg.get_by_text(f"确认撤销批次 #{batch}", exact=True).click()
+    settle(pg)
+    pg.wait_for_function(f"() => document.body.innerText.includes('批次 #{batch} 已撤销')")
+    assert "操作日志" in pg.inner_text("body")
+    pg.context.close()

@@ -1,0 +1,421 @@
+"""Who may do what: password hashes, the ``user`` command, a reporter's upload scope, the audit log,
+and the app as a viewer, a reporter and an administrator see it (AppTest)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from streamlit.testing.v1 import AppTest
+
+from dashboard import ui
+from dashboard.cli import main
+from dashboard.config import ENV_CONFIG, ENV_DB_URL, SettingsError, load_settings, parse_settings
+from dashboard.demo import load_demo
+from dashboard.i18n import format_problem, ui_text
+from data_sources import access
+from data_sources.importer import import_files
+from data_sources.schema import PROBLEM_CODES, ImportRejected, UndoRefused
+from data_sources.store import Store
+from tests import builders as b
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "dashboard" / "app.py")
+SETTINGS = load_settings(ROOT / "config.toml")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# ---- password hashes -----------------------------------------------------------------------
+
+
+def test_hash_is_scrypt_with_a_random_16_byte_salt_and_verifies() -> None:
+    h1, h2 = access.hash_password("秘密 pass"), access.hash_password("秘密 pass")
+    scheme, n, r, p, salt, digest = h1.split("$")
+    assert (scheme, n, r, p) == ("scrypt", str(2**14), "8", "1")
+    assert len(base64.b64decode(salt)) == 16 and len(base64.b64decode(digest)) == 64
+    assert h1 != h2  # a fresh salt each time
+    assert access.verify_password("秘密 pass", h1) and access.verify_password("秘密 pass", h2)
+    assert not access.verify_password("秘密 Pass", h1)
+    assert not access.verify_password("", h1)
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [None, "", "plain", "md5$1$2$3$AAAA$AAAA", "scrypt$x$8$1$AAAA$AAAA", "scrypt$16384$8$1$!!$AAAA", "scrypt$3$8$1$$"],
+)
+def test_a_malformed_hash_never_matches(stored: str | None) -> None:
+    assert access.verify_password("anything", stored) is False
+
+
+def test_verify_compares_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real = access.hmac.compare_digest
+
+    def spy(a, b_):
+        calls.append((a, b_))
+        return real(a, b_)
+
+    monkeypatch.setattr(access.hmac, "compare_digest", spy)
+    assert access.verify_password("x", access.hash_password("x"))
+    assert len(calls) == 1
+
+
+# ---- accounts and the user command ---------------------------------------------------------
+
+
+def run(*argv: str, stdin: str | None = None, monkeypatch: pytest.MonkeyPatch | None = None) -> tuple[int, str, str]:
+    if stdin is not None and monkeypatch is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_user_add_list_passwd_remove(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run("user", "list", "--db", db_url) == (0, "还没有用户（所有人都是管理员）。\n", "")
+    code, out, err = run(
+        "user",
+        "add",
+        "王主席",
+        "--role",
+        "admin",
+        "--password-stdin",
+        "--db",
+        db_url,
+        stdin="pw-1\n",
+        monkeypatch=monkeypatch,
+    )
+    assert (code, out, err) == (0, "已添加用户 王主席（admin）。\n", "")
+    code, out, _ = run(
+        "user",
+        "add",
+        "li",
+        "--role",
+        "reporter",
+        "--units",
+        "塑编车间,成型车间",
+        "--password-stdin",
+        "--db",
+        db_url,
+        stdin="pw-2\n",
+        monkeypatch=monkeypatch,
+    )
+    assert code == 0
+    code, out, _ = run("user", "list", "--db", db_url)
+    assert out.splitlines() == ["li\treporter\t塑编车间,成型车间\tpassword", "王主席\tadmin\t\tpassword"]
+
+    store = Store.open(db_url)
+    try:
+        assert access.authenticate(store, "li", "pw-2") == access.Account(
+            "li", "reporter", ("塑编车间", "成型车间"), None, True
+        )
+        assert access.authenticate(store, "li", "pw-1") is None
+        assert access.authenticate(store, "nobody", "pw-2") is None
+        with store.engine.connect() as conn:
+            stored = conn.exec_driver_sql("SELECT password_hash FROM accounts WHERE name = 'li'").scalar()
+        assert stored.startswith("scrypt$") and "pw-2" not in stored
+
+        # passwd through the prompt (getpass), asked twice
+        answers = iter(["new-pw", "new-pw"])
+        monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+        assert run("user", "passwd", "li", "--db", db_url)[:2] == (0, "已更改用户 li 的密码。\n")
+        assert access.authenticate(store, "li", "new-pw") is not None
+        assert access.authenticate(store, "li", "pw-2") is None
+
+        assert run("user", "remove", "li", "--db", db_url)[:2] == (0, "已删除用户 li。\n")
+        assert access.get_user(store, "li") is None
+        actions = [e.action for e in access.audit_entries(store)]
+        assert actions == ["user_remove", "user_passwd", "user_add", "user_add"]
+    finally:
+        store.close()
+
+
+def test_user_command_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = f"sqlite:///{tmp_path / 'u.db'}"
+    args = ("--password-stdin", "--db", db)
+    assert run("user", "add", "r", "--role", "reporter", *args, stdin="x\n", monkeypatch=monkeypatch) == (
+        1,
+        "",
+        "填报员 r 需要 --units 指定可填报的单位。\n",
+    )
+    assert (
+        run("user", "add", "a", "--role", "admin", *args, stdin="\n", monkeypatch=monkeypatch)[2] == "密码不能为空。\n"
+    )
+    assert run("user", "add", "a", "--role", "admin", *args, stdin="x\n", monkeypatch=monkeypatch)[0] == 0
+    assert run("user", "add", "a", "--role", "viewer", *args, stdin="y\n", monkeypatch=monkeypatch) == (
+        1,
+        "",
+        "用户 a 已存在。\n",
+    )
+    assert run("user", "remove", "zz", "--db", db) == (1, "", "没有用户 zz。\n")
+    assert run("user", "passwd", "zz", *args, stdin="y\n", monkeypatch=monkeypatch) == (1, "", "没有用户 zz。\n")
+    answers = iter(["one", "two"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    assert run("user", "passwd", "a", "--db", db) == (1, "", "两次输入的密码不一致。\n")
+    with pytest.raises(SystemExit):
+        run("user", "add", "b", "--role", "boss", *args)
+    # an OIDC-only account: no password, signs in by its email
+    assert run("user", "add", "c", "--role", "viewer", "--email", "C@Example.org", "--no-password", "--db", db)[0] == 0
+    store = Store.open(db)
+    try:
+        assert access.user_by_email(store, "c@example.org").name == "c"
+        assert access.authenticate(store, "c", "") is None
+    finally:
+        store.close()
+
+
+# ---- a reporter's upload scope -------------------------------------------------------------
+
+
+def test_scope_problems_name_every_row_of_another_unit_word_for_word() -> None:
+    parsed = b.parsed(
+        "三月.xlsx",
+        summary=[
+            b.summary("一车间", "2024-03", 10, 5, 20.0),
+            b.summary("二车间", "2024-03", 8, 4, 10.0),
+            b.summary("办公室", "2024-03", 6, 2, 3.0),
+        ],
+    )
+    problems = access.scope_problems(parsed, ["一车间", "质检科"])
+    assert [format_problem(p, "zh") for p in problems] == [
+        "三月.xlsx · 工作表「月报」第4行 · 列「单位」值「二车间」：无权为该单位填报（您可填报：一车间、质检科）",
+        "三月.xlsx · 工作表「月报」第5行 · 列「单位」值「办公室」：无权为该单位填报（您可填报：一车间、质检科）",
+    ]
+    assert format_problem(problems[0], "en") == (
+        '三月.xlsx, sheet "月报", row 4, column "单位", value "二车间": you may not report for this unit (yours: 一车间, 质检科)'
+    )
+    assert all(p.code in PROBLEM_CODES and p.severity == "error" for p in problems)
+    assert access.scope_problems(parsed, None) == []  # an administrator
+    assert access.scope_problems(parsed, ["一车间", "二车间", "办公室"]) == []
+
+
+def test_scope_problems_refuse_a_roster_sheet() -> None:
+    parsed = b.parsed("名册.xlsx", roster=[b.roster("一车间", "生产部", 10)])
+    (problem,) = access.scope_problems(parsed, ["一车间"])
+    assert problem.code == "roster_not_allowed"
+    assert format_problem(problem, "zh") == "名册.xlsx · 工作表「单位」第3行：单位名册只能由管理员导入"
+
+
+def _summary_workbook(rows: list[tuple[str, int]], month: str = "2025-01") -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "月报"
+    ws.append([f"塑件化工厂{month[:4]}年{int(month[5:])}月创争活动月报表"])
+    ws.append(["单位", "职工人数", "参学人数", "培训场次", "培训人次", "培训学时", "取证人数"])
+    for unit, participants in rows:
+        ws.append([unit, 40, participants, 3, 60, 120.5, 1])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_import_with_allowed_units_refuses_other_units_and_writes_nothing(store: Store) -> None:
+    content = _summary_workbook([("塑编车间", 20), ("质检科", 10)])
+    with pytest.raises(ImportRejected) as e:
+        import_files(store, [("报表.xlsx", io.BytesIO(content))], SETTINGS, user="li", allowed_units=["塑编车间"])
+    errors = [p for p in e.value.problems if p.severity == "error"]
+    assert [format_problem(p) for p in errors] == [
+        "报表.xlsx · 工作表「月报」第4行 · 列「单位」值「质检科」：无权为该单位填报（您可填报：塑编车间）"
+    ]
+    assert store.batches() == [] and store.is_empty()
+    assert access.audit_entries(store) == []  # a refused import writes nothing, not even the audit log
+
+    # the same upload by an administrator (no restriction), and a dry run records nothing
+    import_files(store, [("报表.xlsx", io.BytesIO(content))], SETTINGS, user="admin", dry_run=True)
+    assert access.audit_entries(store) == []
+    (o,) = import_files(store, [("报表.xlsx", io.BytesIO(content))], SETTINGS, user="admin")
+    latest = access.audit_entries(store)[0]
+    assert (latest.user, latest.action, latest.detail["added"]) == ("admin", "import", 2)
+    assert latest.detail["files"][0]["batch"] == o.batch_id
+
+
+def test_undo_is_audited_and_a_reporter_undoes_only_their_own_batches(store: Store) -> None:
+    (mine,) = import_files(
+        store,
+        [("a.xlsx", io.BytesIO(_summary_workbook([("塑编车间", 20)])))],
+        SETTINGS,
+        "li",
+        allowed_units=["塑编车间"],
+    )
+    (theirs,) = import_files(store, [("b.xlsx", io.BytesIO(_summary_workbook([("质检科", 5)])))], SETTINGS, "admin")
+    li = access.Account("li", "reporter", ("塑编车间",))
+    with pytest.raises(UndoRefused) as e:
+        access.undo_batch(store, theirs.batch_id, "li", li)
+    assert e.value.reason == "not_yours"
+    assert not store.batches()[0].undone
+    access.undo_batch(store, mine.batch_id, "li", li)
+    viewer = access.Account("v", "viewer")
+    with pytest.raises(UndoRefused):
+        access.undo_batch(store, theirs.batch_id, "v", viewer)
+    access.undo_batch(store, theirs.batch_id, "boss", access.Account("boss", "admin"))
+    with pytest.raises(UndoRefused):
+        access.undo_batch(store, theirs.batch_id, "boss")  # already undone: refused and recorded
+    log = [(e.user, e.action, e.detail.get("batch"), e.detail.get("reason")) for e in access.audit_entries(store)]
+    assert log[:5] == [
+        ("boss", "undo_refused", theirs.batch_id, "already_undone"),
+        ("boss", "undo", theirs.batch_id, None),
+        ("v", "undo_refused", theirs.batch_id, "not_yours"),
+        ("li", "undo", mine.batch_id, None),
+        ("li", "undo_refused", theirs.batch_id, "not_yours"),
+    ]
+
+
+def test_cli_undo_is_audited(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    store = Store.open(db)
+    try:
+        (o,) = import_files(store, [("a.xlsx", io.BytesIO(_summary_workbook([("一车间", 2)])))], SETTINGS, "x")
+        assert run("undo", str(o.batch_id), "--user", "it", "--db", db)[0] == 0
+        assert access.audit_entries(store)[0].action == "undo"
+    finally:
+        store.close()
+
+
+def test_access_settings_are_typed() -> None:
+    raw = {"campaign": {"year": 2024, "phases": [{"name": "p", "start": "01-01", "end": "12-31"}]}}
+    assert parse_settings(raw).access == load_settings(ROOT / "config.toml").access
+    s = parse_settings({**raw, "access": {"require_login": True, "anonymous_viewer": True}})
+    assert (s.access.require_login, s.access.anonymous_viewer) == (True, True)
+    with pytest.raises(SettingsError) as e:
+        parse_settings({**raw, "access": {"require_login": "yes"}})
+    assert e.value.key == "access.require_login"
+
+
+# ---- the app as each role sees it (AppTest) --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("access_demo") / "demo.db"
+    store = Store.open(f"sqlite:///{path}")
+    try:
+        load_demo(store, SETTINGS)
+        access.add_user(store, "boss", "admin", password="admin-pw")
+        access.add_user(store, "li", "reporter", ["塑编车间"], password="li-pw")
+        access.add_user(store, "wang", "viewer", password="wang-pw")
+    finally:
+        store.close()
+    return path
+
+
+@pytest.fixture
+def accounts_url(demo_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    path = tmp_path / "dashboard.db"
+    shutil.copy(demo_file, path)
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv(ENV_DB_URL, url)
+    yield url
+
+
+def _sign_in(name: str, password: str, page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    at.text_input(key="login_name").input(name)
+    at.text_input(key="login_password").input(password)
+    next(b for b in at.button if b.label == "登录").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    if page:
+        at.switch_page(f"../pages/{page}.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_sign_in_is_required_once_an_account_exists_and_is_audited(accounts_url: str) -> None:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.metric  # nothing but the form
+    assert [s.value for s in at.subheader] == ["登录"]
+    at.text_input(key="login_name").input("wang")
+    at.text_input(key="login_password").input("wrong")
+    next(b for b in at.button if b.label == "登录").click().run()
+    assert [e.value for e in at.error] == ["用户名或密码错误。"]
+    assert not at.metric
+    at.text_input(key="login_password").input("wang-pw")
+    next(b for b in at.button if b.label == "登录").click().run()
+    assert not at.exception
+    assert at.title[0].value == "总览" and at.metric
+    store = Store.open(accounts_url)
+    try:
+        log = [(e.user, e.action) for e in access.audit_entries(store, 2)]
+    finally:
+        store.close()
+    assert log == [("wang", "login"), ("wang", "login_failed")]
+
+
+def test_a_viewer_has_no_data_page_in_the_menu_and_its_url_is_refused(accounts_url: str) -> None:
+    at = _sign_in("wang", "wang-pw")
+    assert "data" not in at.session_state["_nav_visible"]
+    assert "overview" in at.session_state["_nav_visible"]
+    at.switch_page("../pages/data.py").run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [ui_text("access_denied", "zh", role="查看", page="数据管理")]
+    assert not at.get("file_uploader")
+
+
+def test_a_reporter_cannot_upload_another_units_rows(accounts_url: str) -> None:
+    at = _sign_in("li", "li-pw", "data")
+    assert "data" in at.session_state["_nav_visible"]
+    at.get("file_uploader")[0].set_value(("报表.xlsx", _summary_workbook([("塑编车间", 20), ("质检科", 3)]), XLSX))
+    at.run()
+    assert not at.exception
+    assert at.button(key="data_confirm").disabled
+    reasons = "\n".join(str(v) for df in at.dataframe for v in df.value.to_numpy().ravel())
+    assert "报表.xlsx · 工作表「月报」第4行 · 列「单位」值「质检科」：无权为该单位填报（您可填报：塑编车间）" in reasons
+    # a reporter sees no roster, targets, users or audit log
+    subheaders = [s.value for s in at.subheader]
+    assert "操作日志" not in subheaders and "用户" not in subheaders
+    assert not any("单位名册" in x or "目标值" in x for x in subheaders)
+
+    # their own unit goes through, recorded under their name
+    at.get("file_uploader")[0].set_value(("报表.xlsx", _summary_workbook([("塑编车间", 20)]), XLSX))
+    at.run()
+    at.button(key="data_confirm").click().run()
+    assert not at.exception
+    assert any("导入完成" in s.value for s in at.success)
+    store = Store.open(accounts_url)
+    try:
+        assert store.batches()[0].user == "li"
+    finally:
+        store.close()
+
+
+def test_an_admin_sees_the_audit_log_and_can_undo(accounts_url: str) -> None:
+    at = _sign_in("boss", "admin-pw", "data")
+    assert "操作日志" in [s.value for s in at.subheader]
+    audit = next(df.value for df in at.dataframe if "操作" in df.value.columns)
+    assert list(audit["操作"])[:1] == ["登录"] and list(audit["用户"])[:1] == ["boss"]
+    newest = Store.open(accounts_url).batches()[0]
+    at.button(key=f"undo_{newest.id}").click().run()
+    assert not at.exception
+    assert any(f"批次 #{newest.id} 已撤销" in s.value for s in at.success)
+    assert Store.open(accounts_url).batches()[0].undone
+
+
+def test_anonymous_viewer_mode_reads_without_signing_in(
+    accounts_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config.toml"
+    text = (
+        (ROOT / "config.toml")
+        .read_text(encoding="utf-8")
+        .replace("anonymous_viewer = false", "anonymous_viewer = true")
+    )
+    config.write_text(text, encoding="utf-8")
+    monkeypatch.setenv(ENV_CONFIG, str(config))
+    ui.get_settings.clear()  # the settings are cached per process
+    try:
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.run()
+        assert not at.exception
+        assert at.title[0].value == "总览" and at.metric
+        assert "data" not in at.session_state["_nav_visible"]
+        at.switch_page("../pages/data.py").run()
+        assert at.error and "无权" in at.error[0].value
+    finally:
+        ui.get_settings.clear()
