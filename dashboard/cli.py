@@ -179,10 +179,7 @@ def cmd_sync(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> i
     store = _open_store(settings, args.db)
     try:
         o = sync_external(store, settings, user=_user(args.user), dry_run=args.dry_run)
-    except ImportRejected as e:
-        if not args.dry_run:
-            errors = sum(1 for p in e.problems if p.severity == "error")
-            record(store, _user(args.user), "sync_rejected", errors=errors)
+    except ImportRejected as e:  # like a refused import, a refused sync writes nothing at all
         for problem in e.problems:
             err.write(format_problem(problem, lang) + "\n")
         n_err = sum(1 for p in e.problems if p.severity == "error")
@@ -194,7 +191,7 @@ def cmd_sync(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> i
     except StoreUnavailable as e:  # the external database; the store was opened above
         err.write(cli_text("external_unavailable", lang, url=e.url, detail=e.detail) + "\n")
         return 3
-    if not args.dry_run:
+    if not args.dry_run and o.batch_id is not None:
         record(store, _user(args.user), "sync", batch=o.batch_id, added=o.added, replaced=o.replaced)
     key = "sync_dry_run_line" if args.dry_run else ("sync_line" if o.batch_id else "sync_unchanged_line")
     out.write(
