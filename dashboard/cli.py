@@ -139,32 +139,41 @@ def cmd_import(args, settings: Settings, lang: str, out: TextIO, err: TextIO) ->
     try:
         outcomes = import_files(store, files, settings, user=_user(args.user), period=args.period, dry_run=args.dry_run)
     except ImportRejected as e:
-        for problem in e.problems:
-            err.write(format_problem(problem, lang) + "\n")
-        n_err = sum(1 for p in e.problems if p.severity == "error")
-        err.write(cli_text("rejected", lang, n=n_err) + "\n")
-        return 1
+        return _write_rejection(e, "rejected", lang, err)
     finally:
         for _, f in files:
             f.close()
     for o in outcomes:
         key = "dry_run_line" if args.dry_run else ("import_line" if o.batch_id else "unchanged_line")
-        out.write(
-            cli_text(
-                key,
-                lang,
-                file=o.file,
-                counts=_counts_text(o, lang),
-                added=o.added,
-                replaced=o.replaced,
-                unchanged=o.unchanged,
-                batch=o.batch_id,
-            )
-            + "\n"
-        )
-        for w in o.warnings:
-            err.write(format_problem(w, lang) + "\n")
+        _write_outcome(o, key, lang, out, err)
     return 0
+
+
+def _write_rejection(e: ImportRejected, message: str, lang: str, err: TextIO) -> int:
+    """Every problem on stderr, then the count; exit 1 (nothing was written)."""
+    for problem in e.problems:
+        err.write(format_problem(problem, lang) + "\n")
+    n_err = sum(1 for p in e.problems if p.severity == "error")
+    err.write(cli_text(message, lang, n=n_err) + "\n")
+    return 1
+
+
+def _write_outcome(o, message: str, lang: str, out: TextIO, err: TextIO) -> None:
+    """The one-line summary of a file (or a sync) on stdout, its warnings on stderr."""
+    counts = _counts_text(o, lang)
+    line = cli_text(
+        message,
+        lang,
+        file=o.file,
+        counts=counts,
+        added=o.added,
+        replaced=o.replaced,
+        unchanged=o.unchanged,
+        batch=o.batch_id,
+    )
+    out.write(line + "\n")
+    for w in o.warnings:
+        err.write(format_problem(w, lang) + "\n")
 
 
 def cmd_sync(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> int:
@@ -180,11 +189,7 @@ def cmd_sync(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> i
     try:
         o = sync_external(store, settings, user=_user(args.user), dry_run=args.dry_run)
     except ImportRejected as e:  # like a refused import, a refused sync writes nothing at all
-        for problem in e.problems:
-            err.write(format_problem(problem, lang) + "\n")
-        n_err = sum(1 for p in e.problems if p.severity == "error")
-        err.write(cli_text("sync_rejected", lang, n=n_err) + "\n")
-        return 1
+        return _write_rejection(e, "sync_rejected", lang, err)
     except ExternalSourceError as e:
         err.write(cli_text("sync_source_error", lang, key=e.key, detail=e.detail) + "\n")
         return 3
@@ -194,21 +199,7 @@ def cmd_sync(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> i
     if not args.dry_run and o.batch_id is not None:
         record(store, _user(args.user), "sync", batch=o.batch_id, added=o.added, replaced=o.replaced)
     key = "sync_dry_run_line" if args.dry_run else ("sync_line" if o.batch_id else "sync_unchanged_line")
-    out.write(
-        cli_text(
-            key,
-            lang,
-            file=o.file,
-            counts=_counts_text(o, lang),
-            added=o.added,
-            replaced=o.replaced,
-            unchanged=o.unchanged,
-            batch=o.batch_id,
-        )
-        + "\n"
-    )
-    for w in o.warnings:
-        err.write(format_problem(w, lang) + "\n")
+    _write_outcome(o, key, lang, out, err)
     return 0
 
 
