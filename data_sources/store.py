@@ -51,6 +51,9 @@ metadata = sa.MetaData()
 
 UNIT = 200  # length of a unit name
 EMP = 64  # length of a 工号
+# MySQL/MariaDB: Chinese text, compared code point by code point as SQLite and PostgreSQL do
+# (revision 0004 converts stores made before it)
+MYSQL_TABLE = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
 
 units = sa.Table(
     "units",
@@ -62,6 +65,7 @@ units = sa.Table(
     sa.Column("headcount", sa.Integer(), nullable=True),
     sa.Column("auto_added", sa.Boolean(), nullable=False, server_default=sa.false()),
     sqlite_with_rowid=False,
+    **MYSQL_TABLE,
 )
 
 summary_rows = sa.Table(
@@ -78,6 +82,7 @@ summary_rows = sa.Table(
     sa.Column("suggestions", sa.Integer(), nullable=True),
     sa.Index("ix_summary_month_unit", "month", "unit"),
     sqlite_with_rowid=False,
+    **MYSQL_TABLE,
 )
 
 ledger_rows = sa.Table(
@@ -94,6 +99,7 @@ ledger_rows = sa.Table(
     # unit_months recompute: all filter on unit IN U and a month range
     sa.Index("ix_ledger_unit_month", "unit", "month", "employee_id", "hours", "points"),
     sqlite_with_rowid=False,
+    **MYSQL_TABLE,
 )
 
 certificate_rows = sa.Table(
@@ -108,6 +114,7 @@ certificate_rows = sa.Table(
     sa.Column("month", sa.String(7), nullable=False),  # of cert_date, for the unit-month joins
     sa.Index("ix_cert_unit_month", "unit", "month", "level"),
     sqlite_with_rowid=False,
+    **MYSQL_TABLE,
 )
 
 milestone_rows = sa.Table(
@@ -119,6 +126,7 @@ milestone_rows = sa.Table(
     sa.Column("planned_date", sa.Date(), nullable=True),
     sa.Column("done_date", sa.Date(), nullable=True),
     sqlite_with_rowid=False,
+    **MYSQL_TABLE,
 )
 
 import_batches = sa.Table(
@@ -145,6 +153,7 @@ batch_changes = sa.Table(
     sa.Column("after", sa.Text(), nullable=False),
     sa.Index("ix_changes_batch", "batch_id"),
     sqlite_with_rowid=False,
+    **MYSQL_TABLE,
 )
 
 unit_months = sa.Table(
@@ -176,6 +185,7 @@ unit_months = sa.Table(
     sa.Column("updated_at", sa.DateTime(), nullable=False),
     sa.Index("ix_unit_months_month_unit", "month", "unit"),
     sqlite_with_rowid=False,
+    **MYSQL_TABLE,
 )
 
 MONTHS = tuple(f"{m:02d}" for m in range(1, 13))
@@ -202,6 +212,7 @@ learner_years = sa.Table(
     *[sa.Column(f"hours_{m}", sa.Double(), nullable=False) for m in MONTHS],
     sa.Index("ix_learner_years_employee_year", "employee_id", "year"),
     sqlite_with_rowid=False,
+    **MYSQL_TABLE,
 )
 
 # Who may do what (revision 0003; the functions that use them are in data_sources/access.py).
@@ -215,6 +226,7 @@ accounts = sa.Table(
     sa.Column("email", sa.String(320), nullable=True),  # the OIDC identity (st.user.email), lower case
     sa.Column("created_at", sa.DateTime(), nullable=False),
     sa.Index("ix_accounts_email", "email"),
+    **MYSQL_TABLE,
 )
 
 audit_log = sa.Table(
@@ -225,6 +237,7 @@ audit_log = sa.Table(
     sa.Column("user_name", sa.String(200), nullable=False),
     sa.Column("action", sa.String(32), nullable=False),  # import, import_rejected, undo, undo_refused, login, …
     sa.Column("detail", sa.Text(), nullable=False),  # JSON object
+    **MYSQL_TABLE,
 )
 
 
@@ -820,6 +833,13 @@ def _lock(conn: Connection) -> None:
     first and then failing with "database is locked" when it wants to write."""
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(7262001)"))
+    elif conn.dialect.name in ("mysql", "mariadb"):
+        # a row lock on alembic_version's one row, held to COMMIT/ROLLBACK (GET_LOCK would
+        # outlive the transaction on a pooled connection); a locking read takes no snapshot,
+        # so the first plain read after it sees what the writer before committed
+        # (and waits for as long as an import may take, not InnoDB's default 50 s)
+        conn.exec_driver_sql("SET SESSION innodb_lock_wait_timeout = 3600")
+        conn.execute(sa.text("SELECT version_num FROM alembic_version FOR UPDATE"))
     elif conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
@@ -1376,15 +1396,15 @@ def _set_learner_month(conn: Connection, mm: str, updates: list[tuple[Any, ...]]
             ly.c.unit == sa.bindparam("k_unit"),
             ly.c.employee_id == sa.bindparam("k_emp"),
         )
-        .values(
-            {
-                f"points_{mm}": sa.bindparam("p", type_=sa.Double()),
-                f"hours_{mm}": sa.bindparam("h", type_=sa.Double()),
-                "row_mask": ly.c.row_mask + sa.bindparam("bit", type_=sa.Integer()),
-                "active_mask": ly.c.active_mask + sa.bindparam("abit", type_=sa.Integer()),
-                "name": sa.case((nm > ly.c.name, nm), else_=ly.c.name),
-                "names_vary": sa.or_(ly.c.names_vary, ly.c.name != nm),
-            }
+        # names_vary before name: MySQL evaluates SET left to right, each against the values
+        # already set (SQLite and PostgreSQL use the old row throughout)
+        .ordered_values(
+            (ly.c.names_vary, sa.or_(ly.c.names_vary, ly.c.name != nm)),
+            (ly.c.name, sa.case((nm > ly.c.name, nm), else_=ly.c.name)),
+            (ly.c[f"points_{mm}"], sa.bindparam("p", type_=sa.Double())),
+            (ly.c[f"hours_{mm}"], sa.bindparam("h", type_=sa.Double())),
+            (ly.c.row_mask, ly.c.row_mask + sa.bindparam("bit", type_=sa.Integer())),
+            (ly.c.active_mask, ly.c.active_mask + sa.bindparam("abit", type_=sa.Integer())),
         )
     )
     keys = ("k_year", "k_unit", "k_emp", "p", "h", "bit", "abit", "nm")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the test services exist and run on this machine, then prints the environment the
-# tests need as `export` lines: a PostgreSQL server (Debian's postgresql) and headless Chromium
-# (Debian's chromium, driven by Playwright with executable_path). Idempotent; needs root (or sudo)
+# tests need as `export` lines: a PostgreSQL server (Debian's postgresql), a MariaDB server
+# (Debian's mariadb-server) and headless Chromium (Debian's chromium, driven by Playwright with
+# executable_path). Idempotent; needs root (or sudo)
 # only when something must be installed or started.
 set -euo pipefail
 log() { echo "[services] $*" >&2; }
@@ -57,4 +58,28 @@ else
     $SUDO -u postgres psql -p "$port" -qc "ALTER USER postgres PASSWORD 'postgres'" >&2
   fi
   echo "export DASHBOARD_TEST_PG_URL=postgresql+psycopg://postgres:postgres@127.0.0.1:$port/postgres"
+fi
+
+# --- MariaDB ----------------------------------------------------------------------------
+if ! command -v mariadbd >/dev/null && ! [ -x /usr/sbin/mariadbd ]; then
+  log "installing Debian's mariadb-server"
+  apt_install mariadb-server
+fi
+if ! mariadb-admin -h 127.0.0.1 -P 3306 -u root ping >/dev/null 2>&1 \
+   && ! mariadb-admin ping >/dev/null 2>&1; then
+  log "starting MariaDB"
+  $SUDO /etc/init.d/mariadb start >&2 || $SUDO service mariadb start >&2
+fi
+for _ in $(seq 1 30); do
+  mariadb-admin ping >/dev/null 2>&1 && break
+  sleep 1
+done
+if mariadb -h 127.0.0.1 -P 3306 -u root -e 'select 1' >/dev/null 2>&1; then
+  echo "export DASHBOARD_TEST_MYSQL_URL='mysql+pymysql://root@127.0.0.1:3306/?charset=utf8mb4'"
+else
+  # A fresh Debian server lets root in only over its socket: make a test account for TCP.
+  log "creating the MariaDB account dashboard_test"
+  $SUDO mariadb -e "CREATE USER IF NOT EXISTS 'dashboard_test'@'127.0.0.1' IDENTIFIED BY 'dashboard_test';
+    GRANT ALL PRIVILEGES ON *.* TO 'dashboard_test'@'127.0.0.1'; FLUSH PRIVILEGES;" >&2
+  echo "export DASHBOARD_TEST_MYSQL_URL='mysql+pymysql://dashboard_test:dashboard_test@127.0.0.1:3306/?charset=utf8mb4'"
 fi

@@ -8,9 +8,7 @@ by the code under test.
 from __future__ import annotations
 
 import io
-import os
 import tomllib
-import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -25,10 +23,10 @@ from dashboard.metrics import Selection, summary
 from data_sources.external import EXTERNAL_PREFIX, last_sync, read_external
 from data_sources.schema import Problem
 from data_sources.store import Store
+from tests.conftest import scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE_CONFIG = (ROOT / "config.toml").read_text(encoding="utf-8")
-PG_ENV = "DASHBOARD_TEST_PG_URL"
 PERIOD = Selection(month_from="2024-03", month_to="2024-04")
 
 # ---- the source database: the HR system's own names ------------------------------------------
@@ -170,22 +168,17 @@ def _fill(engine: sa.Engine) -> None:
         )
 
 
-def _pg_admin_url() -> str:
-    url = os.environ.get(PG_ENV)
-    if not url:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true but {PG_ENV} is not set: the PostgreSQL source tests must run in CI")
-        pytest.skip(
-            f"the PostgreSQL source needs {PG_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres)"
-        )
-    return url
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("mysql", marks=pytest.mark.mysql),
+    ]
+)
 def source_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The URL of a filled source database: a SQLite file, or a fresh uniquely named PostgreSQL
-    database (dropped after the test). The PostgreSQL URL carries a password, which the server
-    (trust auth in the test set-up) ignores, so the tests can check it is never shown."""
+    or MariaDB database (dropped after the test). The PostgreSQL URL carries a password, which
+    the server (trust auth in the test set-up) ignores, so the tests can check it is never shown."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'hr.db'}"
         engine = sa.create_engine(url)
@@ -193,23 +186,14 @@ def source_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         engine.dispose()
         yield url
         return
-    admin_url = sa.make_url(_pg_admin_url())
-    name = f"ext_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        url = admin_url.set(database=name)
-        if not url.password:
+    with scratch_database(request.param) as raw:
+        url = sa.make_url(raw)
+        if request.param == "postgres" and not url.password:
             url = url.set(password="s3cret-not-shown")
         engine = sa.create_engine(url)
         _fill(engine)
         engine.dispose()
         yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _config(tmp_path: Path, external: str) -> Path:

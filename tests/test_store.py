@@ -13,6 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from data_sources import importer
+from data_sources import store as db
 from data_sources.schema import ImportRejected, Kind, Problem, StoreTooNew, StoreUnavailable, UndoRefused
 from data_sources.store import Store, known_revisions, metadata
 from tests import builders as b
@@ -319,3 +320,21 @@ def test_bulk_paths_for_thousands_of_rows(store: Store) -> None:
     assert um["hours"] == float(sum(i % 3 for i in expected))
     store.undo(first.batch_id, "bulk")
     assert store.is_empty()
+
+
+def test_names_that_differ_only_in_case_width_or_accent_are_different_units(store: Store) -> None:
+    """Every database compares text code point by code point (MySQL: utf8mb4_bin, revision
+    0004), so no two names a file tells apart collide on a key or pass for the same name."""
+    names = ["A车间", "a车间", "Ａ车间", "Café", "Cafe"]
+    ledger = [b.ledger(f"E{i}", "李二", n, "2024-03", 1, 1) for i, n in enumerate(names)]
+    ledger += [b.ledger("e0", "李二", "A车间", "2024-03", 2, 2), b.ledger("E0", "李贰", "A车间", "2024-04", 3, 3)]
+    res = store.commit(b.parsed("x.xlsx", roster=[b.roster(n, None, 10) for n in names], ledger=ledger), "t")
+    assert res.added == len(names) + len(ledger)
+    with store.engine.connect() as conn:
+        stored = conn.execute(sa.select(db.units.c.name)).scalars().all()
+        people = conn.execute(sa.select(db.ledger_rows.c.employee_id, db.ledger_rows.c.month)).all()
+    assert sorted(stored) == sorted(names)
+    assert sorted(tuple(p) for p in people) == sorted((r["employee_id"], r["month"]) for r in ledger)
+    assert (
+        store.commit(b.parsed("x.xlsx", roster=[b.roster(n, None, 10) for n in names], ledger=ledger), "t").added == 0
+    )
