@@ -183,8 +183,6 @@ def cmd_sync(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> i
     if settings.external is None:
         err.write(cli_text("sync_not_configured", lang) + "\n")
         return 2
-    from data_sources.access import record
-
     store = _open_store(settings, args.db)
     try:
         o = sync_external(store, settings, user=_user(args.user), dry_run=args.dry_run)
@@ -196,8 +194,6 @@ def cmd_sync(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> i
     except StoreUnavailable as e:  # the external database; the store was opened above
         err.write(cli_text("external_unavailable", lang, url=e.url, detail=e.detail) + "\n")
         return 3
-    if not args.dry_run and o.batch_id is not None:
-        record(store, _user(args.user), "sync", batch=o.batch_id, added=o.added, replaced=o.replaced)
     key = "sync_dry_run_line" if args.dry_run else ("sync_line" if o.batch_id else "sync_unchanged_line")
     _write_outcome(o, key, lang, out, err)
     return 0

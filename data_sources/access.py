@@ -242,17 +242,12 @@ class AuditEntry:
 
 
 def record(store: Store, user: str, action: str, **detail: Any) -> None:
-    """Append one entry to the audit log (its own short transaction)."""
-    _, audit_log = _tables()
+    """Append one entry to the audit log (its own short transaction; imports, syncs and undos
+    write theirs inside their own transaction instead)."""
+    from data_sources.store import write_audit
+
     with store.engine.begin() as conn:
-        conn.execute(
-            audit_log.insert().values(
-                at=_now(),
-                user_name=(user or "")[:200],
-                action=action[:32],
-                detail=json.dumps(detail, ensure_ascii=False, default=str),
-            )
-        )
+        write_audit(conn, user, action, **detail)
 
 
 def audit_entries(store: Store, limit: int | None = None) -> list[AuditEntry]:
@@ -282,11 +277,10 @@ def undo_batch(store: Store, batch_id: int, user: str, account: Account | None =
             record(store, user, "undo_refused", batch=batch_id, reason="not_yours")
             raise UndoRefused(batch_id, "not_yours")
     try:
-        store.undo(batch_id, user)
+        store.undo(batch_id, user, audit=True)
     except UndoRefused as e:
         record(store, user, "undo_refused", batch=batch_id, reason=e.reason, later_batch=e.later_batch)
         raise
-    record(store, user, "undo", batch=batch_id)
 
 
 # ---- upload scope ------------------------------------------------------------------------

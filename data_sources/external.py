@@ -355,7 +355,7 @@ def sync_external(store: Store, settings: Settings, user: str, dry_run: bool = F
     parsed = read_external(settings.external, settings)
     if parsed.errors:
         raise ImportRejected(parsed.all_problems)
-    (result,) = store.commit_many([parsed], user, dry_run=dry_run)
+    (result,) = store.commit_many([parsed], user, dry_run=dry_run, audit="sync")
     return _outcome(parsed, result, dry_run)
 
 

@@ -78,8 +78,8 @@ def import_files(
     warnings; ``Problem.severity`` tells them apart) and nothing is written. ``dry_run`` runs the
     whole import in a transaction that is rolled back, so its counts are exactly what a real
     import would report. ``allowed_units`` (a reporter's units; None = no restriction) rejects
-    every row of another unit (``access.scope_problems``). A real import (not a dry run) is
-    recorded in the audit log, accepted or rejected.
+    every row of another unit (``access.scope_problems``). A real import that changed data is
+    recorded in the audit log in its own transaction; a refused one writes nothing at all.
     """
     from data_sources.access import scope_problems
 
@@ -93,21 +93,7 @@ def import_files(
         # changed" is checked byte for byte. The refusal is reported to the user instead.
         problems: list[Any] = [pr for p in parsed for pr in p.all_problems]
         raise ImportRejected(problems)
-    results = store.commit_many(parsed, user, dry_run=dry_run)
-    outcomes = [_outcome(p, r, dry_run) for p, r in zip(parsed, results, strict=True)]
-    if not dry_run and any(o.batch_id is not None for o in outcomes):
-        # Only an import that changed data is audited: re-importing the same rows is a no-op.
-        from data_sources.access import record
-
-        record(
-            store,
-            user,
-            "import",
-            files=[
-                {"file": o.file, "sha256": p.sha256, "batch": o.batch_id} for o, p in zip(outcomes, parsed, strict=True)
-            ],
-            added=sum(o.added for o in outcomes),
-            replaced=sum(o.replaced for o in outcomes),
-            unchanged=sum(o.unchanged for o in outcomes),
-        )
-    return outcomes
+    # Only an import that changed data is audited (re-importing the same rows is a no-op), in
+    # the import's own transaction.
+    results = store.commit_many(parsed, user, dry_run=dry_run, audit="import")
+    return [_outcome(p, r, dry_run) for p, r in zip(parsed, results, strict=True)]

@@ -697,11 +697,15 @@ class Store:
         """Write one file as one batch, in one transaction; nothing at all if it has errors."""
         return self.commit_many([parsed], user)[0]
 
-    def commit_many(self, files: Sequence[ParsedFile], user: str, dry_run: bool = False) -> list[BatchResult]:
+    def commit_many(
+        self, files: Sequence[ParsedFile], user: str, dry_run: bool = False, audit: str | None = None
+    ) -> list[BatchResult]:
         """Write several files in ONE transaction, one batch each, all or nothing.
 
         Each file is diffed against the store as the files before it left it. With ``dry_run``
-        the transaction is rolled back and no batch id is given out.
+        the transaction is rolled back and no batch id is given out. ``audit`` (an action such
+        as "import" or "sync") adds an audit log entry in the same transaction when data changed:
+        there is never an import without its entry, nor an entry without its import.
         """
         errors = [p for f in files for p in f.errors]
         if errors:
@@ -718,6 +722,19 @@ class Store:
                 if plan.has_changes:
                     batch_id = _write(conn, parsed, plan, new_units, user, now, record=not dry_run)
                 results.append(BatchResult(batch_id, plan))
+            if audit and not dry_run and any(r.batch_id is not None for r in results):
+                write_audit(
+                    conn,
+                    user,
+                    audit,
+                    files=[
+                        {"file": f.file, "sha256": f.sha256, "batch": r.batch_id}
+                        for f, r in zip(files, results, strict=True)
+                    ],
+                    added=sum(r.added for r in results),
+                    replaced=sum(r.replaced for r in results),
+                    unchanged=sum(r.unchanged for r in results),
+                )
             if dry_run:
                 trans.rollback()
             else:
@@ -757,8 +774,9 @@ class Store:
             _rebuild_learner_years(conn, years)
         return n
 
-    def undo(self, batch_id: int, user: str) -> None:
-        """Put back what a batch replaced and remove what it added, in one transaction."""
+    def undo(self, batch_id: int, user: str, audit: bool = False) -> None:
+        """Put back what a batch replaced and remove what it added, in one transaction (with
+        its audit log entry when ``audit``)."""
         with self.engine.begin() as conn:
             _lock(conn)
             batch = conn.execute(sa.select(import_batches).where(import_batches.c.id == batch_id)).first()
@@ -818,6 +836,20 @@ class Store:
             conn.execute(
                 import_batches.update().where(import_batches.c.id == batch_id).values(undone_at=now, undone_by=user)
             )
+            if audit:
+                write_audit(conn, user, "undo", batch=batch_id)
+
+
+def write_audit(conn: Connection, user: str, action: str, **detail: Any) -> None:
+    """Append one audit log entry inside the caller's transaction."""
+    conn.execute(
+        audit_log.insert().values(
+            at=_utcnow().replace(tzinfo=None),
+            user_name=(user or "")[:200],
+            action=action[:32],
+            detail=json.dumps(detail, ensure_ascii=False, default=str),
+        )
+    )
 
 
 def _clean(detail: str, u: sa.URL) -> str:

@@ -265,6 +265,31 @@ def test_undo_is_audited_and_a_reporter_undoes_only_their_own_batches(store: Sto
     ]
 
 
+@pytest.mark.parametrize("step", ["import", "undo"])
+def test_an_import_or_undo_and_its_audit_entry_land_together_or_not_at_all(
+    store: Store, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    """The audit entry is written in the import's (the undo's) own transaction: when writing it
+    fails, the data change is rolled back with it."""
+    from data_sources import store as store_module
+    from tests.test_faults import dump_all
+
+    if step == "undo":
+        (o,) = import_files(store, [("a.xlsx", io.BytesIO(_summary_workbook([("一车间", 2)])))], SETTINGS, "x")
+    before = dump_all(store.url)
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the audit log is full")
+
+    monkeypatch.setattr(store_module, "write_audit", broken)
+    with pytest.raises(RuntimeError, match="the audit log is full"):
+        if step == "import":
+            import_files(store, [("a.xlsx", io.BytesIO(_summary_workbook([("一车间", 2)])))], SETTINGS, "x")
+        else:
+            access.undo_batch(store, o.batch_id, "x")
+    assert dump_all(store.url) == before
+
+
 def test_cli_undo_is_audited(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'c.db'}"
     store = Store.open(db)
