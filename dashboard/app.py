@@ -15,6 +15,7 @@ _ROOT = str(Path(__file__).resolve().parent.parent)
 if _ROOT not in sys.path:  # `streamlit run dashboard/app.py` puts dashboard/, not the root, on the path
     sys.path.insert(0, _ROOT)
 
+import sqlalchemy as sa  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from dashboard import ui  # noqa: E402
@@ -27,16 +28,20 @@ st.set_page_config(
 )
 
 ui.settings()  # a wrong config.toml stops here with a message, not a traceback
-ui.store()  # so does a database that cannot be used
-filters_box = st.sidebar.container()  # filters above, the language switch below
-language = ui.language_switch()
-ui.sign_in()  # who is this (data_sources.access); the sign-in form stops here when required
-ui.account_box()
-nav = ui.navigation()  # only the pages the role may use are listed ("home" is hidden)
-if not ui.may_open(nav.url_path):  # a forbidden page's URL typed in directly
-    ui.access_denied(nav.url_path)
-if ui.is_empty() and nav.url_path not in ("data",):
-    ui.empty_store_guide()
-else:
-    ui.sidebar_filters(filters_box)
-    nav.run()
+ui.store()  # so does a database that cannot be used (and the page waits for it)
+nav = None
+try:
+    filters_box = st.sidebar.container()  # filters above, the language switch below
+    language = ui.language_switch()
+    ui.sign_in()  # who is this (data_sources.access); the sign-in form stops here when required
+    ui.account_box()
+    nav = ui.navigation()  # only the pages the role may use are listed ("home" is hidden)
+    if not ui.may_open(nav.url_path):  # a forbidden page's URL typed in directly
+        ui.access_denied(nav.url_path)
+    if ui.is_empty() and nav.url_path not in ("data",):
+        ui.empty_store_guide()
+    else:
+        ui.sidebar_filters(filters_box)
+        nav.run()
+except sa.exc.SQLAlchemyError as e:  # the database went away mid-session: a message, then recovery
+    ui.database_lost(e, navigated=nav is not None)

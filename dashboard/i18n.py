@@ -369,6 +369,12 @@ UI_TEXT: dict[str, dict[str, str]] = {
         "zh": "无法连接数据库（{url}）：{detail}。请检查配置文件 config.toml 中的 [database] url 或环境变量 DASHBOARD_DB_URL。",
         "en": "Cannot reach the database ({url}): {detail}. Check [database] url in config.toml or DASHBOARD_DB_URL.",
     },
+    "store_lost": {
+        "zh": "与数据库的连接中断（{url}）：{detail}。已导入的数据不会因此丢失；数据库恢复后本页会自动刷新，也可点「重试」。",
+        "en": "Lost the connection to the database ({url}): {detail}. No imported data is lost by this; the page "
+        "reloads by itself when the database is back, or press Retry.",
+    },
+    "retry": {"zh": "重试", "en": "Retry"},
     "store_too_new": {
         "zh": "数据库由更新版本的看板升级过（版本 {revision}），请升级本程序后再打开。",
         "en": "The database was upgraded by a newer version (revision {revision}); upgrade this program first.",

@@ -129,11 +129,51 @@ def store() -> Store:
     try:
         return _open_store(url)
     except StoreUnavailable as e:
-        st.error(tm("store_unavailable", url=e.url, detail=e.detail), icon=":material/error:")
-        st.stop()
+        _wait_for_database("store_unavailable", e)
     except StoreTooNew as e:
         st.error(t("store_too_new", revision=e.revision), icon=":material/error:")
         st.stop()
+
+
+RETRY_SECONDS = 5  # how often a page that lost its database checks whether it is back
+
+
+def database_lost(error: Exception, navigated: bool) -> NoReturn:
+    """The database went away in the middle of a session: say so (no traceback), and rerun the
+    page as soon as a query gets through again — by itself every few seconds, or on 重试.
+    Any other error is re-raised: a bug must not pass for an outage. ``navigated``: whether
+    st.navigation ran in this run; if not, every page is registered hidden (none is run), so
+    the page in the URL stays the one the rerun opens."""
+    url = database_url()
+    try:
+        lost = _open_store(url).lost(error)
+    except (StoreUnavailable, StoreTooNew):
+        lost = None
+    if lost is None:
+        raise error
+    if not navigated:
+        st.navigation(list(build_pages().values()), position="hidden")
+    _wait_for_database("store_lost", lost)
+
+
+def _wait_for_database(message: str, e: StoreUnavailable) -> NoReturn:
+    """The message, a 重试 button and a probe that reruns the app once the database answers
+    (at start: once it opens; mid-session: once a query gets through)."""
+    st.error(tm(message, url=e.url, detail=e.detail), icon=":material/cloud_off:")
+    if st.button(t("retry"), key="store_retry", icon=":material/refresh:"):
+        st.rerun()
+
+    @st.fragment(run_every=RETRY_SECONDS)
+    def probe() -> None:
+        try:
+            back = _open_store(database_url()).reachable()
+        except (StoreUnavailable, StoreTooNew):
+            back = False
+        if back:
+            st.rerun(scope="app")
+
+    probe()
+    st.stop()
 
 
 def data_as_of() -> datetime | None:
