@@ -319,8 +319,8 @@ def _login_form(key: str) -> None:
 
 
 def _oidc_account() -> Any:
-    """Sign-in through st.login (OIDC): the identity's email picks the account and its role.
-    Not testable here without a provider, so kept to the documented st.user/st.login calls."""
+    """Sign-in through st.login (OIDC): the identity's email picks the account and its role
+    (tests/test_oidc.py runs it against a real provider)."""
     from data_sources import access
 
     user = st.user

@@ -63,8 +63,8 @@ def _free_port() -> int:
 class Server:
     """A `streamlit run dashboard/app.py` on a free port with its own store."""
 
-    def __init__(self, db_url: str, log: Path):
-        self.port = _free_port()
+    def __init__(self, db_url: str, log: Path, port: int | None = None, extra_args: tuple[str, ...] = ()):
+        self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "DASHBOARD_DB_URL": db_url, "PYTHONPATH": str(ROOT)}
         self._log = log.open("w")
@@ -85,6 +85,7 @@ class Server:
                 "false",
                 "--server.fileWatcherType",
                 "none",
+                *extra_args,
             ],
             cwd=ROOT,
             env=env,

@@ -1,0 +1,120 @@
+"""Sign-in through the organisation's OIDC provider (st.login), in a real browser against a real
+OpenID Connect provider: oidc-provider-mock, a standalone OIDC server for tests, on its own port.
+The identity's email picks the account and its role; an email with no account is refused."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from data_sources import access
+from data_sources.store import Store
+from tests.test_browser import ROOT, Server, _free_port, browser, new_page, settle  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+PEOPLE = [
+    {"sub": "wang", "email": "Wang.Zhu@Example.com", "name": "王主席"},
+    {"sub": "zhao", "email": "zhao@example.com", "name": "赵某"},
+]
+
+
+@pytest.fixture
+def provider(tmp_path: Path) -> Iterator[str]:
+    """The provider's issuer URL; it knows the people of PEOPLE."""
+    port = _free_port()
+    claims = [arg for p in PEOPLE for arg in ("--user-claims", json.dumps(p))]
+    log = (tmp_path / "idp.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "oidc_provider_mock", "--port", str(port), *claims],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/.well-known/openid-configuration", timeout=2) as r:
+                    assert json.load(r)["issuer"] == url
+                    break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    pytest.fail(f"the OIDC provider did not start: {(tmp_path / 'idp.log').read_text()[-2000:]}")
+                time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        log.close()
+
+
+def _sign_in(page, app_url: str, who: str) -> None:
+    page.goto(f"{app_url}/overview")
+    settle(page)
+    page.get_by_role("button", name="使用单位账号登录").click()
+    page.wait_for_url("**/oauth2/authorize**")
+    page.get_by_role("button", name=who, exact=True).click()
+    page.wait_for_url(f"{app_url}/**")
+    settle(page)
+
+
+def test_oidc_sign_in_picks_the_account_by_email_and_refuses_an_unknown_one(browser, provider, tmp_path: Path):  # noqa: F811
+    db = f"sqlite:///{tmp_path / 'oidc.db'}"
+    store = Store.open(db)
+    try:
+        access.add_user(store, "王主席", "admin", email="wang.zhu@example.com", password=None)
+    finally:
+        store.close()
+    demo = subprocess.run(
+        [sys.executable, "-m", "dashboard", "demo", "--db", db],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert demo.returncode == 0, demo.stderr
+    port = _free_port()
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(
+        "[auth]\n"
+        f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
+        f'cookie_secret = "{os.urandom(16).hex()}"\n'
+        'client_id = "chuangzheng-dashboard"\n'
+        'client_secret = "not-a-real-secret"\n'
+        f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n',
+        encoding="utf-8",
+    )
+    app = Server(db, tmp_path / "streamlit.log", port=port, extra_args=("--secrets.files", str(secrets)))
+    try:
+        page = new_page(browser)
+        _sign_in(page, app.url, "wang")
+        sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+        assert "王主席" in sidebar and "数据管理" in sidebar  # an admin: the data page is in the menu
+        assert page.locator('[data-testid="stMetric"]').count() > 0
+        page.context.close()
+
+        stranger = new_page(browser)
+        _sign_in(stranger, app.url, "zhao")
+        body = stranger.inner_text("body")
+        assert "zhao@example.com" in body and "数据管理" not in body
+        assert stranger.locator('[data-testid="stMetric"]').count() == 0
+        stranger.context.close()
+    finally:
+        app.stop()
+
+    store = Store.open(db)
+    try:
+        log = [(e.user, e.action, e.detail.get("method")) for e in access.audit_entries(store)]
+    finally:
+        store.close()
+    assert ("王主席", "login", "oidc") in log
+    assert ("zhao@example.com", "login_failed", "oidc") in log
