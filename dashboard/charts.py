@@ -486,7 +486,6 @@ def milestone_matrix(
     ms_order = data.sort_values(["due", "milestone"])["milestone"].drop_duplicates().tolist()
     units = list(unit_order) if unit_order is not None else sorted(data["unit"].unique())
     keys = [k for k in ("done", "overdue", "pending") if k in set(data["status"])]
-    sel = _unit_selection()
     x = alt.X(
         "milestone:N",
         sort=ms_order,
@@ -502,26 +501,8 @@ def milestone_matrix(
         alt.Tooltip("done_text:N", title=_t("done_date", lang)),
         alt.Tooltip("status_label:N", title=_t("status", lang)),
     ]
-    base = alt.Chart(data)
-    rects = (
-        base.mark_rect(stroke="white", strokeWidth=2)
-        .encode(
-            x=x,
-            y=y,
-            color=alt.Color(
-                "status_label:N",
-                scale=alt.Scale(domain=[_t(f"ms_{k}", lang) for k in keys], range=[MILESTONE_COLORS[k] for k in keys]),
-                title=_t("status", lang),
-            ),
-            opacity=alt.condition(sel, alt.value(1.0), alt.value(0.5)),
-            tooltip=tooltip,
-        )
-        .add_params(sel)
-    )
-    text = base.mark_text(fontSize=17, color="white", fontWeight="bold").encode(
-        x=x, y=y, text="symbol:N", tooltip=tooltip
-    )
-    return _style(alt.layer(rects, text).properties(height=max(160, 34 * len(units)), width="container"))
+    labels = [_t(f"ms_{k}", lang) for k in keys]
+    return _status_grid(data, x, y, tooltip, labels, [MILESTONE_COLORS[k] for k in keys], len(units), lang)
 
 
 def submission_matrix(df: pd.DataFrame, unit_order: Sequence[str] | None = None, lang: str = "zh") -> Any:
@@ -537,7 +518,6 @@ def submission_matrix(df: pd.DataFrame, unit_order: Sequence[str] | None = None,
     order = data.sort_values("month")["month_axis"].drop_duplicates().tolist()
     units = list(unit_order) if unit_order is not None else sorted(data["unit"].unique())
     keys = [k for k in ("reported", "missing") if k in set(data["status"])]
-    sel = _unit_selection()
     x = alt.X("month_axis:N", sort=order, title=_month_title(data, lang), axis=alt.Axis(orient="top", labelAngle=0))
     y = alt.Y("unit:N", sort=units, title=None)
     tooltip = [
@@ -547,19 +527,23 @@ def submission_matrix(df: pd.DataFrame, unit_order: Sequence[str] | None = None,
         alt.Tooltip("source_label:N", title=_t("source", lang)),
         alt.Tooltip("updated_text:N", title=_t("last_updated", lang)),
     ]
+    labels = [_t(f"sub_{k}", lang) for k in keys]
+    return _status_grid(data, x, y, tooltip, labels, [SUBMISSION_COLORS[k] for k in keys], len(units), lang)
+
+
+def _status_grid(
+    data: pd.DataFrame, x: Any, y: Any, tooltip: list[Any], labels: list[str], colors: list[str], rows: int, lang: str
+) -> Any:
+    """A units × columns grid of coloured cells (one colour per status label) with the status
+    symbol on each; clicking a row selects its unit (the drill-down)."""
+    sel = _unit_selection()
     base = alt.Chart(data)
     rects = (
         base.mark_rect(stroke="white", strokeWidth=2)
         .encode(
             x=x,
             y=y,
-            color=alt.Color(
-                "status_label:N",
-                scale=alt.Scale(
-                    domain=[_t(f"sub_{k}", lang) for k in keys], range=[SUBMISSION_COLORS[k] for k in keys]
-                ),
-                title=_t("status", lang),
-            ),
+            color=alt.Color("status_label:N", scale=alt.Scale(domain=labels, range=colors), title=_t("status", lang)),
             opacity=alt.condition(sel, alt.value(1.0), alt.value(0.5)),
             tooltip=tooltip,
         )
@@ -568,7 +552,7 @@ def submission_matrix(df: pd.DataFrame, unit_order: Sequence[str] | None = None,
     text = base.mark_text(fontSize=17, color="white", fontWeight="bold").encode(
         x=x, y=y, text="symbol:N", tooltip=tooltip
     )
-    return _style(alt.layer(rects, text).properties(height=max(160, 34 * len(units)), width="container"))
+    return _style(alt.layer(rects, text).properties(height=max(160, 34 * rows), width="container"))
 
 
 def _as_date(value: Any) -> date | None:
