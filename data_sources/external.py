@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -23,14 +22,8 @@ from data_sources.schema import FIELDS, KEYS, ImportRejected, Kind, ParsedFile, 
 from data_sources.validation import validate
 from data_sources.values import (
     CellError,
-    classify_level,
     display_value,
-    parse_bool,
-    parse_date,
-    parse_int,
-    parse_month,
-    parse_number,
-    parse_text,
+    field_parser,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -169,23 +162,6 @@ def _shown(raw: Any) -> str:
     return display_value(raw).strip() if type(raw) is str else display_value(raw)
 
 
-def _parser(ftype: str, default_year: int) -> Callable[[Any], Any]:
-    """The same parser the file reader uses for a field of this type."""
-    if ftype == "text":
-        return parse_text
-    if ftype == "int":
-        return parse_int
-    if ftype == "number":
-        return parse_number
-    if ftype == "month":
-        return lambda v: parse_month(v, default_year)
-    if ftype == "date":
-        return parse_date
-    if ftype == "bool":
-        return parse_bool
-    return classify_level  # "level": (level, warning code)
-
-
 def _read_kind(conn: sa.Connection, spec: ExternalKind, file: str, settings: Settings) -> ParsedSheet:
     kind = Kind(spec.kind)
     sheet = ParsedSheet(file=file, sheet=spec.source, kind=kind, period=None, columns=dict(spec.columns), rows=[])
@@ -237,7 +213,7 @@ def _read_kind(conn: sa.Connection, spec: ExternalKind, file: str, settings: Set
         (
             f.name,
             at[f.name],
-            _parser(f.type, settings.year),
+            field_parser(f.type, settings.year),
             f.required or f.name == "month",  # no title or file name to take the month from
             spec.columns[f.name],
             f.type == "level",

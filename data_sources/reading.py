@@ -23,17 +23,13 @@ from dashboard.config import Settings
 from data_sources.schema import FIELDS, Kind, ParsedFile, ParsedSheet, Problem
 from data_sources.values import (
     CellError,
-    classify_level,
     display_value,
+    field_parser,
     is_blank,
     month_from_text,
     normalise_header,
-    parse_bool,
-    parse_date,
-    parse_int,
     parse_month,
     parse_number,
-    parse_text,
 )
 
 __all__ = ["read_file", "sheet_kind_from_name"]
@@ -547,21 +543,6 @@ class _SheetReader:
         sheet.problems.append(self._missing(sheet_name, best_i + 1, kind, missing, [c.written for c in cols]))
         return sheet
 
-    def _parser(self, ftype: str, default_year: int | None) -> _Parser:
-        if ftype == "text":
-            return parse_text
-        if ftype == "int":
-            return parse_int
-        if ftype == "number":
-            return parse_number
-        if ftype == "month":
-            return lambda v: parse_month(v, default_year)
-        if ftype == "date":
-            return parse_date
-        if ftype == "bool":
-            return parse_bool
-        return classify_level  # "level": returns (level, warning code)
-
     def _read_rows(
         self,
         sheet: ParsedSheet,
@@ -583,7 +564,7 @@ class _SheetReader:
                 (
                     fname,
                     col.index,
-                    self._parser(spec.type, default_year),
+                    field_parser(spec.type, default_year),
                     spec.required,
                     col.written,
                     spec.type == "level",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -498,3 +499,21 @@ def month_from_text(text: Any) -> str | None:
             if _MIN_YEAR <= year <= _MAX_YEAR and 1 <= month <= 12:
                 return f"{year:04d}-{month:02d}"
     return None
+
+
+def field_parser(ftype: str, default_year: int | None) -> Callable[[Any], Any]:
+    """The parser of a schema field type (``schema.Field.type``), shared by the file reader and
+    the external source so both accept and refuse exactly the same values."""
+    if ftype == "text":
+        return parse_text
+    if ftype == "int":
+        return parse_int
+    if ftype == "number":
+        return parse_number
+    if ftype == "month":
+        return lambda v: parse_month(v, default_year)
+    if ftype == "date":
+        return parse_date
+    if ftype == "bool":
+        return parse_bool
+    return classify_level  # "level": returns (level, warning code)
