@@ -9,6 +9,7 @@ call ``metric(...)`` and render with the helpers below.
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass, replace
 from datetime import date, datetime
@@ -247,6 +248,7 @@ def sign_in() -> Any:
     from data_sources import access
 
     st.session_state.pop("_run_account", None)
+    _session_cookie()
     if not login_required():
         acc = _open_account()
     elif oidc_configured():
@@ -254,6 +256,11 @@ def sign_in() -> Any:
     else:
         acc = None
         name = st.session_state.get(_ACCOUNT)
+        if not name:  # a reload or a new tab: the signed cookie of an earlier sign-in
+            resumed = access.account_from_token(store(), st.context.cookies.get(SESSION_COOKIE))
+            name = resumed.name if resumed else None
+            if name:
+                st.session_state[_ACCOUNT] = name
         if name:
             acc = access.get_user(store(), name)  # removed meanwhile: signed out
             if acc is None:
@@ -268,6 +275,28 @@ def sign_in() -> Any:
     st.session_state["_run_account"] = acc
     st.session_state["_anonymous"] = not acc.name and not is_open_access_of(acc)
     return acc
+
+
+SESSION_COOKIE = "cz_session"
+_COOKIE_TO_SET = "_cookie_to_set"  # the token of a sign-in in this run, or "" to clear it
+
+
+def _session_cookie() -> None:
+    """Set (after a sign-in) or clear (after a sign-out) the browser cookie that keeps the
+    sign-in across reloads (``access.session_token``); Streamlit only reads cookies, so a
+    script in the page writes it."""
+    from data_sources.access import SESSION_HOURS
+
+    token = st.session_state.pop(_COOKIE_TO_SET, None)
+    if token is None:
+        return
+    max_age = SESSION_HOURS * 3600 if token else 0
+    st.html(
+        "<script>document.cookie = "
+        f"{json.dumps(SESSION_COOKIE + '=' + token)} + '; path=/; max-age={max_age}; SameSite=Strict'"
+        " + (location.protocol === 'https:' ? '; Secure' : '');</script>",
+        unsafe_allow_javascript=True,
+    )
 
 
 def is_open_access_of(acc: Any) -> bool:
@@ -314,6 +343,7 @@ def _login_form(key: str) -> None:
         return
     access.record(store(), acc.name, "login", method="password", role=acc.role)
     st.session_state[_ACCOUNT] = acc.name
+    st.session_state[_COOKIE_TO_SET] = access.session_token(store(), acc.name) or ""
     st.session_state.pop(f"{key}_password", None)
     st.rerun()
 
@@ -356,6 +386,7 @@ def _logout() -> None:
     acc = account()
     access.record(store(), acc.name, "logout")
     st.session_state.pop(_ACCOUNT, None)
+    st.session_state[_COOKIE_TO_SET] = ""
     if oidc_configured():
         st.logout()
 

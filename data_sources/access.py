@@ -229,6 +229,55 @@ def authenticate(store: Store, name: str, password: str) -> Account | None:
     return _account(row) if verify_password(password or "", row.password_hash) else None
 
 
+# ---- staying signed in -------------------------------------------------------------------
+
+SESSION_HOURS = 12  # a sign-in lasts a working day, across reloads and new tabs
+
+
+def _session_mac(password_hash: str, payload: str) -> str:
+    return hmac.new(password_hash.encode("utf-8"), payload.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def session_token(store: Store, name: str, now: datetime | None = None, hours: int = SESSION_HOURS) -> str | None:
+    """A token that signs ``name`` in again until it expires (kept in a browser cookie).
+
+    Signed with an HMAC keyed by the account's password hash, so a new password, a removed
+    account or the expiry ends it, and nothing but the store holds a key. None for an account
+    without a password (OIDC keeps its own sign-in)."""
+    accounts, _ = _tables()
+    with store.engine.connect() as conn:
+        stored = conn.execute(sa.select(accounts.c.password_hash).where(accounts.c.name == name)).scalar()
+    if not stored:
+        return None
+    expires = int((now or datetime.now(UTC)).timestamp()) + hours * 3600
+    payload = base64.urlsafe_b64encode(json.dumps([name, expires], ensure_ascii=False).encode("utf-8")).decode()
+    return f"{payload}.{_session_mac(stored, payload)}"
+
+
+def account_from_token(store: Store, token: str | None, now: datetime | None = None) -> Account | None:
+    """The account a ``session_token`` names, if the token is intact, unexpired and the
+    account's password is still the one it was signed with; else None."""
+    if not token or token.count(".") != 1 or len(token) > 2000:
+        return None
+    payload, mac = token.split(".")
+    try:
+        name, expires = json.loads(base64.urlsafe_b64decode(payload.encode("ascii")))
+        if not isinstance(name, str) or not isinstance(expires, int):
+            return None
+    except (ValueError, TypeError, UnicodeError):
+        return None
+    if expires <= int((now or datetime.now(UTC)).timestamp()):
+        return None
+    accounts, _ = _tables()
+    with store.engine.connect() as conn:
+        row = conn.execute(sa.select(accounts).where(accounts.c.name == name)).first()
+    if row is None or not row.password_hash:
+        return None
+    if not hmac.compare_digest(_session_mac(row.password_hash, payload), mac):
+        return None
+    return _account(row)
+
+
 # ---- audit log ---------------------------------------------------------------------------
 
 

@@ -444,3 +444,31 @@ def test_anonymous_viewer_mode_reads_without_signing_in(
         assert at.error and "无权" in at.error[0].value
     finally:
         ui.get_settings.clear()
+
+
+# ---- staying signed in -----------------------------------------------------------------------
+
+
+def test_a_session_token_signs_in_until_expiry_password_change_or_removal(store: Store) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    access.add_user(store, "王主席", "admin", password="pw-1")
+    access.add_user(store, "sso", "viewer", email="sso@example.com")
+    now = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
+    token = access.session_token(store, "王主席", now=now)
+    assert token is not None and access.session_token(store, "sso", now=now) is None  # OIDC-only: none
+    assert access.account_from_token(store, token, now=now).name == "王主席"
+    later = now + timedelta(hours=access.SESSION_HOURS)
+    assert access.account_from_token(store, token, now=later - timedelta(seconds=1)) is not None
+    assert access.account_from_token(store, token, now=later) is None  # expired
+
+    payload, mac = token.split(".")
+    forged = access.session_token(store, "王主席", now=now + timedelta(days=30)).split(".")[0]
+    bad = [None, "", "x", "a.b.c", f"{payload}.{mac[:-1]}0", f"{forged}.{mac}", f"{payload}x.{mac}", "!!.??"]
+    assert [access.account_from_token(store, t, now=now) for t in bad] == [None] * len(bad)
+
+    access.set_password(store, "王主席", "pw-2")
+    assert access.account_from_token(store, token, now=now) is None  # a new password ends it
+    token = access.session_token(store, "王主席", now=now)
+    access.remove_user(store, "王主席")
+    assert access.account_from_token(store, token, now=now) is None

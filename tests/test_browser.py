@@ -475,3 +475,39 @@ def test_an_admin_can_undo(browser, accounts_server, tmp_path) -> None:
     pg.wait_for_function(f"() => document.body.innerText.includes('批次 #{batch} 已撤销')")
     assert "操作日志" in pg.inner_text("body")
     pg.context.close()
+
+
+def test_a_sign_in_survives_a_reload_and_a_new_tab_until_sign_out(browser, accounts_server) -> None:
+    pg = new_page(browser)
+    pg.goto(f"{accounts_server.url}/overview")
+    sign_in(pg, "boss", "boss-pw")
+    pg.wait_for_function("() => document.cookie.includes('cz_session=')")
+    cookie = next(c for c in pg.context.cookies() if c["name"] == "cz_session")
+    assert cookie["sameSite"] == "Strict" and cookie["expires"] > time.time() + 11 * 3600
+
+    pg.reload()  # a new Streamlit session: signed in again from the cookie, no form
+    settle(pg)
+    assert "已登录：boss（管理）" in pg.locator('[data-testid="stSidebar"]').inner_text()
+    assert heading(pg) == "总览" and kpis(pg)
+    tab = pg.context.new_page()
+    tab.goto(f"{accounts_server.url}/data")
+    settle(tab)
+    assert heading(tab) == "数据管理"
+    tab.close()
+
+    # a forged or altered cookie signs nobody in
+    pg.context.add_cookies([{**cookie, "value": cookie["value"][:-1] + ("0" if cookie["value"][-1] != "0" else "1")}])
+    pg.reload()
+    settle(pg)
+    assert pg.locator('[data-testid="stMain"] [data-testid="stForm"]').count() == 1
+
+    pg.context.add_cookies([cookie])
+    pg.reload()
+    settle(pg)
+    pg.locator('[data-testid="stSidebar"]').get_by_role("button", name="退出登录").click()
+    settle(pg)
+    pg.wait_for_function("() => !document.cookie.includes('cz_session=')")
+    pg.reload()
+    settle(pg)
+    assert pg.locator('[data-testid="stMain"] [data-testid="stForm"]').count() == 1  # the sign-in form again
+    pg.context.close()
