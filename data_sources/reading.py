@@ -14,7 +14,7 @@ import io
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, BinaryIO
@@ -135,8 +135,8 @@ def _read_content(data: bytes, parsed: ParsedFile, settings: Settings, arg_perio
         parsed.problems.append(Problem("not_spreadsheet", file_name))
         return
     reader = _SheetReader(settings, file_name, arg_period)
-    for sheet_name, grid, name_hint in grids:
-        sheet = reader.read(sheet_name, grid, name_hint)
+    for sheet_name, grid, name_hint, merges in grids:
+        sheet = reader.read(sheet_name, grid, name_hint, merges)
         if sheet is not None:
             parsed.sheets.append(sheet)
     if not parsed.sheets:
@@ -235,11 +235,15 @@ def _zip_guard(data: bytes, settings: Settings) -> tuple[str | None, dict[str, A
 # ---- bytes → grids ----------------------------------------------------------------------------
 
 
-def _grids(data: bytes, file_name: str) -> list[tuple[str, list[list[Any]], str]] | None:
-    """[(sheet name, rows as lists, name used to guess the kind)] or None when not a spreadsheet."""
+Merge = tuple[tuple[int, int], tuple[int, int]]  # ((first row, first column), (last row, last column)), 0-based
+
+
+def _grids(data: bytes, file_name: str) -> list[tuple[str, list[list[Any]], str, list[Merge]]] | None:
+    """[(sheet name, rows as lists, name used to guess the kind, merged ranges)] or None when not
+    a spreadsheet."""
     if data[:4] == ZIP_MAGIC or data[:8] == OLE_MAGIC:
         try:
-            return [(name, rows, name) for name, rows in _calamine_sheets(data)]
+            return [(name, rows, name, merges) for name, rows, merges in _calamine_sheets(data)]
         except (KeyboardInterrupt, SystemExit, MemoryError):
             raise
         except BaseException:  # calamine's Rust panics arrive as pyo3 PanicException (a BaseException)
@@ -248,11 +252,11 @@ def _grids(data: bytes, file_name: str) -> list[tuple[str, list[list[Any]], str]
     if rows is None:
         return None
     stem = PurePath(file_name).stem or "CSV"
-    return [(stem, rows, stem)]
+    return [(stem, rows, stem, [])]
 
 
-def _calamine_sheets(data: bytes) -> list[tuple[str, list[list[Any]]]]:
-    """Every worksheet as rows of Python values, row i = Excel row i + 1.
+def _calamine_sheets(data: bytes) -> list[tuple[str, list[list[Any]], list[Merge]]]:
+    """Every worksheet as rows of Python values, row i = Excel row i + 1, with its merged ranges.
 
     This is what ``pandas.read_excel(engine="calamine", header=None, dtype=object)`` does, minus
     its per-cell Python conversion (whole floats → int, empty → NaN) and the DataFrame round trip,
@@ -263,7 +267,11 @@ def _calamine_sheets(data: bytes) -> list[tuple[str, list[list[Any]]]]:
 
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     names = [m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
-    return [(str(n), book.get_sheet_by_name(n).to_python(skip_empty_area=False)) for n in names]
+    out = []
+    for n in names:
+        sheet = book.get_sheet_by_name(n)
+        out.append((str(n), sheet.to_python(skip_empty_area=False), list(sheet.merged_cell_ranges or [])))
+    return out
 
 
 def _decode(data: bytes) -> str | None:
@@ -467,7 +475,9 @@ class _SheetReader:
 
     # -- rows --------------------------------------------------------------------------------
 
-    def read(self, sheet_name: str, grid: list[list[Any]], name_hint: str) -> ParsedSheet | None:
+    def read(
+        self, sheet_name: str, grid: list[list[Any]], name_hint: str, merges: Sequence[Merge] = ()
+    ) -> ParsedSheet | None:
         if not grid:
             return None
         name_kind = sheet_kind_from_name(name_hint, self.settings.sheet_aliases)
@@ -507,6 +517,7 @@ class _SheetReader:
         start = at + (2 if two_level else 1)
         while start < len(grid) and _is_units_row(grid[start]):
             start += 1  # a line of units under the header: （人） （小时） …
+        _fill_merged_down(grid, merges, start)
         self._read_rows(sheet, grid, start, used, specs)
         if sheet.period is None and kind in MONTH_KINDS:
             months = {r.get("month") for r in sheet.rows} - {None}
@@ -670,6 +681,22 @@ class _SheetReader:
             rows_out.append(out)
         if no_period:
             problems.append(Problem("no_period", file, name, column=month_col.written if month_col else None))
+
+
+def _fill_merged_down(grid: list[list[Any]], merges: Sequence[Merge], start: int) -> None:
+    """A cell merged down over several data rows (a unit's name beside its people, one month for
+    a block of rows) holds its value in its top row only, yet Excel shows it on every row it
+    covers: give each of those rows the value. Merges in the header and title rows (above
+    ``start``) are left to the header logic."""
+    for (r0, c0), (r1, _c1) in merges:
+        if r1 <= r0 or r0 < start or r0 >= len(grid) or c0 >= len(grid[r0]):
+            continue
+        value = grid[r0][c0]
+        if is_blank(value):
+            continue
+        for row in grid[r0 + 1 : r1 + 1]:
+            if c0 < len(row) and is_blank(row[c0]):
+                row[c0] = value
 
 
 def _ffill(row: list[Any]) -> list[Any]:

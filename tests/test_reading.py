@@ -711,3 +711,28 @@ def test_a_named_sheet_with_the_columns_of_another_kind_reports_what_it_lacks():
         "月报.xlsx · 工作表「证书」第1行 · 列「月份」：未识别的列，已忽略",
         "月报.xlsx · 工作表「证书」第1行 · 列「备注」：未识别的列，已忽略",
     ]
+
+
+@pytest.mark.parametrize(
+    ("merges", "units", "months"),
+    [
+        # the unit's name merged down beside its people (A3:A5), and again for the next unit
+        (["A3:A5", "A6:A7"], ["一车间"] * 3 + ["二车间"] * 2, ["2024-03"] * 5),
+        # the month merged over the whole block too
+        (["A3:A5", "A6:A7", "D3:D7"], ["一车间"] * 3 + ["二车间"] * 2, ["2024-03"] * 5),
+    ],
+)
+def test_cells_merged_down_over_data_rows_fill_every_row(merges, units, months):
+    """Merges above the rows (the title, the header: messy_summary) stay the header logic's."""
+    rows: list[list[Any]] = [["2024年3月学习台账"], ["单位", "工号", "姓名", "月份", "培训学时", "学习积分"]]
+    people = [("E1", "张三"), ("E2", "李四"), ("E3", "王五"), ("E4", "赵六"), ("E5", "钱七")][: len(units)]
+    for i, (emp, name) in enumerate(people):
+        top = i == 0 or units[i] != units[i - 1]
+        month_top = i == 0 or "D3:D7" not in merges
+        rows.append([units[i] if top else None, emp, name, months[i] if month_top else None, 2, 10])
+    parsed = read(xlsx({"学习台账": rows}, {"学习台账": merges}), "台账.xlsx")
+    assert messages(parsed) == []
+    (sheet,) = parsed.sheets
+    assert [(r["unit"], r["employee_id"], r["month"], r["_row"]) for r in sheet.rows] == [
+        (u, e, m, 3 + i) for i, (u, (e, _), m) in enumerate(zip(units, people, months, strict=True))
+    ]
