@@ -12,7 +12,7 @@ import functools
 import operator
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
@@ -161,8 +161,7 @@ def _units_subquery(sel: Selection) -> sa.Select[Any]:
     return sa.select(db.units.c.name).where(*_unit_conditions(sel))
 
 
-@dataclass(frozen=True)
-class _Unit:
+class _Unit(NamedTuple):  # a NamedTuple: a thousand per call, a frozen dataclass is slower
     name: str
     department: str | None
     unit_type: str | None
@@ -172,11 +171,12 @@ class _Unit:
 
 def _load_units(conn: sa.Connection, sel: Selection) -> list[_Unit]:
     u = db.units
-    rows = conn.execute(
-        sa.select(u.c.name, u.c.department, u.c.unit_type, u.c.is_pilot, u.c.headcount).where(*_unit_conditions(sel))
-    ).all()
+    rows = _fetch_plain(
+        conn,
+        sa.select(u.c.name, u.c.department, u.c.unit_type, u.c.is_pilot, u.c.headcount).where(*_unit_conditions(sel)),
+    )
     # sorted in Python: the database's collation would order Chinese names differently per server
-    units = [_Unit(r.name, r.department, r.unit_type, bool(r.is_pilot), r.headcount) for r in rows]
+    units = [_Unit(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows]
     return sorted(units, key=lambda x: x.name)
 
 
@@ -256,12 +256,16 @@ def _any_bit(col: Any, months: list[str]) -> Any:
 def _unit_figures(conn: sa.Connection, sel: Selection, first: str, last: str, us: list[_Unit]) -> dict[str, _Figures]:
     """DESIGN §4 per unit over P: the effective month figures of unit_months, summed in SQL."""
     um = db.unit_months
+    # IN U even without a filter: SQLite then reads each unit's months by the primary key, in
+    # unit order (no sort for the GROUP BY); through the (month, unit) index it takes twice as long
     in_u = um.c.unit.in_(_units_subquery(sel))
     in_p = _in_period(um.c.month, first, last)
     summary_only = sa.and_(um.c.has_summary, sa.not_(um.c.has_ledger))
     reported = sa.or_(um.c.has_summary, um.c.has_ledger)
     one = lambda cond: sa.func.sum(sa.case((cond, 1), else_=0))  # noqa: E731
-    agg = conn.execute(
+    # the driver's tuples (a thousand units: Row attribute access was a third of the time)
+    agg = _fetch_plain(
+        conn,
         sa.select(
             um.c.unit,
             sa.func.sum(um.c.hours).label("hours"),
@@ -275,57 +279,64 @@ def _unit_figures(conn: sa.Connection, sel: Selection, first: str, last: str, us
             one(um.c.has_ledger).label("ledger_months"),
             one(summary_only).label("summary_only_months"),
             sa.func.max(sa.case((summary_only, um.c.summary_participants), else_=None)).label("summary_max"),
+            sa.func.max(sa.case((um.c.has_summary, um.c.month), else_=None)).label("last_summary"),
         )
         .where(in_u, in_p)
-        .group_by(um.c.unit)
-    ).all()
-    # headcount: the summary row of the last month in P that has one
-    last_summary = (
-        sa.select(um.c.unit, sa.func.max(um.c.month).label("month"))
-        .where(in_u, in_p, um.c.has_summary)
-        .group_by(um.c.unit)
-        .subquery()
+        .group_by(um.c.unit),
     )
-    heads = dict(
-        conn.execute(
-            sa.select(um.c.unit, um.c.summary_headcount).join(
-                last_summary, sa.and_(um.c.unit == last_summary.c.unit, um.c.month == last_summary.c.month)
-            )
-        ).all()
-    )
+    # headcount: the summary row of the last month in P that has one, read for those months only
+    # (mostly one month for every unit: a thousand rows by the (month, unit) index)
+    wanted = {r[0]: r[12] for r in agg if r[12] is not None}
+    heads: dict[str, int] = {}
+    if wanted:
+        q = sa.select(um.c.unit, um.c.month, um.c.summary_headcount).where(
+            in_u, um.c.month.in_(sorted(set(wanted.values()))), um.c.has_summary
+        )
+        for unit, month, h in _fetch_plain(conn, q):
+            if wanted.get(unit) == month and h is not None:
+                heads[unit] = int(h)
     # distinct 工号 with hours > 0 over P: one month → already in unit_months; else a bit test on
-    # the learner_years masks (one row per person, unit and year: 12× fewer than ledger rows)
+    # the masks of unit_active_masks (one year) or learner_years (P across years)
+    years = _year_months(first, last)
     if first == last:
-        distinct = {r.unit: int(r.ledger_participants_sum or 0) for r in agg}
+        distinct = {r[0]: r[7] for r in agg}
+    elif len(years) == 1:
+        # inside one year: Σ people of the unit's active masks that have a bit of P (people who
+        # trained in the same months share a mask: a few rows per unit, not one per person)
+        uam = db.unit_active_masks
+        ((y, ms),) = years.items()
+        distinct = dict(
+            conn.execute(
+                sa.select(uam.c.unit, sa.func.sum(uam.c.people))
+                .where(uam.c.year == y, _any_bit(uam.c.active_mask, ms), _in_units(uam.c.unit, sel))
+                .group_by(uam.c.unit)
+            ).all()
+        )
     else:
         ly = db.learner_years
-        years = _year_months(first, last)
         active = sa.or_(*[sa.and_(ly.c.year == y, _any_bit(ly.c.active_mask, ms)) for y, ms in years.items()])
-        # within one year a person has one row per unit, so COUNT(*) is the distinct count
-        count = sa.func.count() if len(years) == 1 else sa.func.count(sa.distinct(ly.c.employee_id))
+        count = sa.func.count(sa.distinct(ly.c.employee_id))
         distinct = dict(
             conn.execute(sa.select(ly.c.unit, count).where(_in_units(ly.c.unit, sel), active).group_by(ly.c.unit)).all()
         )
     out = {u.name: _Figures(headcount=int(u.headcount or 0)) for u in us}
-    for r in agg:
-        f = out.get(r.unit)
-        if f is None:
+    for unit, hours, certs, sugg, sess, pt, points, _lp, reported_n, n_ledger, n_summary_only, s_max, _ls in agg:
+        if unit not in out:
             continue
-        summary_max = int(r.summary_max or 0)
-        f.participants = max(int(distinct.get(r.unit, 0) or 0), summary_max)
-        # max() of several unknown sets is only a lower bound of their union
-        n_summary_only, n_ledger = int(r.summary_only_months or 0), int(r.ledger_months or 0)
-        f.lower_bound = n_summary_only >= 2 or (n_summary_only >= 1 and n_ledger >= 1)
-        f.hours = float(r.hours or 0)
-        f.certificates = int(r.certificates or 0)
-        f.suggestions = int(r.suggestions or 0)
-        f.sessions = int(r.sessions or 0)
-        f.person_times = int(r.person_times or 0)
-        f.points = float(r.points or 0)
-        f.months_reported = int(r.months_reported or 0)
-    for unit, h in heads.items():
-        if unit in out and h is not None:
-            out[unit].headcount = int(h)
+        n_summary_only, n_ledger = int(n_summary_only or 0), int(n_ledger or 0)
+        out[unit] = _Figures(
+            headcount=heads.get(unit, out[unit].headcount),
+            participants=max(int(distinct.get(unit, 0) or 0), int(s_max or 0)),
+            # max() of several unknown sets is only a lower bound of their union
+            lower_bound=n_summary_only >= 2 or (n_summary_only >= 1 and n_ledger >= 1),
+            hours=float(hours or 0),
+            certificates=int(certs or 0),
+            suggestions=int(sugg or 0),
+            sessions=int(sess or 0),
+            person_times=int(pt or 0),
+            points=float(points or 0),
+            months_reported=int(reported_n or 0),
+        )
     return out
 
 
@@ -367,25 +378,51 @@ def _milestones(
     conn: sa.Connection, settings: Settings, sel: Selection, us: list[_Unit]
 ) -> dict[str, list[_Milestone]]:
     """Each unit's milestones: the campaign's (with the unit's own planned date if it gave one)
-    plus the extra ones its 阶段进度 rows add."""
+    plus the extra ones its 阶段进度 rows add. The rows come as the driver's tuples and each
+    distinct date is converted once (thousands of rows, a few dates): Row objects and SQLite's
+    per-value date parsing were most of the time of every page that shows progress."""
     mr = db.milestone_rows
-    rows: dict[str, dict[str, Any]] = defaultdict(dict)
-    for r in conn.execute(sa.select(mr).where(_in_units(mr.c.unit, sel))).all():
-        rows[r.unit][r.milestone] = r
-    config_names = {m.name for m in settings.milestones}
+    days: dict[Any, date | None] = {None: None}
+    rows: dict[str, dict[str, tuple[str | None, date | None, date | None]]] = defaultdict(dict)
+    q = sa.select(mr.c.unit, mr.c.milestone, mr.c.phase, mr.c.planned_date, mr.c.done_date).where(
+        _in_units(mr.c.unit, sel)
+    )
+    for unit, name, phase, planned, done in _fetch_plain(conn, q):
+        for v in (planned, done):
+            if v not in days:
+                days[v] = _day(v)
+        rows[unit][name] = (phase, days[planned], days[done])
+    config = [(m.phase, m.name, m.due) for m in settings.milestones]  # a property: read it once
+    config_names = {c[1] for c in config}
+    plain = [_Milestone(*c, None) for c in config]  # a unit without rows
+    make = functools.partial(tuple.__new__, _Milestone)  # skips the NamedTuple's Python __new__
     out: dict[str, list[_Milestone]] = {}
     for u in us:
-        own = rows.get(u.name, {})
+        own = rows.get(u.name)
+        if not own:
+            out[u.name] = plain
+            continue
         items = []
-        for m in settings.milestones:
-            r = own.get(m.name)
-            due = (r.planned_date if r is not None and r.planned_date else None) or m.due
-            items.append(_Milestone(m.phase, m.name, due, r.done_date if r is not None else None))
-        for name in sorted(set(own) - config_names):
-            r = own[name]
-            items.append(_Milestone(r.phase, name, r.planned_date, r.done_date))
+        for phase, name, due in config:
+            r = own.get(name)
+            items.append(make((phase, name, due, None) if r is None else (phase, name, r[1] or due, r[2])))
+        if len(own) > len(config) or not own.keys() <= config_names:
+            for name in sorted(own.keys() - config_names):
+                phase, planned, done = own[name]
+                items.append(_Milestone(phase, name, planned, done))
         out[u.name] = items
     return out
+
+
+def _day(v: Any) -> date | None:
+    """A DATE column's value as the driver gives it (SQLite: ISO text) → date."""
+    if v is None:
+        return None
+    if isinstance(v, datetime):
+        return v.date()
+    if isinstance(v, date):
+        return v
+    return date.fromisoformat(str(v)[:10])
 
 
 def _status(m: _Milestone, end: date) -> str:
@@ -414,8 +451,58 @@ class _Progress:
 def _progress(ms: dict[str, list[_Milestone]], end: date) -> dict[str, _Progress]:
     out = {}
     for unit, items in ms.items():
-        st = [_status(m, end) for m in items]
-        out[unit] = _Progress(st.count("done"), len(items), "overdue" in st)
+        done = overdue = 0
+        for m in items:  # _status inlined: thousands of milestones per call
+            if m.done_date is not None and m.done_date <= end:
+                done += 1
+            elif m.due is not None and m.due <= end:
+                overdue += 1
+        out[unit] = _Progress(done, len(items), overdue > 0)
+    return out
+
+
+def _unit_progress(
+    conn: sa.Connection, settings: Settings, sel: Selection, us: list[_Unit], end: date
+) -> dict[str, _Progress]:
+    """``_progress`` of ``_milestones`` as of ``end``, counted per unit in SQL (a row per unit, not
+    per milestone): done = rows done by ``end``; total = the campaign's milestones plus the unit's
+    extra ones; behind = a row overdue (its planned date, else the campaign's due, ≤ end and not
+    done) or a campaign milestone due by ``end`` that the unit has no row for."""
+    config = settings.milestones
+    names = [m.name for m in config]
+    if len(set(names)) != len(names):  # the same name twice: each counts, as _milestones does
+        return _progress(_milestones(conn, settings, sel, us), end)
+    mr = db.milestone_rows
+    dues = {m.name: m.due for m in config if m.due is not None}
+    config_due = (
+        sa.case({n: sa.literal(d, sa.Date) for n, d in dues.items()}, value=mr.c.milestone, else_=sa.null())
+        if dues
+        else sa.null()
+    )
+    is_config = mr.c.milestone.in_(names)
+    due = sa.case((is_config, sa.func.coalesce(mr.c.planned_date, config_due)), else_=mr.c.planned_date)
+    last = sa.literal(end, sa.Date)
+    past = [n for n, d in dues.items() if d <= end]  # campaign milestones due by the end of P
+    q = (
+        sa.select(
+            mr.c.unit,
+            sa.func.sum(sa.case((mr.c.done_date <= last, 1), else_=0)),
+            sa.func.sum(sa.case((is_config, 0), else_=1)),
+            sa.func.sum(sa.case((mr.c.done_date <= last, 0), (due <= last, 1), else_=0)),
+            sa.func.sum(sa.case((mr.c.milestone.in_(past), 1), else_=0)),
+        )
+        .where(_in_units(mr.c.unit, sel))
+        .group_by(mr.c.unit)
+    )
+    got = {r[0]: r for r in conn.execute(q).all()}
+    out = {}
+    for u in us:
+        r = got.get(u.name)
+        if r is None:
+            out[u.name] = _Progress(0, len(config), bool(past))
+        else:
+            overdue, present = int(r[3] or 0), int(r[4] or 0)
+            out[u.name] = _Progress(int(r[1] or 0), len(config) + int(r[2] or 0), overdue > 0 or present < len(past))
     return out
 
 
@@ -476,6 +563,9 @@ def _top_rows(
         sa.or_(*[sa.and_(ly.c.year == y, _any_bit(ly.c.row_mask, ms)) for y, ms in years.items()]),
     )
     no_int, no_text = sa.cast(sa.null(), sa.Integer), sa.cast(sa.null(), sa.String)
+    # "+ 0": one learner_years row is most of the year, read in key order, never through the
+    # (year, person_rows) index that finds the few people who moved
+    alone = (ly.c.person_rows + 0) == 1
     pts, hrs = month_sum("points"), month_sum("hours")
     grouped = sa.select(
         ly.c.employee_id,
@@ -504,21 +594,27 @@ def _top_rows(
             ly.c.name,
             sa.case((ly.c.names_vary, 1), else_=0).label("vary"),
             ly.c.row_mask,
-        ).where(in_sel, ly.c.person_rows == 1)
+        )
         multi = grouped.where(in_sel, ly.c.person_rows > 1)
-        if n is not None and n <= 1000 and not search:
-            # the n-th largest raw Σ points bounds the leaderboard from below: whoever ranks in the
-            # top n on the rounded sums has at least that minus the rounding, so the costly sort
-            # only sees the people above it
-            both = sa.union_all(
-                sa.select(pts.label("p")).where(in_sel, ly.c.person_rows == 1),
-                sa.select(sa.func.sum(pts).label("p")).where(in_sel, ly.c.person_rows > 1).group_by(ly.c.employee_id),
-            ).subquery()
-            floor = conn.execute(sa.select(both.c.p).order_by(both.c.p.desc()).limit(1).offset(n - 1)).scalar()
+        if n is not None and n <= db.TOP_KEEP and not search:
+            ((y, ms),) = years.items()
+            block = next((b for b, bm in db.BLOCKS.items() if list(bm) == ms), None)
+            if block is not None and not _unit_conditions(sel):
+                floor, cands = _kept_candidates(conn, y, block, n)
+            else:
+                floor, cands = _top_candidates(conn, pts, in_sel, alone, n)
+            if cands is not None:
+                # only these people, by 工号: "year || ''" keeps SQLite (no statistics) on
+                # (employee_id, year) instead of the primary key's whole year
+                year = ly.c.year.concat("") if conn.dialect.name == "sqlite" else ly.c.year
+                in_year = sa.and_(year == y, _any_bit(ly.c.row_mask, ms))
+                single = single.where(_in_units(ly.c.unit, sel), in_year, alone, ly.c.employee_id.in_(cands))
+            else:
+                single = single.where(in_sel, alone, *([pts >= floor] if floor is not None else []))
             if floor is not None:
-                floor = float(floor) - 1e-5
-                single = single.where(pts >= floor)
                 multi = multi.having(sa.func.sum(pts) >= floor)
+        else:
+            single = single.where(in_sel, alone)
         per = sa.union_all(single, multi).subquery()
     else:
         per = grouped.where(in_sel).subquery()
@@ -592,6 +688,61 @@ def _top_rows(
     return [(int(r[10]), r[0], r[7], r[6], depts.get(r[6]), _r(r[1]), _r(r[2]), int(r[3])) for r in rows]
 
 
+TIE_MARGIN = 2000  # people past the n-th in the first pass of the leaderboard
+
+
+def _max_binds(conn: sa.Connection) -> int:
+    """How many values one IN list may bind: SQLite before 3.32 allows 999 in a statement."""
+    if conn.dialect.name == "sqlite":
+        import sqlite3
+
+        return 30000 if sqlite3.sqlite_version_info >= (3, 32) else db.CHUNK
+    return 30000
+
+
+def _kept_candidates(conn: sa.Connection, year: str, block: str, n: int) -> tuple[float | None, Any]:
+    """What ``_top_candidates`` finds, from learner_tops: P is a month, a quarter or the year and U
+    the whole organisation, so the people who can rank are kept there already. The 工号 come as a
+    subquery (a list of a thousand binds costs more to send than the query takes)."""
+    lt = db.learner_tops
+    kept = sa.and_(lt.c.year == year, lt.c.block == block)
+    floor = conn.execute(
+        sa.select(lt.c.points).where(kept).order_by(lt.c.points.desc()).limit(1).offset(n - 1)
+    ).scalar()
+    floor = None if floor is None else float(floor) - 1e-5
+    return floor, sa.select(lt.c.employee_id).where(kept, *([lt.c.points >= floor] if floor is not None else []))
+
+
+def _top_candidates(
+    conn: sa.Connection, pts: Any, in_sel: Any, alone: Any, n: int
+) -> tuple[float | None, list[str] | None]:
+    """The floor of a one-year leaderboard of n, and the people with one row who reach it.
+
+    The n-th largest raw Σ points bounds the leaderboard from below: whoever ranks in the top n on
+    the rounded sums has at least that minus the rounding (the floor), so the costly sort only
+    sees the people above it. One pass over the year finds it: a top-n heap of the raw sums of the
+    people with one row (工号 and sum only, ``n + TIE_MARGIN`` of them: points tie a lot) plus the
+    sums of the few who moved (through the (year, person_rows) index). The 工号 list is returned
+    when the heap holds everyone with one row at or above the floor (None: filter by the floor).
+    """
+    ly = db.learner_years
+    limit = n + TIE_MARGIN
+    tops = _fetch_plain(
+        conn, sa.select(ly.c.employee_id, pts.label("p")).where(in_sel, alone).order_by(pts.desc()).limit(limit)
+    )
+    moved = _fetch_plain(
+        conn,
+        sa.select(sa.func.sum(pts)).where(in_sel, ly.c.person_rows > 1).group_by(ly.c.employee_id),
+    )
+    sums = sorted([float(t[1]) for t in tops[:n]] + [float(t[0]) for t in moved], reverse=True)
+    floor = sums[n - 1] - 1e-5 if len(sums) >= n else None
+    if len(tops) < limit or (floor is not None and float(tops[-1][1]) < floor):
+        cands = [t[0] for t in tops if floor is None or float(t[1]) >= floor]
+        if len(cands) <= _max_binds(conn):
+            return floor, cands
+    return floor, None
+
+
 def _fetch_plain(conn: sa.Connection, q: Any) -> list[tuple[Any, ...]]:
     """Every row of ``q`` as the driver's tuples (up to one per person: no Row objects). Only for
     queries whose columns need no result conversion: text, integers, floats."""
@@ -628,7 +779,7 @@ def summary(store: Store, settings: Settings, selection: Selection, today: date 
         us = _load_units(conn, sel)
         figs = _unit_figures(conn, sel, first, last, us)
         levels = _levels(conn, sel, first, last)
-        prog = _progress(_milestones(conn, settings, sel, us), end)
+        prog = _unit_progress(conn, settings, sel, us, end)
         top = [
             dict(zip(TOP_COLUMNS, t, strict=True))
             for t in _top_rows(conn, sel, first, last, settings.top_learners, None)
@@ -692,34 +843,34 @@ def unit_table(store: Store, settings: Settings, selection: Selection) -> pd.Dat
     with store.engine.connect() as conn:
         us = _load_units(conn, sel)
         figs = _unit_figures(conn, sel, first, last, us)
-        prog = _progress(_milestones(conn, settings, sel, us), month_end(last))
+        prog = _unit_progress(conn, settings, sel, us, month_end(last))
     rows = []
-    for u in us:
+    for u in us:  # tuples in UNIT_COLUMNS order (a DataFrame of dicts is slower to build)
         f, p = figs[u.name], prog[u.name]
         rows.append(
-            {
-                "unit": u.name,
-                "department": u.department,
-                "unit_type": u.unit_type,
-                "is_pilot": u.is_pilot,
-                "headcount": f.headcount,
-                "participants": f.participants,
-                "participation_rate": _r(_ratio(f.participants, f.headcount)),
-                "training_hours": _r(f.hours),
-                "hours_per_capita": _r(_ratio(f.hours, f.headcount)),
-                "certificates": f.certificates,
-                "suggestions": f.suggestions,
-                "sessions": f.sessions,
-                "person_times": f.person_times,
-                "points": _r(f.points),
-                "milestones_done": p.done,
-                "milestones_total": p.total,
-                "phase_progress": _r(p.progress),
-                "behind": p.behind,
-                "launched": p.launched,
-                "months_reported": f.months_reported,
-                "participants_is_lower_bound": f.lower_bound,
-            }
+            (
+                u.name,
+                u.department,
+                u.unit_type,
+                u.is_pilot,
+                f.headcount,
+                f.participants,
+                _r(_ratio(f.participants, f.headcount)),
+                _r(f.hours),
+                _r(_ratio(f.hours, f.headcount)),
+                f.certificates,
+                f.suggestions,
+                f.sessions,
+                f.person_times,
+                _r(f.points),
+                p.done,
+                p.total,
+                _r(p.progress),
+                p.behind,
+                p.launched,
+                f.months_reported,
+                f.lower_bound,
+            )
         )
     return pd.DataFrame(rows, columns=UNIT_COLUMNS)
 
@@ -807,9 +958,17 @@ def milestone_matrix(store: Store, settings: Settings, selection: Selection) -> 
     with store.engine.connect() as conn:
         us = _load_units(conn, sel)
         ms = _milestones(conn, settings, sel, us)
-    rows = [
-        (u.name, u.department, m.phase, m.name, m.due, m.done_date, _status(m, end)) for u in us for m in ms[u.name]
-    ]
+    rows = []
+    for u in us:
+        for m in ms[u.name]:  # _status inlined: thousands of cells
+            status = (
+                "done"
+                if m.done_date is not None and m.done_date <= end
+                else "overdue"
+                if m.due is not None and m.due <= end
+                else "pending"
+            )
+            rows.append((u.name, u.department, m.phase, m.name, m.due, m.done_date, status))
     return pd.DataFrame(rows, columns=["unit", "department", "phase", "milestone", "due", "done_date", "status"])
 
 
@@ -830,34 +989,39 @@ def submission_matrix(
     um = db.unit_months
     with store.engine.connect() as conn:
         us = _load_units(conn, sel)
+        # the driver's tuples; updated_at converted once per distinct value below (SQLite stores
+        # text that SQLAlchemy would parse row by row: most of this page's time)
         got = {
             (r[0], r[1]): r
-            for r in conn.execute(
+            for r in _fetch_plain(
+                conn,
+                # IN U even without a filter: SQLite reads by the primary key, unit by unit
                 sa.select(um.c.unit, um.c.month, um.c.has_summary, um.c.has_ledger, um.c.updated_at).where(
-                    _in_units(um.c.unit, sel), _in_period(um.c.month, first, last)
-                )
-            ).all()
+                    um.c.unit.in_(_units_subquery(sel)), _in_period(um.c.month, first, last)
+                ),
+            )
         }
+        to_datetime = um.c.updated_at.type.dialect_impl(conn.dialect).result_processor(conn.dialect, None)
     months = months_between(first, last)
     aware: dict[Any, Any] = {}  # one conversion per distinct time (an import writes one)
+    # (has summary, has ledger) → status, source
+    kinds = {
+        (False, False): ("missing", ""),
+        (True, False): ("reported", "summary"),
+        (False, True): ("reported", "ledger"),
+        (True, True): ("reported", "both"),
+    }
     rows = []
     for u in us:
+        name, dept = u.name, u.department
         for m in months:
-            r = got.get((u.name, m))
-            s, lg = bool(r and r[2]), bool(r and r[3])
-            source = "both" if s and lg else "ledger" if lg else "summary" if s else ""
-            if r is not None and r[4] not in aware:
-                aware[r[4]] = _aware(r[4])
-            rows.append(
-                (
-                    u.name,
-                    u.department,
-                    m,
-                    "reported" if s or lg else "missing",
-                    source,
-                    aware[r[4]] if r is not None else None,
-                )
-            )
+            r = got.get((name, m))
+            if r is None:
+                rows.append((name, dept, m, "missing", "", None))
+                continue
+            if r[4] not in aware:
+                aware[r[4]] = _aware(to_datetime(r[4]) if to_datetime else r[4])
+            rows.append((name, dept, m, *kinds[(bool(r[2]), bool(r[3]))], aware[r[4]]))
     return pd.DataFrame(rows, columns=["unit", "department", "month", "status", "source", "last_updated"])
 
 

@@ -262,13 +262,29 @@ def test_a_0001_store_opens_at_head_with_nothing_lost_and_learner_years_filled(d
         store.close()
 
 
-def test_learner_years_stays_equal_to_a_rebuild_through_imports_corrections_and_undo(store: Store) -> None:
+def _stored_derived(store: Store) -> dict[str, Any]:
+    """learner_years and the two tables kept from it (unit_active_masks, learner_tops)."""
+    with store.engine.connect() as conn:
+        masks = sorted(tuple(r) for r in conn.execute(sa.select(db.unit_active_masks)))
+        tops = sorted(tuple(r) for r in conn.execute(sa.select(db.learner_tops)))
+    return {"learner_years": _stored_learner_years(store), "masks": masks, "tops": tops}
+
+
+@pytest.mark.parametrize("keep", [1000, 2])
+def test_learner_years_stays_equal_to_a_rebuild_through_imports_corrections_and_undo(
+    store: Store, monkeypatch: pytest.MonkeyPatch, keep: int
+) -> None:
+    """learner_years, unit_active_masks and learner_tops after each step equal a rebuild from
+    the ledger; with a cut-off of 2 the kept leaderboards really leave people out."""
+    monkeypatch.setattr(db, "TOP_KEEP", keep)
+
     def rebuilt() -> tuple[dict, dict]:
-        now = _stored_learner_years(store)
+        derived = _stored_derived(store)
         with store.engine.begin() as conn:
             db._rebuild_learner_years(conn, ["2023", "2024", "2025"])
-        again = _stored_learner_years(store)
-        return now, again
+        again = _stored_derived(store)
+        assert derived == again
+        return derived["learner_years"], again["learner_years"]
 
     ledger = [b.ledger(e, nm, u, mo, h, p) for e, nm, u, mo, h, p in LEDGER]
     first = store.commit(b.parsed("jan.xlsx", ledger=ledger), "t")
@@ -289,4 +305,25 @@ def test_learner_years_stays_equal_to_a_rebuild_through_imports_corrections_and_
     now, again = rebuilt()
     assert now == again and ("2024", "二车间", "E01") not in now
     store.undo(first.batch_id, "t")
-    assert _stored_learner_years(store) == {}
+    assert _stored_derived(store) == {"learner_years": {}, "masks": [], "tops": []}
+
+
+@pytest.mark.parametrize("keep", [1, 2, 3])
+def test_kept_leaderboards_give_the_defined_ranking_when_the_cut_off_bites(
+    store: Store, settings, monkeypatch: pytest.MonkeyPatch, keep: int
+) -> None:
+    """A leaderboard of n ≤ TOP_KEEP over a month, a quarter or the year is read from
+    learner_tops; with TOP_KEEP as small as n it is still DESIGN's ranking (ties, movers and
+    renamed people included), checked against the independent oracle."""
+    monkeypatch.setattr(db, "TOP_KEEP", keep)
+    rows = _oracle_rows()
+    store.commit(b.parsed("all.xlsx", roster=[b.roster(n, d, h) for n, d, h in UNITS], ledger=rows[Kind.LEDGER]), "t")
+    campaign = [(ms.name, ms.due) for ms in settings.milestones]
+    blocks = [("2024-01", "2024-01"), ("2024-03", "2024-03"), ("2024-01", "2024-03"), ("2024-01", "2024-12")]
+    for first, last in blocks:
+        for n in range(1, keep + 1):
+            sel = m.Selection(month_from=first, month_to=last)
+            got = m.top_learners(store, settings, sel, n)
+            want = expected_summary(rows, campaign, first, last, top_n=n)["top_learners"]
+            assert list(got["employee_id"]) == [p["employee_id"] for p in want], (first, last, n)
+            assert list(got["points"]) == pytest.approx([p["points"] for p in want]), (first, last, n)
