@@ -434,6 +434,7 @@ def _image_json(rec: dict[str, Any] | None) -> str | None:
     return _JSON.encode(rec)
 
 
+@functools.cache  # asked once per undo image: thousands of times in one undo
 def _date_columns(table: sa.Table) -> frozenset[str]:
     return frozenset(c.name for c in table.columns if isinstance(c.type, sa.Date))
 
