@@ -179,12 +179,12 @@ def page_calls(store: Any, settings: Settings, sel: m.Selection, unit: str) -> d
     def overview() -> None:
         common()
         m.summary(store, settings, sel, today)
-        m.summary(store, settings, sel.previous(), today)
+        m.summary(store, settings, sel.previous(), today, with_top=False)  # the tiles' deltas
         m.milestone_matrix(store, settings, sel)
         m.unit_table(store, settings, sel)
         m.monthly(store, settings, sel)
         m.top_learners(store, settings, sel)
-        m.submission_matrix(store, settings, sel, today)
+        # the briefing's submissions grid is queried only when its download is clicked
 
     def units() -> None:
         common()
@@ -194,7 +194,7 @@ def page_calls(store: Any, settings: Settings, sel: m.Selection, unit: str) -> d
         common()
         m.unit_table(store, settings, one)
         m.summary(store, settings, one, today)
-        m.summary(store, settings, one.previous(), today)
+        m.summary(store, settings, one.previous(), today, with_top=False)
         m.monthly(store, settings, one)
         m.milestone_matrix(store, settings, one)
         m.top_learners(store, settings, one, 100000)

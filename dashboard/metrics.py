@@ -771,8 +771,11 @@ TOP_COLUMNS = ["rank", "employee_id", "name", "unit", "department", "points", "h
 # ---- public functions ---------------------------------------------------------------------
 
 
-def summary(store: Store, settings: Settings, selection: Selection, today: date | None = None) -> Summary:
-    """The organisation's figures for U and P (the KPI tiles and the CLI JSON)."""
+def summary(
+    store: Store, settings: Settings, selection: Selection, today: date | None = None, with_top: bool = True
+) -> Summary:
+    """The organisation's figures for U and P (the KPI tiles and the CLI JSON). ``with_top=False``
+    leaves ``top_learners`` empty: the previous period's tiles only need the KPIs."""
     sel, first, last = _period(store, selection)
     end = month_end(last)
     with store.engine.connect() as conn:
@@ -782,7 +785,7 @@ def summary(store: Store, settings: Settings, selection: Selection, today: date 
         prog = _unit_progress(conn, settings, sel, us, end)
         top = [
             dict(zip(TOP_COLUMNS, t, strict=True))
-            for t in _top_rows(conn, sel, first, last, settings.top_learners, None)
+            for t in (_top_rows(conn, sel, first, last, settings.top_learners, None) if with_top else [])
         ]
     headcount = sum(f.headcount for f in figs.values())
     participants = sum(f.participants for f in figs.values())

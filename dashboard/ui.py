@@ -1602,11 +1602,12 @@ def briefing_button(
     sel: Selection, summary: metrics.Summary, units: pd.DataFrame, matrix: pd.DataFrame, top: pd.DataFrame
 ) -> None:
     """The meeting briefing (.xlsx: KPIs, ranking, laggards, top learners, submissions) for the
-    current filters; built only when clicked."""
+    current filters; built only when clicked (the submissions grid too: the page does not show
+    it, so it is not queried on every view)."""
     s = settings()
     language = lang()
     dept, unit = target_scope(sel)
-    submissions = metric("submission_matrix", sel, date.today())
+    the_store, today = store(), date.today()
     as_of = data_as_of()
     ranking = units.drop(columns=["target"], errors="ignore")
     scope = scope_text(sel)
@@ -1618,7 +1619,7 @@ def briefing_button(
             ranking,
             matrix,
             top,
-            submissions,
+            metrics.submission_matrix(the_store, s, sel, today),
             language,
             scope,
             data_as_of=as_of,

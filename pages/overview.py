@@ -19,7 +19,8 @@ if summary.units == 0:
     st.info(ui.t("no_units"))
     st.stop()
 prev_sel = ui.previous_or_none(sel)
-ui.kpi_tiles(sel, summary, ui.metric("summary", prev_sel, date.today()) if prev_sel else None)
+previous = ui.metric("summary", prev_sel, date.today(), False) if prev_sel else None  # KPIs only
+ui.kpi_tiles(sel, summary, previous)
 if summary.participants_is_lower_bound:
     st.caption(ui.t("lower_bound_note"))
 

@@ -511,3 +511,20 @@ def test_a_sign_in_survives_a_reload_and_a_new_tab_until_sign_out(browser, accou
     settle(pg)
     assert pg.locator('[data-testid="stMain"] [data-testid="stForm"]').count() == 1  # the sign-in form again
     pg.context.close()
+
+
+def test_the_meeting_briefing_downloads_from_the_overview(browser, demo_server) -> None:
+    """Built only on click (in Streamlit's download thread): every sheet, submissions included."""
+    from openpyxl import load_workbook
+
+    pg = new_page(browser)
+    pg.goto(f"{demo_server.url}/overview?from=2024-01&to=2024-12")
+    settle(pg)
+    with pg.expect_download() as dl:
+        pg.get_by_role("button", name="下载会议简报（Excel）").click()
+    assert dl.value.suggested_filename.startswith("创争活动会议简报_") and dl.value.suggested_filename.endswith(".xlsx")
+    wb = load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes()))
+    assert "报送情况" in wb.sheetnames
+    cells = [str(c.value) for row in wb["报送情况"].iter_rows() for c in row if c.value is not None]
+    assert "包装车间" in cells  # a demo unit, one row of the grid
+    pg.context.close()

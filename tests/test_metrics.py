@@ -19,6 +19,7 @@ Certificates: A 01 E01 中级 (summary says 1), A 02 none (summary 4 → 未分�
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -337,3 +338,11 @@ def test_undo_updates_the_figures(org: Store, settings) -> None:
     org.undo(fix.batch_id, "test")
     s = m.summary(org, settings, m.Selection(units=(A,), month_from="2024-01", month_to="2024-01"))
     assert (s.participants, s.training_hours) == (2, 7)
+
+
+def test_summary_without_top_learners_differs_only_there(org: Store, settings) -> None:
+    """The previous period's tiles ask for the KPIs only (``with_top=False``)."""
+    full = m.summary(org, settings, Q1, today=date(2024, 3, 15))
+    kpis_only = m.summary(org, settings, Q1, today=date(2024, 3, 15), with_top=False)
+    assert full.top_learners and kpis_only.top_learners == []
+    assert replace(kpis_only, top_learners=full.top_learners) == full
