@@ -178,13 +178,9 @@ def page_calls(store: Any, settings: Settings, sel: m.Selection, unit: str) -> d
 
     def overview() -> None:
         common()
-        m.summary(store, settings, sel, today)
-        m.summary(store, settings, sel.previous(), today, with_top=False)  # the tiles' deltas
-        m.milestone_matrix(store, settings, sel)
-        m.unit_table(store, settings, sel)
-        m.monthly(store, settings, sel)
-        m.top_learners(store, settings, sel)
-        # the briefing's submissions grid is queried only when its download is clicked
+        # summary, the previous period's KPIs, unit_table, milestone_matrix, monthly and
+        # top_learners in one call; the briefing's submissions grid only when it is clicked
+        m.overview(store, settings, sel, today, sel.previous())
 
     def units() -> None:
         common()

@@ -776,17 +776,39 @@ def summary(
 ) -> Summary:
     """The organisation's figures for U and P (the KPI tiles and the CLI JSON). ``with_top=False``
     leaves ``top_learners`` empty: the previous period's tiles only need the KPIs."""
-    sel, first, last = _period(store, selection)
-    end = month_end(last)
+    sel = _period(store, selection)[0]
     with store.engine.connect() as conn:
+        return _summary(conn, settings, sel, _UnitData.load(conn, settings, sel), today, with_top)
+
+
+@dataclass
+class _UnitData:
+    """Each unit of U with its figures and milestone progress over P: what the KPI tiles and the
+    unit ranking are both made of (the overview computes it once for both)."""
+
+    units: list[Any]
+    figures: dict[str, Any]
+    progress: dict[str, Any]
+
+    @classmethod
+    def load(cls, conn: sa.Connection, settings: Settings, sel: Selection) -> _UnitData:
+        assert sel.month_from and sel.month_to
         us = _load_units(conn, sel)
-        figs = _unit_figures(conn, sel, first, last, us)
-        levels = _levels(conn, sel, first, last)
-        prog = _unit_progress(conn, settings, sel, us, end)
-        top = [
-            dict(zip(TOP_COLUMNS, t, strict=True))
-            for t in (_top_rows(conn, sel, first, last, settings.top_learners, None) if with_top else [])
-        ]
+        figs = _unit_figures(conn, sel, sel.month_from, sel.month_to, us)
+        return cls(us, figs, _unit_progress(conn, settings, sel, us, month_end(sel.month_to)))
+
+
+def _summary(
+    conn: sa.Connection, settings: Settings, sel: Selection, data: _UnitData, today: date | None, with_top: bool
+) -> Summary:
+    assert sel.month_from and sel.month_to
+    first, last = sel.month_from, sel.month_to
+    us, figs, prog = data.units, data.figures, data.progress
+    levels = _levels(conn, sel, first, last)
+    top = [
+        dict(zip(TOP_COLUMNS, t, strict=True))
+        for t in (_top_rows(conn, sel, first, last, settings.top_learners, None) if with_top else [])
+    ]
     headcount = sum(f.headcount for f in figs.values())
     participants = sum(f.participants for f in figs.values())
     hours = sum(f.hours for f in figs.values())
@@ -840,16 +862,17 @@ UNIT_COLUMNS = [
 
 def unit_table(store: Store, settings: Settings, selection: Selection) -> pd.DataFrame:
     """One row per unit in U with every metric (units without data show zeros)."""
+    sel = _period(store, selection)[0]
+    with store.engine.connect() as conn:
+        return _unit_frame(_UnitData.load(conn, settings, sel))
+
+
+def _unit_frame(data: _UnitData) -> pd.DataFrame:
     import pandas as pd
 
-    sel, first, last = _period(store, selection)
-    with store.engine.connect() as conn:
-        us = _load_units(conn, sel)
-        figs = _unit_figures(conn, sel, first, last, us)
-        prog = _unit_progress(conn, settings, sel, us, month_end(last))
     rows = []
-    for u in us:  # tuples in UNIT_COLUMNS order (a DataFrame of dicts is slower to build)
-        f, p = figs[u.name], prog[u.name]
+    for u in data.units:  # tuples in UNIT_COLUMNS order (a DataFrame of dicts is slower to build)
+        f, p = data.figures[u.name], data.progress[u.name]
         rows.append(
             (
                 u.name,
@@ -950,6 +973,50 @@ def top_learners(
     with store.engine.connect() as conn:
         rows = _top_rows(conn, sel, first, last, n, search)
     return pd.DataFrame(rows, columns=TOP_COLUMNS)
+
+
+@dataclass
+class Overview:
+    """Everything the 总览 page shows. The KPI tiles and the unit ranking are made of the same
+    per-unit figures, and the tiles' top learners are the leaderboard's: computed once here."""
+
+    summary: Summary
+    previous: Summary | None  # the previous period's KPIs (no top learners), for the deltas
+    units: pd.DataFrame  # unit_table
+    matrix: pd.DataFrame  # milestone_matrix
+    monthly: pd.DataFrame
+    top: pd.DataFrame  # top_learners with the configured n
+
+
+def overview(
+    store: Store,
+    settings: Settings,
+    selection: Selection,
+    today: date | None = None,
+    previous: Selection | None = None,
+) -> Overview:
+    """The 总览 page's figures: exactly what summary, unit_table, milestone_matrix, monthly and
+    top_learners return for ``selection`` (and summary without top learners for ``previous``)."""
+    import pandas as pd
+
+    sel = _period(store, selection)[0]
+    with store.engine.connect() as conn:
+        data = _UnitData.load(conn, settings, sel)
+        current = _summary(conn, settings, sel, data, today, True)
+        before = None
+        if previous is not None:
+            psel = _period(store, previous)[0]
+            before = _summary(conn, settings, psel, _UnitData.load(conn, settings, psel), today, False)
+        units = _unit_frame(data)
+    top = pd.DataFrame([tuple(t.values()) for t in current.top_learners], columns=TOP_COLUMNS)
+    return Overview(
+        summary=current,
+        previous=before,
+        units=units,
+        matrix=milestone_matrix(store, settings, sel),
+        monthly=monthly(store, settings, sel),
+        top=top,
+    )
 
 
 def milestone_matrix(store: Store, settings: Settings, selection: Selection) -> pd.DataFrame:

@@ -14,17 +14,15 @@ lang = ui.lang()
 settings = ui.settings()
 ui.page_header("page_overview", sel)
 
-summary = ui.metric("summary", sel, date.today())
+ov = ui.metric("overview", sel, date.today(), ui.previous_or_none(sel))
+summary, matrix = ov.summary, ov.matrix
 if summary.units == 0:
     st.info(ui.t("no_units"))
     st.stop()
-prev_sel = ui.previous_or_none(sel)
-previous = ui.metric("summary", prev_sel, date.today(), False) if prev_sel else None  # KPIs only
-ui.kpi_tiles(sel, summary, previous)
+ui.kpi_tiles(sel, summary, ov.previous)
 if summary.participants_is_lower_bound:
     st.caption(ui.t("lower_bound_note"))
 
-matrix = ui.metric("milestone_matrix", sel)
 marker, marker_label = ui.timeline_marker(sel)
 ui.chart(
     charts.phase_timeline(settings.phases, matrix, marker, marker_label, settings.targets.amber_ratio, lang),
@@ -33,7 +31,7 @@ ui.chart(
 )
 st.caption(ui.current_phase_text())
 
-units = ui.with_targets(ui.metric("unit_table", sel))
+units = ui.with_targets(ov.units)
 dept, unit = ui.target_scope(sel)
 target = settings.targets.for_scope("participation_rate", dept, unit)
 left, right = st.columns([3, 2], gap="large")
@@ -41,10 +39,10 @@ with left:
     ui.chart(charts.participation_by_unit(units, target, settings.targets.amber_ratio, lang), key="ov_participation")
     st.caption(ui.t("click_to_drill"))
 with right:
-    ui.chart(charts.hours_by_month(ui.metric("monthly", sel), lang), key="ov_hours", drill=False)
+    ui.chart(charts.hours_by_month(ov.monthly, lang), key="ov_hours", drill=False)
     ui.chart(charts.certificates_by_level(summary.certificates_by_level, lang), key="ov_certs", drill=False)
 
-top = ui.metric("top_learners", sel)
+top = ov.top
 left, right = st.columns([3, 2], gap="large")
 with left:
     st.subheader(ui.t("overview_behind"), help=ui.t("overview_behind_help"))

@@ -346,3 +346,26 @@ def test_summary_without_top_learners_differs_only_there(org: Store, settings) -
     kpis_only = m.summary(org, settings, Q1, today=date(2024, 3, 15), with_top=False)
     assert full.top_learners and kpis_only.top_learners == []
     assert replace(kpis_only, top_learners=full.top_learners) == full
+
+
+@pytest.mark.parametrize(
+    "sel",
+    [
+        Q1,
+        m.Selection(month_from="2024-02", month_to="2024-02"),
+        m.Selection(departments=("生产部",), month_from="2024-01", month_to="2024-03"),
+    ],
+)
+def test_overview_is_exactly_the_separate_functions(org: Store, settings, sel) -> None:
+    """The 总览 page's one call gives what the separate functions give."""
+    import pandas.testing as pdt
+
+    today = date(2024, 3, 15)
+    ov = m.overview(org, settings, sel, today, sel.previous())
+    assert ov.summary == m.summary(org, settings, sel, today)
+    assert ov.previous == m.summary(org, settings, sel.previous(), today, with_top=False)
+    pdt.assert_frame_equal(ov.units, m.unit_table(org, settings, sel))
+    pdt.assert_frame_equal(ov.matrix, m.milestone_matrix(org, settings, sel))
+    pdt.assert_frame_equal(ov.monthly, m.monthly(org, settings, sel))
+    pdt.assert_frame_equal(ov.top, m.top_learners(org, settings, sel))
+    assert len(ov.top) and m.overview(org, settings, sel, today).previous is None
