@@ -190,7 +190,7 @@ def page_calls(store: Any, settings: Settings, sel: m.Selection, unit: str) -> d
         common()
         m.unit_table(store, settings, one)
         m.summary(store, settings, one, today)
-        m.summary(store, settings, one.previous(), today, with_top=False)
+        m.summary(store, settings, one.previous(), today, kpis_only=True)
         m.monthly(store, settings, one)
         m.milestone_matrix(store, settings, one)
         m.top_learners(store, settings, one, 100000)

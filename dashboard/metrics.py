@@ -772,13 +772,14 @@ TOP_COLUMNS = ["rank", "employee_id", "name", "unit", "department", "points", "h
 
 
 def summary(
-    store: Store, settings: Settings, selection: Selection, today: date | None = None, with_top: bool = True
+    store: Store, settings: Settings, selection: Selection, today: date | None = None, kpis_only: bool = False
 ) -> Summary:
-    """The organisation's figures for U and P (the KPI tiles and the CLI JSON). ``with_top=False``
-    leaves ``top_learners`` empty: the previous period's tiles only need the KPIs."""
+    """The organisation's figures for U and P (the KPI tiles and the CLI JSON). ``kpis_only``
+    leaves ``top_learners`` and ``certificates_by_level`` empty: the previous period's tiles
+    only need the KPIs."""
     sel = _period(store, selection)[0]
     with store.engine.connect() as conn:
-        return _summary(conn, settings, sel, _UnitData.load(conn, settings, sel), today, with_top)
+        return _summary(conn, settings, sel, _UnitData.load(conn, settings, sel), today, kpis_only)
 
 
 @dataclass
@@ -799,15 +800,15 @@ class _UnitData:
 
 
 def _summary(
-    conn: sa.Connection, settings: Settings, sel: Selection, data: _UnitData, today: date | None, with_top: bool
+    conn: sa.Connection, settings: Settings, sel: Selection, data: _UnitData, today: date | None, kpis_only: bool
 ) -> Summary:
     assert sel.month_from and sel.month_to
     first, last = sel.month_from, sel.month_to
     us, figs, prog = data.units, data.figures, data.progress
-    levels = _levels(conn, sel, first, last)
+    levels = {} if kpis_only else _levels(conn, sel, first, last)
     top = [
         dict(zip(TOP_COLUMNS, t, strict=True))
-        for t in (_top_rows(conn, sel, first, last, settings.top_learners, None) if with_top else [])
+        for t in ([] if kpis_only else _top_rows(conn, sel, first, last, settings.top_learners, None))
     ]
     headcount = sum(f.headcount for f in figs.values())
     participants = sum(f.participants for f in figs.values())
@@ -1002,11 +1003,11 @@ def overview(
     sel = _period(store, selection)[0]
     with store.engine.connect() as conn:
         data = _UnitData.load(conn, settings, sel)
-        current = _summary(conn, settings, sel, data, today, True)
+        current = _summary(conn, settings, sel, data, today, kpis_only=False)
         before = None
         if previous is not None:
             psel = _period(store, previous)[0]
-            before = _summary(conn, settings, psel, _UnitData.load(conn, settings, psel), today, False)
+            before = _summary(conn, settings, psel, _UnitData.load(conn, settings, psel), today, kpis_only=True)
         units = _unit_frame(data)
     top = pd.DataFrame([tuple(t.values()) for t in current.top_learners], columns=TOP_COLUMNS)
     return Overview(

@@ -41,7 +41,7 @@ st.markdown(
 
 summary = ui.metric("summary", one, date.today())
 prev = ui.previous_or_none(one)
-ui.kpi_tiles(one, summary, ui.metric("summary", prev, date.today(), False) if prev else None)  # KPIs only
+ui.kpi_tiles(one, summary, ui.metric("summary", prev, date.today(), True) if prev else None)  # kpis_only
 if summary.participants_is_lower_bound:
     st.caption(ui.t("lower_bound_note"))
 

@@ -340,12 +340,13 @@ def test_undo_updates_the_figures(org: Store, settings) -> None:
     assert (s.participants, s.training_hours) == (2, 7)
 
 
-def test_summary_without_top_learners_differs_only_there(org: Store, settings) -> None:
-    """The previous period's tiles ask for the KPIs only (``with_top=False``)."""
+def test_summary_kpis_only_differs_only_in_top_learners_and_levels(org: Store, settings) -> None:
+    """The previous period's tiles ask for the KPIs only (``kpis_only=True``)."""
     full = m.summary(org, settings, Q1, today=date(2024, 3, 15))
-    kpis_only = m.summary(org, settings, Q1, today=date(2024, 3, 15), with_top=False)
-    assert full.top_learners and kpis_only.top_learners == []
-    assert replace(kpis_only, top_learners=full.top_learners) == full
+    kpis_only = m.summary(org, settings, Q1, today=date(2024, 3, 15), kpis_only=True)
+    assert full.top_learners and full.certificates_by_level
+    assert (kpis_only.top_learners, kpis_only.certificates_by_level) == ([], {})
+    assert replace(kpis_only, top_learners=full.top_learners, certificates_by_level=full.certificates_by_level) == full
 
 
 @pytest.mark.parametrize(
@@ -363,7 +364,7 @@ def test_overview_is_exactly_the_separate_functions(org: Store, settings, sel) -
     today = date(2024, 3, 15)
     ov = m.overview(org, settings, sel, today, sel.previous())
     assert ov.summary == m.summary(org, settings, sel, today)
-    assert ov.previous == m.summary(org, settings, sel.previous(), today, with_top=False)
+    assert ov.previous == m.summary(org, settings, sel.previous(), today, kpis_only=True)
     pdt.assert_frame_equal(ov.units, m.unit_table(org, settings, sel))
     pdt.assert_frame_equal(ov.matrix, m.milestone_matrix(org, settings, sel))
     pdt.assert_frame_equal(ov.monthly, m.monthly(org, settings, sel))
