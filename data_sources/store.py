@@ -23,7 +23,7 @@ import re
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -1215,7 +1215,8 @@ def _write(
     images: list[dict[str, Any]] = []
     touched: set[tuple[str, str]] = set()
     people: set[tuple[str, str]] = set()
-    added_ledger: list[dict[str, Any]] = []
+    stage: sa.Table | None = None  # the ledger rows this import adds
+    added_months: set[str] = set()
     if new_units:
         _insert(conn, units, new_units)
         images += [
@@ -1232,7 +1233,15 @@ def _write(
         table = KIND_TABLE[kind]
         adds = [c.after for c in kp.changes if c.before is None]
         repl = [c.after for c in kp.changes if c.before is not None]
-        _insert(conn, table, adds)
+        if kind is Kind.LEDGER:
+            # the key (工号, month) is the same before and after: one person-year per change; a
+            # replaced row's person-year is rebuilt, an added one (a new month) folded in
+            people.update((r["employee_id"], r["month"][:4]) for r in repl)
+            if adds:
+                added_months = {r["month"] for r in adds}
+                stage = _ledger_stage(conn, adds, lambda r: (r["employee_id"], r["month"][:4]) not in people)
+        else:
+            _insert(conn, table, adds)
         _replace_rows(conn, table, repl)
         # undo deletes an added row by its key: its image is the key, unit and month (what undo
         # recomputes from), not the whole row
@@ -1252,17 +1261,22 @@ def _write(
                 touched.add((c.after["unit"], c.after["month"]))
                 if c.before is not None:
                     touched.add((c.before["unit"], c.before["month"]))
-        if kind is Kind.LEDGER:
-            # the key (工号, month) is the same before and after: one person-year per change; a
-            # replaced row's person-year is rebuilt, an added one (a new month) folded in
-            people.update((c.after["employee_id"], c.after["month"][:4]) for c in kp.changes if c.before is not None)
-            added_ledger += [c.after for c in kp.changes if c.before is None]
+    if stage is not None:
+        _add_ledger_rows(conn, stage)
     if record:
         _insert(conn, batch_changes, images)
     _recompute_unit_months(conn, touched, now)
     _recompute_learner_years(conn, people)
-    _add_learner_months(conn, [r for r in added_ledger if (r["employee_id"], r["month"][:4]) not in people])
+    if stage is not None:
+        _add_learner_months(conn, stage, added_months)
+        _drop_temp(conn, stage)
     return batch_id
+
+
+def _drop_temp(conn: Connection, table: sa.Table) -> None:
+    """Drop a temporary table; on MySQL a plain DROP TABLE would commit the transaction."""
+    temporary = "TEMPORARY " if conn.dialect.name in ("mysql", "mariadb") else ""
+    conn.exec_driver_sql(f"DROP {temporary}TABLE {conn.dialect.identifier_preparer.format_table(table)}")
 
 
 def _recompute_unit_months(conn: Connection, touched: set[tuple[str, str]], now: datetime) -> None:
@@ -1480,146 +1494,100 @@ def _recompute_learner_tops(conn: Connection, blocks: dict[str, set[str]]) -> No
             _insert(conn, lt, [{"year": year, "block": block, "employee_id": e, "points": float(p)} for e, p in keep])
 
 
-def _add_learner_months(conn: Connection, recs: list[dict[str, Any]]) -> None:
-    """Fold added ledger rows (each a month its person had no row in) into learner_years without
-    reading the ledger again: a new (year, unit, 工号) row, or the month's columns and bits set on
-    the stored one (a monthly import of every person is mostly this). Exactly what a rebuild
-    gives: the months' bits are new, MAX(name) and "names vary" only grow."""
-    if not recs:
-        return
-    ly = learner_years
-    size = CHUNK if conn.dialect.name == "sqlite" else 10000
-    by_year: dict[str, set[str]] = defaultdict(set)
-    for r in recs:
-        by_year[r["month"][:4]].add(r["employee_id"])
-    units_of: dict[tuple[str, str], set[str]] = defaultdict(set)  # (工号, year) → its rows' units
-    for year, emps in by_year.items():
-        for chunk in _chunks(sorted(emps), size):
-            q = sa.select(ly.c.unit, ly.c.employee_id).where(ly.c.year == year, ly.c.employee_id.in_(chunk))
-            for unit, emp in conn.execute(q).all():
-                units_of[(emp, year)].add(unit)
-    stored = {k: len(v) for k, v in units_of.items()}
-    zeros = {f"{p}_{m}": 0.0 for p in ("points", "hours") for m in MONTHS}
-    by_month: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in recs:
-        by_month[r["month"]].append(r)
-    for month, rows in sorted(by_month.items()):
-        year, mm = month[:4], month[5:7]
-        bit = 1 << (int(mm) - 1)
-        inserts: list[dict[str, Any]] = []
-        updates: list[tuple[Any, ...]] = []
-        for r in rows:
-            units_here = units_of[(r["employee_id"], year)]
-            active = bit if r["hours"] > 0 else 0
-            if r["unit"] in units_here:
-                updates.append((year, r["unit"], r["employee_id"], r["points"], r["hours"], bit, active, r["name"]))
-            else:
-                units_here.add(r["unit"])
-                inserts.append(
-                    {
-                        **zeros,
-                        "year": year,
-                        "unit": r["unit"],
-                        "employee_id": r["employee_id"],
-                        "name": r["name"],
-                        "names_vary": False,
-                        "row_mask": bit,
-                        "active_mask": active,
-                        "person_rows": 1,
-                        f"points_{mm}": r["points"],
-                        f"hours_{mm}": r["hours"],
-                    }
-                )
-        _insert(conn, ly, inserts)
-        _set_learner_month(conn, mm, updates)
-    # people who now have rows in more units of the year than before
-    grown = [(len(v), y, e) for (e, y), v in units_of.items() if len(v) > 1 and len(v) != stored.get((e, y), 0)]
-    if grown:
-        stmt = (
-            ly.update()
-            .where(ly.c.year == sa.bindparam("k_year"), ly.c.employee_id == sa.bindparam("k_emp"))
-            .values(person_rows=sa.bindparam("k_n"))
-        )
-        conn.execute(stmt, [{"k_n": n, "k_year": y, "k_emp": e} for n, y, e in grown])
-    _recompute_unit_masks(conn, {(r["month"][:4], r["unit"]) for r in recs})
+def _ledger_stage(conn: Connection, recs: list[dict[str, Any]], fold: Callable[[dict[str, Any]], bool]) -> sa.Table:
+    """A temporary table holding the ledger rows an import adds, sent once from Python (COPY on
+    PostgreSQL, executemany elsewhere); ledger_rows and learner_years are then written from it
+    by INSERT … SELECT and UPDATE … FROM in the database. ``fold``: whether a row is folded into
+    learner_years incrementally (not when its person-year is rebuilt anyway)."""
+    stage = sa.Table(
+        f"_dash_stage_{next(_TEMP_NAMES)}",
+        sa.MetaData(),
+        *[sa.Column(c.name, c.type) for c in ledger_rows.columns],
+        sa.Column("fold", sa.Integer()),
+        prefixes=["TEMPORARY"],
+        postgresql_on_commit="DROP",
+        **MYSQL_TABLE,
+    )
+    stage.create(conn)
+    _insert(conn, stage, [{**r, "fold": 1 if fold(r) else 0} for r in recs])
+    return stage
+
+
+def _add_ledger_rows(conn: Connection, stage: sa.Table) -> None:
+    """Insert the staged rows into ledger_rows, in key order (each B-tree page visited once)."""
+    cols = [c.name for c in ledger_rows.columns]
+    select = sa.select(*[stage.c[c] for c in cols]).order_by(stage.c.employee_id, stage.c.month)
+    conn.execute(ledger_rows.insert().from_select(cols, select))
+
+
+def _add_learner_months(conn: Connection, stage: sa.Table, months: Iterable[str]) -> None:
+    """Fold the staged ledger rows (each a month its person had no row in) into learner_years
+    without reading the ledger again, all in SQL: the month's columns and bits set on a stored
+    (year, unit, 工号) row, or a new row. Exactly what a rebuild gives: the months' bits are new,
+    MAX(name) and "names vary" only grow."""
+    ly, k = learner_years, stage
+    touched: set[tuple[str, str]] = set()
     blocks: dict[str, set[str]] = defaultdict(set)
-    for month in by_month:
-        blocks[month[:4]].update(b for b, ms in BLOCKS.items() if month[5:7] in ms)
-    _recompute_learner_tops(conn, blocks)
-
-
-def _set_learner_month(conn: Connection, mm: str, updates: list[tuple[Any, ...]]) -> None:
-    """Set month ``mm`` on stored learner_years rows: tuples (year, unit, 工号, points, hours, bit,
-    active bit, name); the month had no row before, so its bits are added."""
-    if not updates:
-        return
-    if mm not in MONTHS:  # it names a column in the SQL below: only "01".."12", never data
-        raise ValueError(f"not a month: {mm!r}")
-    ly = learner_years
-    if conn.dialect.name == "postgresql":
-        # COPY the month's values to a temp table and UPDATE … FROM it (executemany would be one
-        # round trip per row)
-        tmp = f"_dash_ly_{next(_TEMP_NAMES)}"
-        conn.exec_driver_sql(
-            f"CREATE TEMP TABLE {tmp} (year varchar(4), unit varchar({UNIT}), employee_id varchar({EMP}), "
-            f"p double precision, h double precision, bit integer, abit integer, nm varchar(100)) ON COMMIT DROP"
-        )
-        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            with cur.copy(f"COPY {tmp} FROM STDIN") as cp:
-                for u in updates:
-                    cp.write_row(u)
-        finally:
-            cur.close()
-        conn.exec_driver_sql(
-            f"UPDATE learner_years AS t SET points_{mm} = k.p, hours_{mm} = k.h, row_mask = t.row_mask + k.bit, "
-            "active_mask = t.active_mask + k.abit, name = CASE WHEN k.nm > t.name THEN k.nm ELSE t.name END, "
-            "names_vary = (t.names_vary OR t.name <> k.nm) "
-            f"FROM {tmp} AS k WHERE t.year = k.year AND t.unit = k.unit AND t.employee_id = k.employee_id"
-        )
-        conn.exec_driver_sql(f"DROP TABLE {tmp}")
-        return
-    if conn.dialect.name in ("mysql", "mariadb"):
-        # the month's values into a temporary table (PyMySQL sends executemany INSERTs as
-        # multi-row VALUES), then one UPDATE … JOIN; names_vary before name, as SET runs left
-        # to right on MySQL (an UPDATE per row took 7 s for 20,000 people)
-        tmp = f"_dash_ly_{next(_TEMP_NAMES)}"
-        conn.exec_driver_sql(
-            f"CREATE TEMPORARY TABLE {tmp} (year varchar(4), unit varchar({UNIT}), employee_id varchar({EMP}), "
-            "p double, h double, bit integer, abit integer, nm varchar(100), PRIMARY KEY (year, unit, employee_id)) "
-            "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
-        )
-        for chunk in _chunks(updates, 20000):
-            conn.exec_driver_sql(f"INSERT INTO {tmp} VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", list(chunk))
-        conn.exec_driver_sql(
-            f"UPDATE learner_years AS t JOIN {tmp} AS k "
-            "ON t.year = k.year AND t.unit = k.unit AND t.employee_id = k.employee_id "
-            "SET t.names_vary = (t.names_vary OR t.name <> k.nm), "
-            "t.name = CASE WHEN k.nm > t.name THEN k.nm ELSE t.name END, "
-            f"t.points_{mm} = k.p, t.hours_{mm} = k.h, t.row_mask = t.row_mask + k.bit, "
-            "t.active_mask = t.active_mask + k.abit"
-        )
-        conn.exec_driver_sql(f"DROP TEMPORARY TABLE {tmp}")
-        return
-    nm = sa.bindparam("nm", type_=sa.String())
-    stmt = (
-        ly.update()
-        .where(
-            ly.c.year == sa.bindparam("k_year"),
-            ly.c.unit == sa.bindparam("k_unit"),
-            ly.c.employee_id == sa.bindparam("k_emp"),
-        )
+    movers: dict[str, set[str]] = defaultdict(set)
+    for month in sorted(set(months)):
+        year, mm = month[:4], month[5:7]
+        if mm not in MONTHS:  # it names a column below: only "01".."12", never data
+            raise ValueError(f"not a month: {month!r}")
+        bit = 1 << (int(mm) - 1)
+        here = sa.and_(k.c.month == month, k.c.fold == 1)
+        same = sa.and_(ly.c.year == year, ly.c.unit == k.c.unit, ly.c.employee_id == k.c.employee_id)
+        active = sa.case((k.c.hours > 0, bit), else_=0)
         # names_vary before name: MySQL evaluates SET left to right, each against the values
         # already set (SQLite and PostgreSQL use the old row throughout)
-        .ordered_values(
-            (ly.c.names_vary, sa.or_(ly.c.names_vary, ly.c.name != nm)),
-            (ly.c.name, sa.case((nm > ly.c.name, nm), else_=ly.c.name)),
-            (ly.c[f"points_{mm}"], sa.bindparam("p", type_=sa.Double())),
-            (ly.c[f"hours_{mm}"], sa.bindparam("h", type_=sa.Double())),
-            (ly.c.row_mask, ly.c.row_mask + sa.bindparam("bit", type_=sa.Integer())),
-            (ly.c.active_mask, ly.c.active_mask + sa.bindparam("abit", type_=sa.Integer())),
+        conn.execute(
+            ly.update()
+            .where(same, here)
+            .ordered_values(
+                (ly.c.names_vary, sa.or_(ly.c.names_vary, ly.c.name != k.c.name)),
+                (ly.c.name, sa.case((k.c.name > ly.c.name, k.c.name), else_=ly.c.name)),
+                (ly.c[f"points_{mm}"], k.c.points),
+                (ly.c[f"hours_{mm}"], k.c.hours),
+                (ly.c.row_mask, ly.c.row_mask + bit),
+                (ly.c.active_mask, ly.c.active_mask + active),
+            )
         )
-    )
-    keys = ("k_year", "k_unit", "k_emp", "p", "h", "bit", "abit", "nm")
-    for chunk in _chunks(updates, 20000):
-        conn.execute(stmt, [dict(zip(keys, u, strict=True)) for u in chunk])
+        zero = sa.literal(0.0, sa.Double())
+        values: dict[str, Any] = {
+            "year": sa.literal(year, sa.String(4)),
+            "unit": k.c.unit,
+            "employee_id": k.c.employee_id,
+            "name": k.c.name,
+            "names_vary": sa.false(),
+            "row_mask": sa.literal(bit, sa.Integer()),
+            "active_mask": active,
+            "person_rows": sa.literal(1, sa.Integer()),
+            **{f"points_{m}": (k.c.points if m == mm else zero) for m in MONTHS},
+            **{f"hours_{m}": (k.c.hours if m == mm else zero) for m in MONTHS},
+        }
+        new = sa.select(*[values[c] for c in LEARNER_YEAR_COLUMNS]).where(here, ~sa.exists().where(same))
+        conn.execute(ly.insert().from_select(LEARNER_YEAR_COLUMNS, new))
+        touched.update((year, u) for u in conn.execute(sa.select(k.c.unit).where(here).distinct()).scalars())
+        blocks[year].update(b for b, ms in BLOCKS.items() if mm in ms)
+        # people with a row of this year in another unit: their person_rows may have grown
+        other = sa.select(k.c.employee_id).where(
+            here, ly.c.year == year, ly.c.employee_id == k.c.employee_id, ly.c.unit != k.c.unit
+        )
+        movers[year].update(conn.execute(other.distinct()).scalars())
+    for year, emps in sorted(movers.items()):
+        counts: list[dict[str, Any]] = []
+        for chunk in _chunks(sorted(emps)):
+            q = (
+                sa.select(ly.c.employee_id, sa.func.count())
+                .where(ly.c.year == year, ly.c.employee_id.in_(chunk))
+                .group_by(ly.c.employee_id)
+            )
+            counts += [{"k_n": int(n), "k_year": year, "k_emp": e} for e, n in conn.execute(q)]
+        if counts:
+            stmt = (
+                ly.update()
+                .where(ly.c.year == sa.bindparam("k_year"), ly.c.employee_id == sa.bindparam("k_emp"))
+                .values(person_rows=sa.bindparam("k_n"))
+            )
+            conn.execute(stmt, counts)
+    _recompute_unit_masks(conn, touched)
+    _recompute_learner_tops(conn, blocks)
