@@ -308,6 +308,40 @@ def test_learner_years_stays_equal_to_a_rebuild_through_imports_corrections_and_
     assert _stored_derived(store) == {"learner_years": {}, "masks": [], "tops": []}
 
 
+MONTHLY = [
+    # one file per month, each adding a month no one had (the incremental fold, not a rebuild)
+    [("E01", "张一", "一车间", "2024-01", 4, 10), ("E02", "张二", "一车间", "2024-01", 0, 3)],
+    # E01 moves to 二车间, E02 renamed 张二新 (sorts after 张二), E03 new
+    [
+        ("E01", "张一", "二车间", "2024-02", 2, 1),
+        ("E02", "张二新", "一车间", "2024-02", 5, 2),
+        ("E03", "张三", "办公室", "2024-02", 1, 1),
+    ],
+    # E01 back in 一车间 and renamed to a name that sorts first, E02 renamed back; a new year
+    [
+        ("E01", "一张", "一车间", "2024-03", 1, 9),
+        ("E02", "张二", "一车间", "2024-03", 0, 0),
+        ("E01", "张一", "一车间", "2025-01", 1, 1),
+    ],
+]
+
+
+def test_learner_years_folded_month_by_month_equal_a_rebuild(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each monthly file adds rows for months no one had yet, so learner_years is updated in
+    place (new rows, month columns, movers' person_rows, names_vary) rather than rebuilt: after
+    each file the derived tables equal a rebuild from the ledger."""
+    monkeypatch.setattr(db, "TOP_KEEP", 2)
+    for i, month in enumerate(MONTHLY):
+        store.commit(b.parsed(f"m{i}.xlsx", ledger=[b.ledger(*r) for r in month]), "t")
+        folded = _stored_derived(store)
+        with store.engine.begin() as conn:
+            db._rebuild_learner_years(conn, ["2024", "2025"])
+        assert folded == _stored_derived(store), i
+    now = _stored_learner_years(store)
+    assert now[("2024", "一车间", "E01")]["person_rows"] == 2 and now[("2024", "二车间", "E01")]["row_mask"] == 0b10
+    assert now[("2024", "一车间", "E02")]["names_vary"] and now[("2024", "一车间", "E02")]["name"] == "张二新"
+
+
 @pytest.mark.parametrize("keep", [1, 2, 3])
 def test_kept_leaderboards_give_the_defined_ranking_when_the_cut_off_bites(
     store: Store, settings, monkeypatch: pytest.MonkeyPatch, keep: int

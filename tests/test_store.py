@@ -11,6 +11,8 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from hypothesis import given
+from hypothesis import strategies as st
 
 from data_sources import importer
 from data_sources import store as db
@@ -338,3 +340,14 @@ def test_names_that_differ_only_in_case_width_or_accent_are_different_units(stor
     assert (
         store.commit(b.parsed("x.xlsx", roster=[b.roster(n, None, 10) for n in names], ledger=ledger), "t").added == 0
     )
+
+
+@given(
+    key=st.lists(st.one_of(st.text(), st.dates(), st.integers()), min_size=1, max_size=3).map(tuple),
+    image=st.dictionaries(st.sampled_from(["employee_id", "month", "unit", "name"]), st.text()),
+)
+def test_undo_key_and_image_text_is_the_json_encoders(key: tuple[Any, ...], image: dict[str, str]) -> None:
+    """The fast paths for plain strings write exactly what the JSON encoder writes: an older
+    batch's key and a newer one's must compare equal as text for undo's "later batch" check."""
+    assert db._key_json(key) == db._JSON.encode([v.isoformat() if isinstance(v, date) else v for v in key])
+    assert db._image_json(image) == db._JSON.encode(image)
