@@ -1,0 +1,53 @@
+"""The figures of DESIGN.md section 4, computed with SQL in the database.
+
+Every function takes a ``Store`` (data_sources.store), the ``Settings`` and a ``Selection`` and
+returns plain Python objects or small DataFrames built from aggregated query results — never from
+every raw row. Pages and the CLI call these (``from dashboard import metrics``, then
+``metrics.overview(...)``) and add no metric logic of their own.
+
+Where each public name lives (imports run down this list, never up; ``plain`` serves them all):
+
+- ``selection``: ``Selection``, ``resolve_period``, ``month_end``, ``add_months``,
+  ``months_between``, ``filter_options`` — U and P as SQL conditions.
+- ``milestones``: ``milestone_matrix`` — milestone statuses and each unit's progress.
+- ``units``: ``unit_table``, ``monthly``, ``UNIT_COLUMNS`` — per-unit figures over P (``UnitData``).
+- ``learners``: ``top_learners``, ``TOP_COLUMNS`` — the leaderboard over learner_years.
+- ``submissions``: ``submission_matrix``, ``data_quality`` — who reported, ledger vs summary.
+- ``results``: ``summary``, ``overview``, ``Summary``, ``Overview`` — a page's figures in one call.
+- ``plain``: driver tuples, floats without noise, ratios (no public name).
+"""
+
+from dashboard.metrics.learners import TOP_COLUMNS, top_learners
+from dashboard.metrics.milestones import milestone_matrix
+from dashboard.metrics.results import Overview, Summary, overview, summary
+from dashboard.metrics.selection import (
+    Selection,
+    add_months,
+    filter_options,
+    month_end,
+    months_between,
+    resolve_period,
+)
+from dashboard.metrics.submissions import data_quality, submission_matrix
+from dashboard.metrics.units import UNIT_COLUMNS, monthly, unit_table
+
+__all__ = [
+    "TOP_COLUMNS",
+    "UNIT_COLUMNS",
+    "Overview",
+    "Selection",
+    "Summary",
+    "add_months",
+    "data_quality",
+    "filter_options",
+    "milestone_matrix",
+    "month_end",
+    "monthly",
+    "months_between",
+    "overview",
+    "resolve_period",
+    "submission_matrix",
+    "summary",
+    "top_learners",
+    "unit_table",
+]
