@@ -214,6 +214,22 @@ def test_milestones_after_the_end_of_p(org: Store, settings) -> None:
     assert len(mm) == 9 + 9 + 11 + 9
 
 
+def test_a_milestone_name_listed_twice_counts_twice(org: Store, settings) -> None:
+    """A campaign that lists 成立领导小组 again in 总结评比 (due 12-31): every listing is a milestone,
+    and a unit's row for that name completes both (progress is then counted milestone by milestone
+    instead of per unit in SQL)."""
+    last = settings.phases[-1]
+    again = replace(settings.milestones[0], phase=last.name, due=date(2024, 12, 31))
+    twice = replace(settings, phases=(*settings.phases[:-1], replace(last, milestones=(*last.milestones, again))))
+    t = m.unit_table(org, twice, Q1).set_index("unit")
+    # by 03-31 (see test_summary_q1_all_units): A 2 + 1, B 2 + 1, C 4 + 1 done; D none
+    got = {u: (int(t.loc[u].milestones_done), int(t.loc[u].milestones_total), bool(t.loc[u].behind)) for u in t.index}
+    assert got == {A: (3, 10, True), B: (3, 10, False), C: (5, 12, True), D: (0, 10, True)}
+    mm = m.milestone_matrix(org, twice, Q1)
+    assert len(mm) == 10 + 10 + 12 + 10
+    assert list(mm[(mm.unit == A) & (mm.milestone == again.name)].status) == ["done", "done"]
+
+
 def test_unit_table(org: Store, settings) -> None:
     t = m.unit_table(org, settings, Q1).set_index("unit")
     assert list(t.index) == sorted([A, B, C, D])
