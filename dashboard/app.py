@@ -18,7 +18,7 @@ if _ROOT not in sys.path:  # `streamlit run dashboard/app.py` puts dashboard/, n
 import sqlalchemy as sa  # noqa: E402
 import streamlit as st  # noqa: E402
 
-from dashboard import ui  # noqa: E402
+from dashboard.ui import database, filters, frame, navigation, session, signin  # noqa: E402
 
 st.set_page_config(
     page_title="创争活动监测看板",
@@ -27,21 +27,21 @@ st.set_page_config(
     initial_sidebar_state="expanded",
 )
 
-ui.settings()  # a wrong config.toml stops here with a message, not a traceback
-ui.store()  # so does a database that cannot be used (and the page waits for it)
+session.settings()  # a wrong config.toml stops here with a message, not a traceback
+database.store()  # so does a database that cannot be used (and the page waits for it)
 nav = None
 try:
     filters_box = st.sidebar.container()  # filters above, the language switch below
-    language = ui.language_switch()
-    ui.sign_in()  # who is this (data_sources.access); the sign-in form stops here when required
-    ui.account_box()
-    nav = ui.navigation()  # only the pages the role may use are listed ("home" is hidden)
-    if not ui.may_open(nav.url_path):  # a forbidden page's URL typed in directly
-        ui.access_denied(nav.url_path)
-    if ui.is_empty() and nav.url_path not in ("data",):
-        ui.empty_store_guide()
+    language = filters.language_switch()
+    signin.sign_in()  # who is this (data_sources.access); the sign-in form stops here when required
+    signin.account_box()
+    nav = navigation.menu()  # only the pages the role may use are listed ("home" is hidden)
+    if not signin.may_open(nav.url_path):  # a forbidden page's URL typed in directly
+        signin.access_denied(nav.url_path)
+    if database.is_empty() and nav.url_path not in ("data",):
+        frame.empty_store_guide()
     else:
-        ui.sidebar_filters(filters_box)
+        filters.sidebar_filters(filters_box)
         nav.run()
 except sa.exc.SQLAlchemyError as e:  # the database went away mid-session: a message, then recovery
-    ui.database_lost(e, navigated=nav is not None)
+    database.database_lost(e, navigated=nav is not None)

@@ -318,7 +318,7 @@ def cli_text(message: str, lang: str = "zh", **params: object) -> str:
     return template.format(**params)
 
 
-# ---- web app (dashboard/ui.py, dashboard/charts.py, pages/) -------------------------------
+# ---- web app (dashboard/ui/, dashboard/charts.py, pages/) --------------------------------
 
 UI_TEXT: dict[str, dict[str, str]] = {
     # app frame and navigation

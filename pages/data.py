@@ -9,100 +9,103 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import metrics
 from dashboard.i18n import fmt_month
+from dashboard.ui import admin, database, filters, frame, periods, session, signin, upload, widgets
+from dashboard.ui.cache import cached, filter_options
+from dashboard.ui.session import t
 
-account = ui.require_page("data")  # viewers: a refusal, even when the URL is typed in
+account = signin.require_page("data")  # viewers: a refusal, even when the URL is typed in
 is_admin = account.is_admin
 allowed_units = account.allowed_units()  # None: any unit (admin); a reporter's own units
-sel = ui.selection() if not ui.is_empty() else None
-lang = ui.lang()
-settings = ui.settings()
-ui.page_header("page_data", sel)
+sel = filters.selection() if not database.is_empty() else None
+lang = session.lang()
+settings = session.settings()
+frame.page_header("page_data", sel)
 
-if ui.is_empty() and is_admin:
+if database.is_empty() and is_admin:
     with st.container(border=True):
-        st.write(ui.t("empty_body"))
-        if st.button(ui.t("load_demo"), key="data_load_demo", icon=":material/play_arrow:"):
-            ui.load_demo()
+        st.write(t("empty_body"))
+        if st.button(t("load_demo"), key="data_load_demo", icon=":material/play_arrow:"):
+            frame.load_demo()
 
 # ---- template -------------------------------------------------------------------------------
-template = ui.template_bytes()
+template = upload.template_bytes()
 if template is not None:
     st.download_button(
-        ui.t("data_template"),
+        t("data_template"),
         data=template,
-        file_name=ui.t("data_template_file") + ".xlsx",
-        mime=ui.XLSX_MIME,
+        file_name=t("data_template_file") + ".xlsx",
+        mime=widgets.XLSX_MIME,
         icon=":material/download:",
         key="data_template",
         on_click="ignore",
     )
 
 # ---- upload and preview ---------------------------------------------------------------------
-st.subheader(ui.t("data_upload"))
+st.subheader(t("data_upload"))
 if allowed_units is not None:
-    ui.st_caption_scope(allowed_units)
+    upload.scope_note(allowed_units)
 uploader_key = f"uploader_{st.session_state.get('_upload_round', 0)}"
 files = st.file_uploader(
-    ui.t("data_upload_help", mb=settings.max_upload_mb),
+    t("data_upload_help", mb=settings.max_upload_mb),
     type=["xlsx", "xlsm", "xls", "csv"],
     accept_multiple_files=True,
     key=uploader_key,
 )
 c1, c2 = st.columns(2)
 with c1:
-    months = ui.period_options(ui.filter_options().get("months", []) if not ui.is_empty() else [])
+    months = periods.period_options(filter_options().get("months", []) if not database.is_empty() else [])
     period = st.selectbox(
-        ui.t("data_period"),
+        t("data_period"),
         [None, *months],
-        format_func=lambda m: ui.t("data_period_none") if m is None else fmt_month(m, lang),
+        format_func=lambda m: t("data_period_none") if m is None else fmt_month(m, lang),
         key="data_period",
     )
 with c2:
-    if ui.is_open_access():  # no accounts: who imports is typed in, as before sign-in existed
-        st.text_input(ui.t("data_user"), value=ui.t("data_user_default"), key="data_user", max_chars=40)
+    if signin.is_open_access():  # no accounts: who imports is typed in, as before sign-in existed
+        st.text_input(t("data_user"), value=t("data_user_default"), key="data_user", max_chars=40)
     else:
-        st.text_input(ui.t("data_user"), value=account.name, disabled=True, key="data_user_signed_in")
-user = ui.acting_user()
+        st.text_input(t("data_user"), value=account.name, disabled=True, key="data_user_signed_in")
+user = signin.acting_user()
 
 if files:
-    st.subheader(ui.t("data_preview"))
-    previews = [ui.preview_upload(f.name, f.getvalue(), period, allowed_units) for f in files]
+    st.subheader(t("data_preview"))
+    previews = [upload.preview_upload(f.name, f.getvalue(), period, allowed_units) for f in files]
     for i, pv in enumerate(previews):
-        ui.render_preview(pv, i)
+        upload.render_preview(pv, i)
     blocked = any(pv.errors for pv in previews)
     if blocked:
-        st.error(ui.t("data_blocked"), icon=":material/block:")
-    if st.button(ui.t("data_confirm"), type="primary", disabled=blocked, key="data_confirm", icon=":material/check:"):
-        ui.commit_uploads([(f.name, f.getvalue()) for f in files], period, user, allowed_units)
+        st.error(t("data_blocked"), icon=":material/block:")
+    if st.button(t("data_confirm"), type="primary", disabled=blocked, key="data_confirm", icon=":material/check:"):
+        upload.commit_uploads([(f.name, f.getvalue()) for f in files], period, user, allowed_units)
 
 # ---- history and undo -----------------------------------------------------------------------
-st.subheader(ui.t("data_history"))
-ui.batch_history()
+st.subheader(t("data_history"))
+admin.batch_history()
 
 # ---- roster, targets, users and the audit log: administrators only ---------------------------
 if not is_admin:
     st.stop()
 
-if not ui.is_empty():
-    st.subheader(ui.t("data_roster"))
-    roster = ui.metric("unit_table", ui.whole_period())
-    ui.table(
+if not database.is_empty():
+    st.subheader(t("data_roster"))
+    roster = cached(metrics.unit_table)(filters.whole_period())
+    widgets.table(
         roster.sort_values(["department", "unit"]),
         key="data_roster",
         columns=["unit", "department", "unit_type", "is_pilot", "headcount", "months_reported"],
-        column_config={"is_pilot": ui.col_bool(), "headcount": ui.col_int()},
-        height=min(38 * (len(roster) + 1) + 4, 520),
-        download=ui.t("data_roster"),
+        column_config={"is_pilot": widgets.col_bool(), "headcount": widgets.col_int()},
+        height=widgets.rows_height(len(roster), 520),
+        download=t("data_roster"),
     )
 
-st.subheader(ui.t("data_targets"))
-targets = ui.targets_table()
+st.subheader(t("data_targets"))
+targets = admin.targets_table()
 st.dataframe(targets, hide_index=True, key="data_targets")
 
-st.subheader(ui.t("data_users"))
-ui.users_table()
+st.subheader(t("data_users"))
+admin.users_table()
 
-st.subheader(ui.t("data_audit"))
-ui.audit_table()
+st.subheader(t("data_audit"))
+admin.audit_table()

@@ -5,43 +5,39 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, ui
+from dashboard import charts, metrics
+from dashboard.ui import filters, frame, session, widgets
+from dashboard.ui.cache import cached
+from dashboard.ui.session import t
 
 LEADERBOARD_ROWS = 500  # a leaderboard, not a staff list: anyone else is found by the search above
 
-sel = ui.selection()
-lang = ui.lang()
-settings = ui.settings()
-ui.page_header("page_learners", sel)
-st.caption(ui.t("learners_rule"))
+sel = filters.selection()
+lang = session.lang()
+settings = session.settings()
+frame.page_header("page_learners", sel)
+st.caption(t("learners_rule"))
 
 query = st.text_input(
-    ui.t("learners_search"), key="learner_search", placeholder=ui.t("learners_search_ph"), max_chars=50
+    t("learners_search"), key="learner_search", placeholder=t("learners_search_ph"), max_chars=50
 ).strip()
 
 if query:
-    found = ui.metric("top_learners", sel, None, query)
-    st.caption(ui.t("learners_found", n=len(found)))
+    found = cached(metrics.top_learners)(sel, search=query)
+    st.caption(t("learners_found", n=len(found)))
     frame = found
 else:
-    top = ui.metric("top_learners", sel, settings.top_learners)
-    ui.chart(charts.top_learners(top, lang), key="learners_chart")
-    st.caption(ui.t("click_to_drill"))
-    st.subheader(ui.t("learners_all", n=LEADERBOARD_ROWS))
-    frame = ui.metric("top_learners", sel, LEADERBOARD_ROWS)
+    top = cached(metrics.top_learners)(sel, settings.top_learners)
+    widgets.chart(charts.top_learners(top, lang), key="learners_chart")
+    st.caption(t("click_to_drill"))
+    st.subheader(t("learners_all", n=LEADERBOARD_ROWS))
+    frame = cached(metrics.top_learners)(sel, LEADERBOARD_ROWS)
 
-if frame.empty:
-    st.info(ui.t("no_data"))
-else:
-    ui.table(
-        frame,
-        key="learners_table",
-        columns=["rank", "employee_id", "name", "unit", "department", "points", "hours", "months"],
-        column_config={
-            "rank": st.column_config.NumberColumn(width="small"),
-            "points": st.column_config.NumberColumn(format="localized"),
-            "hours": st.column_config.NumberColumn(format="localized"),
-        },
-        height=min(38 * (len(frame) + 1) + 4, 640),
-        download=f"{ui.t('page_learners')}_{ui.period_text(sel)}",
-    )
+widgets.learner_table(
+    frame,
+    "learners_table",
+    ["rank", "employee_id", "name", "unit", "department", "points", "hours", "months"],
+    most=640,
+    download=widgets.download_name("page_learners", sel),
+    column_config={"rank": st.column_config.NumberColumn(width="small")},
+)

@@ -7,48 +7,51 @@ from datetime import date
 
 import streamlit as st
 
-from dashboard import charts, ui
+from dashboard import charts, metrics
+from dashboard.ui import filters, frame, overview, session, tiles, widgets
+from dashboard.ui.cache import cached
+from dashboard.ui.session import t
 
-sel = ui.selection()
-lang = ui.lang()
-settings = ui.settings()
-ui.page_header("page_overview", sel)
+sel = filters.selection()
+lang = session.lang()
+settings = session.settings()
+frame.page_header("page_overview", sel)
 
-ov = ui.metric("overview", sel, date.today(), ui.previous_or_none(sel))
+ov = cached(metrics.overview)(sel, date.today(), filters.previous_or_none(sel))
 summary, matrix = ov.summary, ov.matrix
-if summary.units == 0:
-    st.info(ui.t("no_units"))
-    st.stop()
-ui.kpi_tiles(sel, summary, ov.previous)
+frame.stop_if_empty(summary.units == 0, "no_units")
+tiles.kpi_tiles(sel, summary, ov.previous)
 if summary.participants_is_lower_bound:
-    st.caption(ui.t("lower_bound_note"))
+    st.caption(t("lower_bound_note"))
 
-marker, marker_label = ui.timeline_marker(sel)
-ui.chart(
+marker, marker_label = overview.timeline_marker(sel)
+widgets.chart(
     charts.phase_timeline(settings.phases, matrix, marker, marker_label, settings.targets.amber_ratio, lang),
     key="ov_timeline",
     drill=False,
 )
-st.caption(ui.current_phase_text())
+st.caption(overview.current_phase_text())
 
-units = ui.with_targets(ov.units)
-dept, unit = ui.target_scope(sel)
+units = overview.with_targets(ov.units)
+dept, unit = filters.target_scope(sel)
 target = settings.targets.for_scope("participation_rate", dept, unit)
 left, right = st.columns([3, 2], gap="large")
 with left:
-    ui.chart(charts.participation_by_unit(units, target, settings.targets.amber_ratio, lang), key="ov_participation")
-    st.caption(ui.t("click_to_drill"))
+    widgets.chart(
+        charts.participation_by_unit(units, target, settings.targets.amber_ratio, lang), key="ov_participation"
+    )
+    st.caption(t("click_to_drill"))
 with right:
-    ui.chart(charts.hours_by_month(ov.monthly, lang), key="ov_hours", drill=False)
-    ui.chart(charts.certificates_by_level(summary.certificates_by_level, lang), key="ov_certs", drill=False)
+    widgets.chart(charts.hours_by_month(ov.monthly, lang), key="ov_hours", drill=False)
+    widgets.chart(charts.certificates_by_level(summary.certificates_by_level, lang), key="ov_certs", drill=False)
 
 top = ov.top
 left, right = st.columns([3, 2], gap="large")
 with left:
-    st.subheader(ui.t("overview_behind"), help=ui.t("overview_behind_help"))
-    ui.laggards_table(units, matrix, key="ov_laggards")
+    st.subheader(t("overview_behind"), help=t("overview_behind_help"))
+    overview.laggards_table(units, matrix, key="ov_laggards")
 with right:
-    st.subheader(ui.t("overview_top"))
-    ui.chart(charts.top_learners(top, lang, title=False), key="ov_top")
+    st.subheader(t("overview_top"))
+    widgets.chart(charts.top_learners(top, lang, title=False), key="ov_top")
 
-ui.briefing_button(sel, summary, units, matrix, top)
+overview.briefing_button(sel, summary, units, matrix, top)

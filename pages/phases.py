@@ -5,29 +5,23 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, ui
+from dashboard import charts, metrics
 from dashboard.i18n import fmt_date
+from dashboard.ui import filters, frame, matrices, session, widgets
+from dashboard.ui.cache import cached
+from dashboard.ui.periods import month_end
+from dashboard.ui.session import t
 
-sel = ui.selection()
-lang = ui.lang()
-ui.page_header("page_phases", sel)
+sel = filters.selection()
+lang = session.lang()
+frame.page_header("page_phases", sel)
 
-matrix = ui.metric("milestone_matrix", sel)
-if matrix.empty:
-    st.info(ui.t("no_data"))
-    st.stop()
+matrix = cached(metrics.milestone_matrix)(sel)
+frame.stop_if_empty(matrix.empty)
 
-order = ui.units_by_status(matrix, "overdue")
-st.caption(ui.t("phases_caption", end=fmt_date(ui.month_end(sel.month_to), lang)))
-ui.chart(charts.milestone_matrix(matrix, order, lang, ui.milestone_labels()), key="phases_matrix")
-st.caption(ui.t("click_to_drill"))
+order = matrices.units_by_status(matrix, "overdue")
+st.caption(t("phases_caption", end=fmt_date(month_end(sel.month_to), lang)))
+widgets.chart(charts.milestone_matrix(matrix, order, lang, matrices.milestone_labels()), key="phases_matrix")
+st.caption(t("click_to_drill"))
 
-st.subheader(ui.t("phases_table"))
-wide = ui.milestone_wide(matrix, order)
-ui.table(
-    wide,
-    key="phases_table",
-    columns=list(wide.columns),
-    height=min(38 * (len(wide) + 1) + 4, 640),
-    download=f"{ui.t('page_phases')}_{ui.period_text(sel)}",
-)
+matrices.matrix_table(matrices.milestone_wide(matrix, order), "phases_table", "phases_table", "page_phases", sel)

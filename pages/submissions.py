@@ -7,39 +7,32 @@ from datetime import date
 
 import streamlit as st
 
-from dashboard import charts, ui
+from dashboard import charts, metrics
 from dashboard.i18n import fmt_month
+from dashboard.ui import filters, frame, matrices, session, widgets
+from dashboard.ui.cache import cached
+from dashboard.ui.session import t, tm
 
-sel = ui.selection()
-lang = ui.lang()
-ui.page_header("page_submissions", sel)
+sel = filters.selection()
+lang = session.lang()
+frame.page_header("page_submissions", sel)
 
-sub = ui.metric("submission_matrix", sel, date.today())
-if sub.empty:
-    st.info(ui.t("no_data"))
-    st.stop()
+sub = cached(metrics.submission_matrix)(sel, date.today())
+frame.stop_if_empty(sub.empty)
 
-last_month, missing_now = ui.missing_in_last_month(sub)
+last_month, missing_now = matrices.missing_in_last_month(sub)
 if missing_now:
-    units = ("、" if lang == "zh" else ", ").join(missing_now)
+    units = session.list_sep().join(missing_now)
     st.error(
-        ui.tm("subs_missing_now", month=fmt_month(last_month, lang), n=len(missing_now), units=units),
+        tm("subs_missing_now", month=fmt_month(last_month, lang), n=len(missing_now), units=units),
         icon=":material/warning:",
     )
 else:
-    st.success(ui.t("subs_all_in", month=fmt_month(last_month, lang)))
+    st.success(t("subs_all_in", month=fmt_month(last_month, lang)))
 
-order = ui.submission_order(sub)
-st.caption(ui.t("subs_caption"))
-ui.chart(charts.submission_matrix(sub, order, lang), key="subs_matrix")
-st.caption(ui.t("click_to_drill"))
+order = matrices.submission_order(sub)
+st.caption(t("subs_caption"))
+widgets.chart(charts.submission_matrix(sub, order, lang), key="subs_matrix")
+st.caption(t("click_to_drill"))
 
-st.subheader(ui.t("subs_last_update"))
-wide = ui.submission_wide(sub, order)
-ui.table(
-    wide,
-    key="subs_table",
-    columns=list(wide.columns),
-    height=min(38 * (len(wide) + 1) + 4, 640),
-    download=f"{ui.t('page_submissions')}_{ui.period_text(sel)}",
-)
+matrices.matrix_table(matrices.submission_wide(sub, order), "subs_table", "subs_last_update", "page_submissions", sel)

@@ -5,65 +5,43 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import metrics
+from dashboard.ui import filters, frame, widgets
+from dashboard.ui.cache import cached
+from dashboard.ui.session import t
 
-sel = ui.selection()
-ui.page_header("page_units", sel)
+sel = filters.selection()
+frame.page_header("page_units", sel)
 
-units = ui.metric("unit_table", sel)
-if units.empty:
-    st.info(ui.t("no_units"))
-    st.stop()
+units = cached(metrics.unit_table)(sel)
+frame.stop_if_empty(units.empty, "no_units")
 units = units.sort_values(["participation_rate", "training_hours"], ascending=[False, False]).reset_index(drop=True)
 units.insert(0, "rank", range(1, len(units) + 1))
-st.caption(ui.t("units_caption"))
-ui.table(
+st.caption(t("units_caption"))
+widgets.table(
     units,
     key="units_table",
-    columns=[
-        "rank",
-        "unit",
-        "department",
-        "unit_type",
-        "is_pilot",
-        "headcount",
-        "participants",
-        "participation_rate",
-        "training_hours",
-        "hours_per_capita",
-        "certificates",
-        "suggestions",
-        "sessions",
-        "person_times",
-        "points",
-        "milestones_done",
-        "milestones_total",
-        "phase_progress",
-        "behind",
-        "launched",
-        "months_reported",
-        "participants_is_lower_bound",
-    ],
+    columns=["rank", *metrics.UNIT_COLUMNS],
     column_config={
         "rank": st.column_config.NumberColumn(width="small"),
-        "is_pilot": ui.col_bool(),
-        "headcount": ui.col_int(),
-        "participants": ui.col_int(),
-        "participation_rate": ui.PCT_BAR,
-        "training_hours": st.column_config.NumberColumn(format="localized"),
-        "hours_per_capita": ui.col_num(),
-        "certificates": ui.col_int(),
-        "suggestions": ui.col_int(),
-        "sessions": ui.col_int(),
-        "person_times": ui.col_int(),
-        "points": st.column_config.NumberColumn(format="localized"),
-        "phase_progress": ui.PCT_BAR,
-        "behind": ui.col_bool(),
-        "launched": ui.col_bool(),
-        "participants_is_lower_bound": ui.col_bool(),
+        "is_pilot": widgets.col_bool(),
+        "headcount": widgets.col_int(),
+        "participants": widgets.col_int(),
+        "participation_rate": widgets.PCT_BAR,
+        "training_hours": widgets.col_figure(),
+        "hours_per_capita": widgets.col_num(),
+        "certificates": widgets.col_int(),
+        "suggestions": widgets.col_int(),
+        "sessions": widgets.col_int(),
+        "person_times": widgets.col_int(),
+        "points": widgets.col_figure(),
+        "phase_progress": widgets.PCT_BAR,
+        "behind": widgets.col_bool(),
+        "launched": widgets.col_bool(),
+        "participants_is_lower_bound": widgets.col_bool(),
     },
-    height=min(38 * (len(units) + 1) + 4, 900),
-    download=f"{ui.t('page_units')}_{ui.period_text(sel)}",
+    height=widgets.rows_height(len(units), 900),
+    download=widgets.download_name("page_units", sel),
 )
 if units["participants_is_lower_bound"].any():
-    st.caption(ui.t("lower_bound_note"))
+    st.caption(t("lower_bound_note"))

@@ -13,11 +13,11 @@ import pytest
 from openpyxl import Workbook
 from streamlit.testing.v1 import AppTest
 
-from dashboard import ui
 from dashboard.cli import main
 from dashboard.config import ENV_CONFIG, ENV_DB_URL, SettingsError, load_settings, parse_settings
 from dashboard.demo import load_demo
 from dashboard.i18n import format_problem, ui_text
+from dashboard.ui import session
 from data_sources import access
 from data_sources.importer import import_files
 from data_sources.schema import PROBLEM_CODES, ImportRejected, UndoRefused
@@ -433,7 +433,7 @@ def test_anonymous_viewer_mode_reads_without_signing_in(
     )
     config.write_text(text, encoding="utf-8")
     monkeypatch.setenv(ENV_CONFIG, str(config))
-    ui.get_settings.clear()  # the settings are cached per process
+    session.get_settings.clear()  # the settings are cached per process
     try:
         at = AppTest.from_file(APP, default_timeout=60)
         at.run()
@@ -443,7 +443,7 @@ def test_anonymous_viewer_mode_reads_without_signing_in(
         at.switch_page("../pages/data.py").run()
         assert at.error and "无权" in at.error[0].value
     finally:
-        ui.get_settings.clear()
+        session.get_settings.clear()
 
 
 # ---- staying signed in -----------------------------------------------------------------------

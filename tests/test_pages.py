@@ -11,15 +11,22 @@ from __future__ import annotations
 import io
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pytest
 from openpyxl import Workbook
 from streamlit.testing.v1 import AppTest
 
+from dashboard import metrics as metrics_module
 from dashboard.config import ENV_DB_URL, load_settings
 from dashboard.demo import load_demo
 from dashboard.i18n import ui_text
+from dashboard.metrics import Selection
+from dashboard.ui import cache
+from data_sources.importer import import_files
 from data_sources.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -205,16 +212,17 @@ def test_go_to_unit_keeps_the_filters(demo_url: str) -> None:
 import sys
 sys.path.insert(0, {str(ROOT)!r})
 import streamlit as st
-from dashboard import ui
+from dashboard.metrics import Selection
+from dashboard.ui import navigation, site
 
 real = st.switch_page
 st.switch_page = lambda page, query_params=None: st.session_state.update(
     switched=(page.url_path, {{k: v if isinstance(v, str) else list(v) for k, v in query_params.items()}})
 )
 try:
-    ui.build_pages()
-    st.session_state["_selection"] = ui.Selection(departments=("机关",), month_from="2024-02", month_to="2024-04")
-    ui.go_to_unit("质检科")
+    site.build_pages()
+    st.session_state["_selection"] = Selection(departments=("机关",), month_from="2024-02", month_to="2024-04")
+    navigation.go_to_unit("质检科")
 finally:
     st.switch_page = real
 """,
@@ -225,6 +233,66 @@ finally:
     page, params = at.session_state["switched"]
     assert page == "unit"
     assert params == {"dept": ["机关"], "from": "2024-02", "to": "2024-04", "unit": "质检科"}
+
+
+# ---- cached metric calls -----------------------------------------------------------------------
+
+CALLS: list[str] = []  # what the counted metrics below were asked, in order
+
+
+def _counted_unit_table(store: Store, settings: Any, sel: Selection, label: str = "") -> pd.DataFrame:
+    CALLS.append(f"units{label}")
+    return metrics_module.unit_table(store, settings, sel)
+
+
+def _counted_monthly(store: Store, settings: Any, sel: Selection) -> pd.DataFrame:
+    CALLS.append("monthly")
+    return metrics_module.monthly(store, settings, sel)
+
+
+def test_cached_calls_run_once_per_database_selection_arguments_and_data_version(
+    demo_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cache.cached(fn)(sel, …)``: computed once per function, database URL, selection, arguments
+    and data version (an import shows at once); ``clear_caches`` forgets everything."""
+    cache.clear_caches()
+    CALLS.clear()
+    settings = load_settings(ROOT / "config.toml")
+    sel = Selection(month_from="2024-01", month_to="2024-03")
+    units = cache.cached(_counted_unit_table)
+    first = units(sel)
+    again = units(sel)
+    assert CALLS == ["units"]
+    pd.testing.assert_frame_equal(first, again)
+    pd.testing.assert_frame_equal(first, metrics_module.unit_table(Store.open(demo_url), settings, sel))
+
+    units(sel, label="x")  # other arguments
+    units(replace(sel, month_to="2024-04"))  # another selection
+    cache.cached(_counted_monthly)(sel)  # another function, the same arguments
+    assert CALLS == ["units", "unitsx", "units", "monthly"]
+    assert cache.cached(metrics_module.overview).__wrapped__ is metrics_module.overview
+
+    other = tmp_path / "other.db"  # another database
+    shutil.copy(demo_url.removeprefix("sqlite:///"), other)
+    monkeypatch.setenv(ENV_DB_URL, f"sqlite:///{other}")
+    units(sel)
+    assert CALLS[4:] == ["units"]
+    monkeypatch.setenv(ENV_DB_URL, demo_url)
+    units(sel)
+    assert len(CALLS) == 5
+
+    assert "2025-01" not in cache.filter_options()["months"]
+    store = Store.open(demo_url)
+    import_files(store, [("质检科_2025年1月.xlsx", io.BytesIO(_summary_workbook()))], settings, user="测试")
+    assert cache.filter_options()["months"] == metrics_module.filter_options(store)["months"]
+    assert "2025-01" in cache.filter_options()["months"]  # the import is seen at once
+    units(sel)
+    units(sel)
+    assert CALLS[5:] == ["units"]  # computed again once for the new data version
+
+    cache.clear_caches()
+    units(sel)
+    assert CALLS[6:] == ["units"]
 
 
 # ---- learners, phases, submissions -------------------------------------------------------------

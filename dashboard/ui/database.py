@@ -1,0 +1,108 @@
+"""The store of this app: opened once per database URL, how fresh its data is, and what a page
+shows while the database cannot be reached (the message, 重试, and a probe that reruns the app
+as soon as it answers).
+
+Imports ``session`` and ``site`` (a lost database keeps the URL's page registered);
+``data_sources.store`` only through ``Store.open``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, NoReturn
+
+import streamlit as st
+
+from dashboard.ui.session import settings, t, tm
+from dashboard.ui.site import hidden_navigation
+from data_sources.schema import StoreTooNew, StoreUnavailable
+
+if TYPE_CHECKING:  # pragma: no cover
+    from data_sources.store import Store
+
+RETRY_SECONDS = 5  # how often a page that lost its database checks whether it is back
+
+
+@st.cache_resource(show_spinner=False)
+def open_store(url: str) -> Store:
+    from data_sources.store import Store
+
+    return Store.open(url)
+
+
+def database_url() -> str:
+    """DASHBOARD_DB_URL wins over config.toml (resolved on every run so tests can point elsewhere)."""
+    return settings().resolve_database_url()
+
+
+def store() -> Store:
+    """The store of this app, opened once per database URL; stops the page with a message in
+    Chinese when the database cannot be used."""
+    url = database_url()
+    try:
+        return open_store(url)
+    except StoreUnavailable as e:
+        _wait_for_database("store_unavailable", e)
+    except StoreTooNew as e:
+        st.error(t("store_too_new", revision=e.revision), icon=":material/error:")
+        st.stop()
+
+
+def database_lost(error: Exception, navigated: bool) -> NoReturn:
+    """The database went away in the middle of a session: say so (no traceback), and rerun the
+    page as soon as a query gets through again — by itself every few seconds, or on 重试.
+    Any other error is re-raised: a bug must not pass for an outage. ``navigated``: whether
+    st.navigation ran in this run; if not, every page is registered hidden (none is run), so
+    the page in the URL stays the one the rerun opens."""
+    url = database_url()
+    try:
+        lost = open_store(url).lost(error)
+    except (StoreUnavailable, StoreTooNew):
+        lost = None
+    if lost is None:
+        raise error
+    if not navigated:
+        hidden_navigation()
+    _wait_for_database("store_lost", lost)
+
+
+def _wait_for_database(message: str, e: StoreUnavailable) -> NoReturn:
+    """The message, a 重试 button and a probe that reruns the app once the database answers
+    (at start: once it opens; mid-session: once a query gets through)."""
+    st.error(tm(message, url=e.url, detail=e.detail), icon=":material/cloud_off:")
+    if st.button(t("retry"), key="store_retry", icon=":material/refresh:"):
+        st.rerun()
+
+    @st.fragment(run_every=RETRY_SECONDS)
+    def probe() -> None:
+        try:
+            back = open_store(database_url()).reachable()
+        except (StoreUnavailable, StoreTooNew):
+            back = False
+        if back:
+            st.rerun(scope="app")
+
+    probe()
+    st.stop()
+
+
+def data_as_of() -> datetime | None:
+    """When the data last changed (the last import or undo, UTC)."""
+    return store().data_as_of()
+
+
+def as_of_key() -> str:
+    """``data_as_of`` as text, for cache keys: an import or undo makes every cached figure stale."""
+    as_of = data_as_of()
+    return as_of.isoformat() if as_of else ""
+
+
+def is_empty() -> bool:
+    return store().is_empty()
+
+
+def local_time(when: datetime | None) -> datetime | None:
+    """Stored times are UTC; show the server's wall-clock time."""
+    if when is None or when.tzinfo is None:
+        return when
+    return when.astimezone().replace(tzinfo=None)

@@ -1,0 +1,107 @@
+"""The milestone (units × milestones) and submission (units × months) matrices as wide tables:
+the order of their rows (overdue or missing first), the symbols and dates of their cells, and
+the clickable table with its download.
+
+Imports ``session``, ``database`` (times shown local) and ``widgets``; ``dashboard.charts`` for
+the cell symbols.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts
+from dashboard.i18n import fmt_date, fmt_month
+from dashboard.metrics import Selection
+from dashboard.ui.database import local_time
+from dashboard.ui.session import lang, settings, t
+from dashboard.ui.widgets import download_name, rows_height, table
+
+
+def units_by_status(df: pd.DataFrame, status: str) -> list[str]:
+    """Units ordered by how many cells have ``status`` (most first), then by name: overdue first
+    on the phase page, missing first on the submission page."""
+    counts = df.assign(hit=df["status"] == status).groupby("unit", sort=False)["hit"].sum()
+    return sorted(counts.index, key=lambda u: (-int(counts[u]), str(u)))
+
+
+def milestone_wide(matrix: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
+    """The units × milestones matrix as a table: ✓ with the date done, ✗ overdue, ○ not yet due."""
+    language = lang()
+    names = {m.name: (m.name if language == "zh" else m.name_en) for m in settings().milestones}
+
+    def cell(r: Any) -> str:
+        symbol = charts.MILESTONE_SYMBOLS.get(r["status"], "")
+        if r["status"] == "done" and r["done_date"] is not None and not pd.isna(r["done_date"]):
+            return f"{symbol} {fmt_date(charts._as_date(r['done_date']), language)}"
+        return f"{symbol} {t('ms_' + r['status'])}"
+
+    data = matrix.assign(cell=matrix.apply(cell, axis=1))
+    ms_order = data.sort_values(["due", "milestone"])["milestone"].drop_duplicates().tolist()
+    wide = data.pivot_table(index="unit", columns="milestone", values="cell", aggfunc="first").reindex(
+        index=list(order), columns=ms_order
+    )
+    wide = wide.fillna("").rename(columns=lambda m: names.get(m, m))
+    wide.columns = [str(c) for c in wide.columns]
+    overdue = (matrix["status"] == "overdue").groupby(matrix["unit"]).sum()
+    dept = matrix.groupby("unit")["department"].first()
+    wide.insert(0, "overdue_count", [int(overdue.get(u, 0)) for u in wide.index])
+    wide.insert(0, "department", [dept.get(u, "") for u in wide.index])
+    return wide.reset_index().rename(columns={"index": "unit"})
+
+
+def missing_in_last_month(sub: pd.DataFrame) -> tuple[str, list[str]]:
+    """The last month of the submission matrix and the units that have not reported it."""
+    last = str(sub["month"].max())
+    now = sub[sub["month"] == last]
+    return last, now.loc[now["status"] == "missing", "unit"].tolist()
+
+
+def submission_order(sub: pd.DataFrame) -> list[str]:
+    """Units missing the last month first, then by months missing, then by name."""
+    _, missing_now = missing_in_last_month(sub)
+    return sorted(units_by_status(sub, "missing"), key=lambda u: u not in missing_now)
+
+
+def milestone_labels() -> dict[str, str] | None:
+    """English names of the configured milestones (None in Chinese)."""
+    return {m.name: m.name_en for m in settings().milestones} if lang() == "en" else None
+
+
+def submission_wide(sub: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
+    """The units × months matrix as a table (✓ reported, ✗ missing) with the months missing and
+    each unit's last update."""
+    language = lang()
+    data = sub.assign(cell=sub["status"].map(charts.SUBMISSION_SYMBOLS).fillna(""))
+    months = sorted(data["month"].unique())
+    wide = data.pivot_table(index="unit", columns="month", values="cell", aggfunc="first").reindex(
+        index=list(order), columns=months
+    )
+    wide = wide.fillna("").rename(columns=lambda m: fmt_month(m, language))
+    wide.columns = [str(c) for c in wide.columns]
+    missing = (sub["status"] == "missing").groupby(sub["unit"]).sum()
+    last = sub.groupby("unit")["last_updated"].max()
+    dept = sub.groupby("unit")["department"].first()
+    wide.insert(
+        0, "last_updated", [fmt_date(local_time(charts._as_datetime(last.get(u))), language) for u in wide.index]
+    )
+    wide.insert(0, "missing_count", [int(missing.get(u, 0)) for u in wide.index])
+    wide.insert(0, "department", [dept.get(u, "") for u in wide.index])
+    return wide.reset_index().rename(columns={"index": "unit"})
+
+
+def matrix_table(wide: pd.DataFrame, key: str, heading_key: str, title_key: str, sel: Selection) -> None:
+    """A wide matrix under its heading: every column, a click on a row opens the unit, and an
+    .xlsx download named after the page (``title_key``) and the period."""
+    st.subheader(t(heading_key))
+    table(
+        wide,
+        key=key,
+        columns=list(wide.columns),
+        height=rows_height(len(wide), 640),
+        download=download_name(title_key, sel),
+    )

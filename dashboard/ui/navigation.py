@@ -1,0 +1,67 @@
+"""Getting around: the menu of the pages the account may use (the others registered hidden), a
+click on a unit anywhere opening its page with the filters kept, and the unit page's picker.
+
+Imports ``session``, ``site``, ``signin``, ``cache`` and ``filters``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+import streamlit as st
+
+from dashboard.ui.cache import filter_options
+from dashboard.ui.filters import QP_UNIT, filter_query_params
+from dashboard.ui.session import t, tm
+from dashboard.ui.signin import account, may_open
+from dashboard.ui.site import ADMIN_PAGES, PAGE_SPECS, build_pages, page
+
+
+def menu() -> Any:
+    """st.navigation over the pages this account may use; the others stay registered but hidden,
+    so their URL opens to a refusal instead of Streamlit's "page not found"."""
+    acc = account()
+    visible = [k for k in PAGE_SPECS if may_open(k, acc)]
+    hidden = [k for k in PAGE_SPECS if k not in visible]
+    pages = build_pages(hidden=hidden)
+    st.session_state["_nav_visible"] = visible
+    sections: dict[str, list[Any]] = {
+        t("nav_dashboards"): [pages[k] for k in visible if k not in ADMIN_PAGES]
+        + [pages["home"]]
+        + [pages[k] for k in hidden],
+    }
+    admin = [pages[k] for k in ADMIN_PAGES if k in visible]
+    if admin:
+        sections[t("nav_admin")] = admin
+    return st.navigation(sections, position="sidebar", expanded=True)
+
+
+def go_to_unit(unit: str) -> NoReturn:
+    """Open the unit page for ``unit``, keeping the current filters in the URL."""
+    params: dict[str, str | list[str]] = {**filter_query_params(), QP_UNIT: unit}
+    st.switch_page(page("unit"), query_params=params)
+
+
+def _on_unit_pick() -> None:
+    picked = st.session_state.get("unit_pick")
+    if picked:
+        st.query_params[QP_UNIT] = picked
+
+
+def unit_picker() -> str | None:
+    """The unit of the unit page: ?unit= (a click elsewhere or a shared link) wins, else the unit
+    seen last in this session; the picker writes its choice back to the URL."""
+    names = filter_options().get("units", [])
+    url_unit = st.query_params.get(QP_UNIT)
+    if url_unit in names:
+        st.session_state["unit_pick"] = url_unit
+    elif url_unit:
+        st.warning(tm("unit_unknown", unit=url_unit))
+    elif st.session_state.get("_last_unit") in names:
+        st.session_state["unit_pick"] = st.session_state["_last_unit"]
+    unit = st.selectbox(t("unit_pick"), names, key="unit_pick", on_change=_on_unit_pick, placeholder=t("unit_none"))
+    if unit:
+        if st.query_params.get(QP_UNIT) != unit:
+            st.query_params[QP_UNIT] = unit
+        st.session_state["_last_unit"] = unit
+    return unit

@@ -1,0 +1,106 @@
+"""What only the 总览 page draws: where the phase timeline marks "now", the current phase, each
+unit's own participation target, the units that lag behind, and the meeting briefing download.
+
+Imports ``session``, ``database``, ``periods``, ``filters`` and ``widgets``; ``dashboard.briefing``
+(the laggards and the workbook, the same as the CLI's) and ``dashboard.metrics``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import briefing, metrics
+from dashboard.i18n import fmt_date
+from dashboard.metrics import Selection
+from dashboard.ui.database import data_as_of, store
+from dashboard.ui.filters import scope_text, target_scope
+from dashboard.ui.periods import month_end, period_text
+from dashboard.ui.session import lang, settings, t
+from dashboard.ui.widgets import PCT, PCT_BAR, XLSX_MIME, table
+
+
+def timeline_marker(sel: Selection, today: date | None = None) -> tuple[date, str]:
+    """Where the phase timeline draws its rule: today inside the campaign year, else the end of the
+    period (a 2024 campaign reviewed in 2026 still shows where the period stands)."""
+    s = settings()
+    today = today or date.today()
+    if s.phases and min(p.start for p in s.phases) <= today <= max(p.end for p in s.phases):
+        return today, t("today")
+    end = month_end(sel.month_to) if sel.month_to else today
+    return end, f"{t('end_of_period')} {fmt_date(end, lang())}"
+
+
+def current_phase_text(today: date | None = None) -> str:
+    phase = settings().phase_of(today or date.today())
+    if phase is None:
+        return t("no_current_phase")
+    return t("current_phase", phase=phase.name if lang() == "zh" else phase.name_en)
+
+
+def with_targets(units: pd.DataFrame) -> pd.DataFrame:
+    """The unit table with each unit's participation target (config.toml overrides per unit or
+    department), so every bar is coloured against its own target."""
+    tg = settings().targets
+    targets = [
+        tg.for_scope("participation_rate", d, u) for d, u in zip(units["department"], units["unit"], strict=True)
+    ]
+    return units.assign(target=targets)
+
+
+def laggards_table(units: pd.DataFrame, matrix: pd.DataFrame, key: str) -> None:
+    """Units below their participation target or with an overdue milestone (``briefing.laggards``,
+    the same list as the meeting briefing), worst first, clickable."""
+    lag = briefing.laggards(settings(), units, matrix, lang())
+    if lag.empty:
+        st.success(t("overview_behind_none"))
+        return
+    lag = lag.rename(columns={"overdue": "overdue_milestones"})
+    lag["rate_status"] = lag["rate_status"].map(lambda s: t(f"status_{s}") if isinstance(s, str) else "—")
+    table(
+        lag,
+        key=key,
+        columns=["unit", "department", "participation_rate", "target", "rate_status", "overdue_milestones"],
+        column_config={"participation_rate": PCT_BAR, "target": PCT},
+        download=t("overview_behind"),
+    )
+
+
+def briefing_button(
+    sel: Selection, summary: metrics.Summary, units: pd.DataFrame, matrix: pd.DataFrame, top: pd.DataFrame
+) -> None:
+    """The meeting briefing (.xlsx: KPIs, ranking, laggards, top learners, submissions) for the
+    current filters; built only when clicked (the submissions grid too: the page does not show
+    it, so it is not queried on every view)."""
+    s = settings()
+    language = lang()
+    dept, unit = target_scope(sel)
+    the_store, today = store(), date.today()
+    as_of = data_as_of()
+    ranking = units.drop(columns=["target"], errors="ignore")
+    scope = scope_text(sel)
+    st.download_button(
+        t("briefing_download"),
+        data=lambda: briefing.build_briefing(
+            s,
+            summary,
+            ranking,
+            matrix,
+            top,
+            metrics.submission_matrix(the_store, s, sel, today),
+            language,
+            scope,
+            data_as_of=as_of,
+            department=dept,
+            unit=unit,
+        ),
+        file_name=t("briefing_file", period=period_text(sel)) + ".xlsx",
+        mime=XLSX_MIME,
+        icon=":material/description:",
+        type="primary",
+        on_click="ignore",
+        help=t("briefing_help"),
+        key="briefing",
+    )
