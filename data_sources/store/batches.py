@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from data_sources.schema import ParsedFile, UndoRefused
 from data_sources.store.bulk import chunks, delete_keys, insert_rows, replace_rows
-from data_sources.store.derived import UNIT_MONTH_TABLES, keep_in_step, unit_months_of
+from data_sources.store.derived import UNIT_MONTH_TABLES, add_unit_months, keep_in_step
 from data_sources.store.results import Batch, Change, ImportPlan
 from data_sources.store.rows import aware, image_json, image_load, key_json, row_key, utcnow
 from data_sources.store.tables import (
@@ -172,7 +172,7 @@ def undo_batch(conn: Connection, batch_id: int, user: str) -> None:
         delete_keys(conn, t, [row_key(tname, a) for _, a in pairs])
         insert_rows(conn, t, [b for b, _ in pairs if b is not None])
         if tname in UNIT_MONTH_TABLES:
-            touched |= unit_months_of(pairs)
+            add_unit_months(touched, pairs)
         if tname == "ledger_rows":
             people.update((a["employee_id"], a["month"][:4]) for _, a in pairs)
     if added_units:

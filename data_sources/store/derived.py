@@ -57,15 +57,15 @@ MASKS_BY_UNIT = 2000  # people of a year above which a recompute rebuilds all it
 UNIT_MONTH_TABLES = ("summary_rows", "ledger_rows", "certificate_rows")
 
 
-def unit_months_of(pairs: Iterable[tuple[dict[str, Any] | None, dict[str, Any]]]) -> set[tuple[str, str]]:
-    """The unit-months that changes of detail rows (``before`` None when added, ``after``) touch:
-    the row's unit and month after and, for a replaced row, before."""
-    touched: set[tuple[str, str]] = set()
+def add_unit_months(
+    touched: set[tuple[str, str]], pairs: Iterable[tuple[dict[str, Any] | None, dict[str, Any]]]
+) -> None:
+    """Add to ``touched`` the unit-months that changes of detail rows (``before`` None when
+    added, ``after``) touch: the row's unit and month after and, for a replaced row, before."""
     for before, after in pairs:
         touched.add((after["unit"], after["month"]))
         if before is not None:
             touched.add((before["unit"], before["month"]))
-    return touched
 
 
 def keep_in_step(conn: Connection, touched: set[tuple[str, str]], people: set[tuple[str, str]], now: datetime) -> None:

@@ -24,10 +24,10 @@ from data_sources.store.bulk import chunks, drop_temp, fetch_existing, insert_ro
 from data_sources.store.derived import (
     UNIT_MONTH_TABLES,
     add_learner_months,
+    add_unit_months,
     keep_in_step,
     rebuild_learner_years,
     recompute_unit_months,
-    unit_months_of,
 )
 from data_sources.store.results import BatchResult, Change, ImportPlan, KindPlan
 from data_sources.store.rows import as_month, row_key, stored_row, utcnow
@@ -189,7 +189,7 @@ def apply_plan(
         replace_rows(conn, table, repl)
         images += change_images(batch_id, table, kp.changes)
         if table.name in UNIT_MONTH_TABLES:
-            touched |= unit_months_of((c.before, c.after) for c in kp.changes)
+            add_unit_months(touched, ((c.before, c.after) for c in kp.changes))
     if stage is not None:
         add_ledger_rows(conn, stage)
     if record:
