@@ -2,7 +2,7 @@
 ``Store``, the one entry the rest of the code uses. Each method of ``Store`` that writes is one
 transaction: it opens it, takes the writers' lock, calls the modules below, and commits.
 
-    tables   the SQLAlchemy Core tables, ``metadata``, keys            (imports schema)
+    tables   the SQLAlchemy Core tables, ``metadata``, each table's kind and key
     rows     parsed row → stored row, fetched row → plain values, undo images as JSON
     bulk     bulk SQL per dialect: COPY, executemany on tuples, delete/fetch by key
     results  ImportPlan, KindPlan, Change, BatchResult, Batch
@@ -11,8 +11,8 @@ transaction: it opens it, takes the writers' lock, calls the modules below, and 
     batches  batch rows, undo images, undo, the audit log
     write    the import write path: diff → plan, staging, apply; the bulk load
 
-A module imports only those above it in this list (``engine`` none of them); none imports this
-package's ``__init__``.
+A module imports only those above it in this list (``tables``, ``results`` and ``engine`` none
+of them), never a name from this ``__init__``.
 
 The API other code may import from ``data_sources.store``: ``Store``; the result types
 ``ImportPlan, KindPlan, Change, BatchResult, Batch``; the tables ``metadata, units,
