@@ -18,6 +18,7 @@ from dashboard import metrics as m
 from data_sources import store as db
 from data_sources.schema import Kind
 from data_sources.store import Store, _alembic_config, known_revisions
+from data_sources.store import derived as db_derived
 from tests import builders as b
 from tests.oracle import expected_summary
 
@@ -142,7 +143,7 @@ def _seed_0001(url: str) -> list[str]:
             )
             touched = {(u, mo) for _e, _n, u, mo, _h, _p in LEDGER} | {(u, mo) for u, mo, *_ in SUMMARY}
             touched |= {(u, f"{d:%Y-%m}") for _e, _n, u, _c, _l, d in CERTS}
-            db._recompute_unit_months(conn, touched, datetime(2024, 5, 1, tzinfo=UTC).replace(tzinfo=None))
+            db_derived.recompute_unit_months(conn, touched, datetime(2024, 5, 1, tzinfo=UTC).replace(tzinfo=None))
             tables = [t for t in sa.inspect(conn).get_table_names() if t in db.metadata.tables]
             assert MigrationContext.configure(conn).get_current_revision() == "0001"
             assert "learner_years" not in tables
@@ -262,6 +263,13 @@ def test_a_0001_store_opens_at_head_with_nothing_lost_and_learner_years_filled(d
         store.close()
 
 
+def _keep_tops(monkeypatch: pytest.MonkeyPatch, n: int) -> None:
+    """learner_tops keeps whoever can rank in a top n (derived.TOP_KEEP), and the leaderboard reads
+    it for n ≤ db.TOP_KEEP (dashboard.metrics asks the package): both set to n."""
+    monkeypatch.setattr(db_derived, "TOP_KEEP", n)
+    monkeypatch.setattr(db, "TOP_KEEP", n)
+
+
 def _stored_derived(store: Store) -> dict[str, Any]:
     """learner_years and the two tables kept from it (unit_active_masks, learner_tops)."""
     with store.engine.connect() as conn:
@@ -276,12 +284,12 @@ def test_learner_years_stays_equal_to_a_rebuild_through_imports_corrections_and_
 ) -> None:
     """learner_years, unit_active_masks and learner_tops after each step equal a rebuild from
     the ledger; with a cut-off of 2 the kept leaderboards really leave people out."""
-    monkeypatch.setattr(db, "TOP_KEEP", keep)
+    _keep_tops(monkeypatch, keep)
 
     def rebuilt() -> tuple[dict, dict]:
         derived = _stored_derived(store)
         with store.engine.begin() as conn:
-            db._rebuild_learner_years(conn, ["2023", "2024", "2025"])
+            db_derived.rebuild_learner_years(conn, ["2023", "2024", "2025"])
         again = _stored_derived(store)
         assert derived == again
         return derived["learner_years"], again["learner_years"]
@@ -330,12 +338,12 @@ def test_learner_years_folded_month_by_month_equal_a_rebuild(store: Store, monke
     """Each monthly file adds rows for months no one had yet, so learner_years is updated in
     place (new rows, month columns, movers' person_rows, names_vary) rather than rebuilt: after
     each file the derived tables equal a rebuild from the ledger."""
-    monkeypatch.setattr(db, "TOP_KEEP", 2)
+    _keep_tops(monkeypatch, 2)
     for i, month in enumerate(MONTHLY):
         store.commit(b.parsed(f"m{i}.xlsx", ledger=[b.ledger(*r) for r in month]), "t")
         folded = _stored_derived(store)
         with store.engine.begin() as conn:
-            db._rebuild_learner_years(conn, ["2024", "2025"])
+            db_derived.rebuild_learner_years(conn, ["2024", "2025"])
         assert folded == _stored_derived(store), i
     now = _stored_learner_years(store)
     assert now[("2024", "一车间", "E01")]["person_rows"] == 2 and now[("2024", "二车间", "E01")]["row_mask"] == 0b10
@@ -349,7 +357,7 @@ def test_kept_leaderboards_give_the_defined_ranking_when_the_cut_off_bites(
     """A leaderboard of n ≤ TOP_KEEP over a month, a quarter or the year is read from
     learner_tops; with TOP_KEEP as small as n it is still DESIGN's ranking (ties, movers and
     renamed people included), checked against the independent oracle."""
-    monkeypatch.setattr(db, "TOP_KEEP", keep)
+    _keep_tops(monkeypatch, keep)
     rows = _oracle_rows()
     store.commit(b.parsed("all.xlsx", roster=[b.roster(n, d, h) for n, d, h in UNITS], ledger=rows[Kind.LEDGER]), "t")
     campaign = [(ms.name, ms.due) for ms in settings.milestones]

@@ -18,6 +18,7 @@ from data_sources import importer
 from data_sources import store as db
 from data_sources.schema import ImportRejected, Kind, Problem, StoreTooNew, StoreUnavailable, UndoRefused
 from data_sources.store import Store, known_revisions, metadata
+from data_sources.store import rows as db_rows
 from tests import builders as b
 
 ROSTER = [b.roster("一车间", "生产部", 10, "车间", True), b.roster("办公室", "机关", 5, "科室")]
@@ -349,5 +350,5 @@ def test_names_that_differ_only_in_case_width_or_accent_are_different_units(stor
 def test_undo_key_and_image_text_is_the_json_encoders(key: tuple[Any, ...], image: dict[str, str]) -> None:
     """The fast paths for plain strings write exactly what the JSON encoder writes: an older
     batch's key and a newer one's must compare equal as text for undo's "later batch" check."""
-    assert db._key_json(key) == db._JSON.encode([v.isoformat() if isinstance(v, date) else v for v in key])
-    assert db._image_json(image) == db._JSON.encode(image)
+    assert db_rows.key_json(key) == db_rows.ENCODER.encode([v.isoformat() if isinstance(v, date) else v for v in key])
+    assert db_rows.image_json(image) == db_rows.ENCODER.encode(image)

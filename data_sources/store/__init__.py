@@ -1,0 +1,231 @@
+"""The store: one organisation's rows in a SQL database (SQLite, PostgreSQL, MySQL/MariaDB) and
+``Store``, the one entry the rest of the code uses. Each method of ``Store`` that writes is one
+transaction: it opens it, takes the writers' lock, calls the modules below, and commits.
+
+    tables   the SQLAlchemy Core tables, ``metadata``, each table's kind and key
+    rows     parsed row → stored row, fetched row → plain values, undo images as JSON
+    bulk     bulk SQL per dialect: COPY, executemany on tuples, delete/fetch by key
+    results  ImportPlan, KindPlan, Change, BatchResult, Batch
+    engine   URL → Engine, schema upgrade (Alembic), outage detection, the writers' lock
+    derived  unit_months, learner_years, unit_active_masks, learner_tops: how each is kept
+    batches  batch rows, undo images, undo, the audit log
+    write    the import write path: diff → plan, staging, apply; the bulk load
+
+A module imports only those above it in this list (``tables``, ``results`` and ``engine`` none
+of them), never a name from this ``__init__``.
+
+The API other code may import from ``data_sources.store``: ``Store``; the result types
+``ImportPlan, KindPlan, Change, BatchResult, Batch``; the tables ``metadata, units,
+summary_rows, ledger_rows, certificate_rows, milestone_rows, import_batches, batch_changes,
+unit_months, learner_years, unit_active_masks, learner_tops, accounts, audit_log`` and the
+constants ``MONTHS, BLOCKS, TOP_KEEP, CHUNK`` that the metrics' SQL uses; ``write_audit``
+(access.py writes its entries with it); ``known_revisions`` and ``TEST_PAUSE_ENV`` (tests);
+and, kept under their old names for the code that imports them today, ``_aware``
+(= ``rows.aware``), ``_chunks`` (= ``bulk.chunks``) and ``_alembic_config``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from data_sources.schema import ImportRejected, Kind, ParsedFile, StoreUnavailable
+from data_sources.store import write
+from data_sources.store.batches import last_change, list_batches, undo_batch, write_audit
+from data_sources.store.bulk import CHUNK
+from data_sources.store.bulk import chunks as _chunks
+from data_sources.store.derived import TOP_KEEP
+from data_sources.store.engine import (
+    TEST_PAUSE_ENV,
+    _alembic_config,
+    known_revisions,
+    lock,
+    lost_error,
+    open_engine,
+    pause_before_commit,
+    reachable,
+)
+from data_sources.store.results import Batch, BatchResult, Change, ImportPlan, KindPlan
+from data_sources.store.rows import aware as _aware
+from data_sources.store.tables import (
+    BLOCKS,
+    MONTHS,
+    accounts,
+    audit_log,
+    batch_changes,
+    certificate_rows,
+    import_batches,
+    learner_tops,
+    learner_years,
+    ledger_rows,
+    metadata,
+    milestone_rows,
+    summary_rows,
+    unit_active_masks,
+    unit_months,
+    units,
+)
+
+__all__ = [
+    "BLOCKS",
+    "CHUNK",
+    "MONTHS",
+    "TEST_PAUSE_ENV",
+    "TOP_KEEP",
+    "Batch",
+    "BatchResult",
+    "Change",
+    "ImportPlan",
+    "KindPlan",
+    "Store",
+    "_alembic_config",
+    "_aware",
+    "_chunks",
+    "accounts",
+    "audit_log",
+    "batch_changes",
+    "certificate_rows",
+    "import_batches",
+    "known_revisions",
+    "learner_tops",
+    "learner_years",
+    "ledger_rows",
+    "metadata",
+    "milestone_rows",
+    "summary_rows",
+    "unit_active_masks",
+    "unit_months",
+    "units",
+    "write_audit",
+]
+
+
+class Store:
+    """One organisation's data in a SQL database (SQLite file, PostgreSQL or MySQL)."""
+
+    def __init__(self, engine: Engine, url: str):
+        self.engine = engine
+        self.url = url
+
+    # -- opening ------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Connect, create or upgrade the schema, and refuse a schema newer than this code."""
+        return cls(open_engine(url), url)
+
+    def close(self) -> None:
+        """Release the connections (tests drop their database after this)."""
+        self.engine.dispose()
+
+    def lost(self, error: BaseException) -> StoreUnavailable | None:
+        """``error`` as a StoreUnavailable when it says the database went away under a running
+        app (server stopped, network down), so the app shows a message and waits for it; None
+        for any other error (a bug is not to be passed off as an outage)."""
+        return lost_error(self.url, error)
+
+    def reachable(self) -> bool:
+        """Whether a query gets through now (the pool replaces connections the outage broke)."""
+        return reachable(self.engine)
+
+    # -- reading ------------------------------------------------------------------------
+
+    def batches(self) -> list[Batch]:
+        """Every import batch, newest first."""
+        with self.engine.connect() as conn:
+            return list_batches(conn)
+
+    def data_as_of(self) -> datetime | None:
+        """When the data last changed (the last commit or undo), UTC."""
+        with self.engine.connect() as conn:
+            return last_change(conn)
+
+    def is_empty(self) -> bool:
+        """No unit and no row at all (every data row brings its unit along)."""
+        with self.engine.connect() as conn:
+            for t in (units, milestone_rows, unit_months):
+                if conn.execute(sa.select(sa.literal(1)).select_from(t).limit(1)).first():
+                    return False
+        return True
+
+    # -- importing ----------------------------------------------------------------------
+
+    def plan(self, parsed: ParsedFile) -> ImportPlan:
+        """What ``commit`` would do, against the stored data, without writing anything."""
+        with self.engine.connect() as conn:
+            plan, _ = write.diff(conn, parsed)
+        return plan
+
+    def commit(self, parsed: ParsedFile, user: str) -> BatchResult:
+        """Write one file as one batch, in one transaction; nothing at all if it has errors."""
+        return self.commit_many([parsed], user)[0]
+
+    def commit_many(
+        self, files: Sequence[ParsedFile], user: str, dry_run: bool = False, audit: str | None = None
+    ) -> list[BatchResult]:
+        """Write several files in ONE transaction, one batch each, all or nothing.
+
+        Each file is diffed against the store as the files before it left it. With ``dry_run``
+        the transaction is rolled back and no batch id is given out. ``audit`` (an action such
+        as "import" or "sync") adds an audit log entry in the same transaction when data changed:
+        there is never an import without its entry, nor an entry without its import.
+        """
+        errors = [p for f in files for p in f.errors]
+        if errors:
+            raise ImportRejected(errors)
+        results: list[BatchResult] = []
+        conn = self.engine.connect()
+        try:
+            trans = conn.begin()
+            lock(conn)
+            for parsed in files:
+                results.append(write.commit_file(conn, parsed, user, record=not dry_run))
+            if audit and not dry_run and any(r.batch_id is not None for r in results):
+                write_audit(
+                    conn,
+                    user,
+                    audit,
+                    files=[
+                        {"file": f.file, "sha256": f.sha256, "batch": r.batch_id}
+                        for f, r in zip(files, results, strict=True)
+                    ],
+                    added=sum(r.added for r in results),
+                    replaced=sum(r.replaced for r in results),
+                    unchanged=sum(r.unchanged for r in results),
+                )
+            if dry_run:
+                trans.rollback()
+            else:
+                pause_before_commit()
+                trans.commit()
+        finally:
+            conn.close()
+        return results
+
+    def bulk_load(self, kind: Kind, rows: Iterable[dict[str, Any]], chunk: int = 50_000) -> int:
+        """Write rows of one kind straight into its table and recompute the derived tables for
+        what they touch, in one transaction; returns the number of rows.
+
+        For building large stores fast (the benchmark, a move from another system): the rows are
+        in the stored shape (the roster: ``units`` rows ``name, department, unit_type, is_pilot,
+        headcount, auto_added``; certificates may leave out ``month``), streamed in chunks, and not
+        validated; no batch and no undo image is recorded, every key must be new and every unit
+        a row names must be in the roster (load the roster first).
+        """
+        with self.engine.begin() as conn:
+            lock(conn)
+            n = write.bulk_load(conn, kind, rows, chunk)
+        return n
+
+    def undo(self, batch_id: int, user: str, audit: bool = False) -> None:
+        """Put back what a batch replaced and remove what it added, in one transaction (with
+        its audit log entry when ``audit``)."""
+        with self.engine.begin() as conn:
+            lock(conn)
+            undo_batch(conn, batch_id, user)
+            if audit:
+                write_audit(conn, user, "undo", batch=batch_id)

@@ -1,0 +1,191 @@
+"""Import batches and their undo: the batch row an import records, the undo images of the rows it
+changed (``batch_changes``), the batch history, undoing a batch, and the audit log entries written
+inside the transaction of what they record.
+
+An added row's image is its key, unit and month (undo deletes it by key and recomputes from the
+unit and month); a replaced row's image is the whole row before and after. Keys and images are
+JSON text (``rows.key_json``/``rows.image_json``): undo compares keys of different batches as text.
+
+Imports: ``tables``, ``rows``, ``bulk``, ``derived`` and ``results``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from data_sources.schema import ParsedFile, UndoRefused
+from data_sources.store.bulk import chunks, delete_keys, insert_rows, replace_rows
+from data_sources.store.derived import UNIT_MONTH_TABLES, add_unit_months, keep_in_step
+from data_sources.store.results import Batch, Change, ImportPlan
+from data_sources.store.rows import aware, image_json, image_load, key_json, row_key, utcnow
+from data_sources.store.tables import (
+    TABLE_KEY,
+    audit_log,
+    batch_changes,
+    certificate_rows,
+    import_batches,
+    ledger_rows,
+    metadata,
+    milestone_rows,
+    summary_rows,
+    units,
+)
+
+# ---- recording --------------------------------------------------------------------------------
+
+
+def new_batch(conn: Connection, parsed: ParsedFile, plan: ImportPlan, user: str, now: datetime) -> int:
+    """Record the batch of one file; its id goes with every undo image."""
+    return conn.execute(
+        import_batches.insert().values(
+            file_name=parsed.file,
+            sha256=parsed.sha256,
+            user_name=user,
+            created_at=now,
+            counts=json.dumps(plan.counts(), ensure_ascii=False),
+        )
+    ).inserted_primary_key[0]
+
+
+def unit_images(batch_id: int | None, new_units: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The undo images of the units an import adds because a row mentions them."""
+    return [
+        {
+            "batch_id": batch_id,
+            "tbl": "units",
+            "key": key_json((u["name"],)),
+            "before": None,
+            "after": image_json(u),
+        }
+        for u in new_units
+    ]
+
+
+def change_images(batch_id: int | None, table: sa.Table, changes: list[Change]) -> list[dict[str, Any]]:
+    """The undo images of the rows an import adds or replaces in ``table``."""
+    # undo deletes an added row by its key: its image is the key, unit and month (what undo
+    # recomputes from), not the whole row
+    slim = [c for c in (*TABLE_KEY[table.name], "unit", "month") if c in table.c]
+    return [
+        {
+            "batch_id": batch_id,
+            "tbl": table.name,
+            "key": key_json(c.key),
+            "before": image_json(c.before),
+            "after": image_json(c.after if c.before is not None else {k: c.after[k] for k in slim}),
+        }
+        for c in changes
+    ]
+
+
+def write_audit(conn: Connection, user: str, action: str, **detail: Any) -> None:
+    """Append one audit log entry inside the caller's transaction."""
+    conn.execute(
+        audit_log.insert().values(
+            at=utcnow().replace(tzinfo=None),
+            user_name=(user or "")[:200],
+            action=action[:32],
+            detail=json.dumps(detail, ensure_ascii=False, default=str),
+        )
+    )
+
+
+# ---- reading ----------------------------------------------------------------------------------
+
+
+def list_batches(conn: Connection) -> list[Batch]:
+    """Every import batch, newest first."""
+    rows = conn.execute(sa.select(import_batches).order_by(import_batches.c.id.desc())).all()
+    return [
+        Batch(
+            id=r.id,
+            file_name=r.file_name,
+            sha256=r.sha256,
+            user=r.user_name,
+            created_at=aware(r.created_at),  # type: ignore[arg-type]
+            counts=json.loads(r.counts),
+            undone_at=aware(r.undone_at),
+            undone_by=r.undone_by,
+        )
+        for r in rows
+    ]
+
+
+def last_change(conn: Connection) -> datetime | None:
+    """When the data last changed (the last commit or undo), UTC."""
+    a = conn.execute(sa.select(sa.func.max(import_batches.c.created_at))).scalar()
+    b = conn.execute(sa.select(sa.func.max(import_batches.c.undone_at))).scalar()
+    values = [v for v in (a, b) if v is not None]
+    return aware(max(values)) if values else None
+
+
+# ---- undoing ----------------------------------------------------------------------------------
+
+
+def undo_batch(conn: Connection, batch_id: int, user: str) -> None:
+    """Put back what a batch replaced and remove what it added, inside the caller's locked
+    transaction; refuse a batch that is unknown, undone, or whose rows a later batch changed."""
+    batch = conn.execute(sa.select(import_batches).where(import_batches.c.id == batch_id)).first()
+    if batch is None:
+        raise UndoRefused(batch_id, "unknown")
+    if batch.undone_at is not None:
+        raise UndoRefused(batch_id, "already_undone")
+    c1, c2 = batch_changes.alias("c1"), batch_changes.alias("c2")
+    later = conn.execute(
+        sa.select(sa.func.max(c2.c.batch_id))
+        .select_from(
+            c1.join(c2, sa.and_(c1.c.tbl == c2.c.tbl, c1.c.key == c2.c.key)).join(
+                import_batches, import_batches.c.id == c2.c.batch_id
+            )
+        )
+        .where(c1.c.batch_id == batch_id, c2.c.batch_id > batch_id, import_batches.c.undone_at.is_(None))
+    ).scalar()
+    if later is not None:
+        raise UndoRefused(batch_id, "later_batch", later_batch=int(later))
+    changes = conn.execute(sa.select(batch_changes).where(batch_changes.c.batch_id == batch_id)).all()
+    now = utcnow()
+    touched: set[tuple[str, str]] = set()
+    people: set[tuple[str, str]] = set()
+    added_units: list[str] = []
+    by_table: dict[str, list[tuple[dict[str, Any] | None, dict[str, Any]]]] = defaultdict(list)
+    for ch in changes:
+        t = metadata.tables[ch.tbl]
+        before, after = image_load(t, ch.before), image_load(t, ch.after)
+        assert after is not None
+        by_table[ch.tbl].append((before, after))
+    # rows first, units last (a unit the batch added goes only when no row mentions it)
+    for tname in ("summary_rows", "ledger_rows", "certificate_rows", "milestone_rows", "units"):
+        pairs = by_table.get(tname, [])
+        if not pairs:
+            continue
+        t = metadata.tables[tname]
+        if tname == "units":
+            added_units = [a["name"] for b, a in pairs if b is None]
+            replace_rows(conn, t, [b for b, _ in pairs if b is not None])
+            continue
+        delete_keys(conn, t, [row_key(tname, a) for _, a in pairs])
+        insert_rows(conn, t, [b for b, _ in pairs if b is not None])
+        if tname in UNIT_MONTH_TABLES:
+            add_unit_months(touched, pairs)
+        if tname == "ledger_rows":
+            people.update((a["employee_id"], a["month"][:4]) for _, a in pairs)
+    if added_units:
+        still = units_referenced(conn, added_units)
+        delete_keys(conn, units, [(n,) for n in added_units if n not in still])
+    keep_in_step(conn, touched, people, now)
+    conn.execute(import_batches.update().where(import_batches.c.id == batch_id).values(undone_at=now, undone_by=user))
+
+
+def units_referenced(conn: Connection, names: list[str]) -> set[str]:
+    """Which of these units a stored row still mentions."""
+    found: set[str] = set()
+    for t in (summary_rows, ledger_rows, certificate_rows, milestone_rows):
+        for chunk in chunks(sorted(names)):
+            found.update(conn.execute(sa.select(t.c.unit).where(t.c.unit.in_(chunk)).distinct()).scalars())
+    return found

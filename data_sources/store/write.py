@@ -1,0 +1,252 @@
+"""The import write path: a parsed file is diffed against the stored rows (the plan: added,
+replaced, unchanged per kind) and applied in the caller's locked transaction: rows inserted or
+replaced in bulk, the ledger rows an import adds staged once in a temporary table and written
+from it in SQL, the batch and its undo images recorded, the derived tables kept in step. Also
+the bulk load that builds large stores (no diff, no batch).
+
+Imports: ``tables``, ``rows``, ``bulk``, ``derived``, ``batches`` and ``results``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from data_sources.schema import Kind, ParsedFile, Problem
+from data_sources.store.batches import change_images, new_batch, unit_images
+from data_sources.store.bulk import chunks, drop_temp, fetch_existing, insert_rows, replace_rows, temp_name
+from data_sources.store.derived import (
+    UNIT_MONTH_TABLES,
+    add_learner_months,
+    add_unit_months,
+    keep_in_step,
+    rebuild_learner_years,
+    recompute_unit_months,
+)
+from data_sources.store.results import BatchResult, Change, ImportPlan, KindPlan
+from data_sources.store.rows import as_month, row_key, stored_row, utcnow
+from data_sources.store.tables import (
+    KIND_ORDER,
+    KIND_TABLE,
+    MYSQL_TABLE,
+    batch_changes,
+    ledger_rows,
+    unit_months,
+    units,
+)
+
+
+def commit_file(conn: Connection, parsed: ParsedFile, user: str, record: bool) -> BatchResult:
+    """Diff one file against the store as it is now in ``conn``'s transaction and write what
+    changed; ``record`` False (a dry run) gives out no batch id."""
+    now = utcnow()
+    plan, new_units = diff(conn, parsed)
+    batch_id = None
+    if plan.has_changes:
+        batch_id = apply_plan(conn, parsed, plan, new_units, user, now, record=record)
+    return BatchResult(batch_id, plan)
+
+
+# ---- the plan ---------------------------------------------------------------------------------
+
+
+def diff(conn: Connection, parsed: ParsedFile) -> tuple[ImportPlan, list[dict[str, Any]]]:
+    """Compare a file's rows with the stored ones: added / replaced / unchanged, per kind.
+
+    Returns the plan and the unit rows to add automatically (units not in any roster).
+    """
+    incoming: dict[Kind, dict[tuple, dict[str, Any]]] = {k: {} for k in KIND_ORDER}
+    rows_seen: dict[Kind, int] = defaultdict(int)
+    first_mention: dict[str, Problem] = {}
+    for sheet in parsed.sheets:
+        table = KIND_TABLE[sheet.kind]
+        for row in sheet.rows:
+            rec = stored_row(sheet.kind, row, sheet)
+            rows_seen[sheet.kind] += 1
+            incoming[sheet.kind][row_key(table.name, rec)] = rec  # a repeated key: the last one wins
+            if sheet.kind is not Kind.ROSTER and rec.get("unit") and rec["unit"] not in first_mention:
+                first_mention[rec["unit"]] = Problem(
+                    code="unit_added",
+                    file=sheet.file or parsed.file,
+                    sheet=sheet.sheet,
+                    row=row.get("_row"),
+                    column=sheet.columns.get("unit", "单位"),
+                    value=rec["unit"],
+                    params={"unit": rec["unit"]},
+                    severity="warning",
+                )
+    kinds: dict[Kind, KindPlan] = {}
+    # units: the roster rows, then every unit a row mentions
+    roster = incoming[Kind.ROSTER]
+    names = set(n for (n,) in roster) | set(first_mention)
+    stored_units = fetch_existing(conn, units, [(n,) for n in names])
+    kp = KindPlan(rows=rows_seen[Kind.ROSTER])
+    for key, rec in roster.items():
+        old = stored_units.get(key)
+        base = old or {"name": key[0], "department": None, "unit_type": None, "is_pilot": False, "headcount": None}
+        new = {**base, **rec, "auto_added": False}
+        _compare(kp, key, old, new)
+    kinds[Kind.ROSTER] = kp
+    new_units: list[dict[str, Any]] = []
+    warnings: list[Problem] = []
+    for name, problem in first_mention.items():
+        if (name,) in stored_units or (name,) in roster:
+            continue
+        new_units.append(
+            {
+                "name": name,
+                "department": None,
+                "unit_type": None,
+                "is_pilot": False,
+                "headcount": None,
+                "auto_added": True,
+            }
+        )
+        warnings.append(problem)
+    for kind in KIND_ORDER[1:]:
+        table = KIND_TABLE[kind]
+        keys: Iterable[tuple[Any, ...]] = incoming[kind].keys()
+        if kind is Kind.LEDGER:
+            # a month with no ledger row in any unit (unit_months says so in one small query)
+            # holds none of these keys: a new month's import looks nothing up
+            stored = _months_with_ledger(conn, {k[1] for k in keys})
+            keys = [k for k in keys if k[1] in stored]
+        existing = fetch_existing(conn, table, keys)
+        kp = KindPlan(rows=rows_seen[kind])
+        for key, rec in incoming[kind].items():
+            _compare(kp, key, existing.get(key), rec)
+        kinds[kind] = kp
+    plan = ImportPlan(
+        file=parsed.file,
+        kinds={k: kinds[k] for k in KIND_ORDER if rows_seen[k] or k in {s.kind for s in parsed.sheets}},
+        warnings=warnings,
+        units_added=[u["name"] for u in new_units],
+    )
+    return plan, new_units
+
+
+def _compare(kp: KindPlan, key: tuple[Any, ...], old: dict[str, Any] | None, new: dict[str, Any]) -> None:
+    """Count one incoming row as added, unchanged or replaced (keeping the changes for a diff)."""
+    if old is None:
+        kp.added += 1
+        kp.changes.append(Change(key, None, new))
+    elif old == new:
+        kp.unchanged += 1
+    else:
+        kp.replaced += 1
+        kp.changes.append(Change(key, old, new))
+
+
+def _months_with_ledger(conn: Connection, months: set[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in chunks(sorted(m for m in months if m)):
+        q = sa.select(unit_months.c.month).where(unit_months.c.month.in_(chunk), unit_months.c.ledger_rows > 0)
+        found.update(conn.execute(q.distinct()).scalars())
+    return found
+
+
+# ---- applying it ------------------------------------------------------------------------------
+
+
+def apply_plan(
+    conn: Connection,
+    parsed: ParsedFile,
+    plan: ImportPlan,
+    new_units: list[dict[str, Any]],
+    user: str,
+    now: datetime,
+    record: bool,
+) -> int | None:
+    """Apply a plan: bulk insert/update, the undo images, and the derived tables it touched."""
+    batch_id = new_batch(conn, parsed, plan, user, now) if record else None
+    images: list[dict[str, Any]] = []
+    touched: set[tuple[str, str]] = set()
+    people: set[tuple[str, str]] = set()
+    stage: sa.Table | None = None  # the ledger rows this import adds
+    added_months: set[str] = set()
+    if new_units:
+        insert_rows(conn, units, new_units)
+        images += unit_images(batch_id, new_units)
+    for kind, kp in plan.kinds.items():
+        table = KIND_TABLE[kind]
+        adds = [c.after for c in kp.changes if c.before is None]
+        repl = [c.after for c in kp.changes if c.before is not None]
+        if kind is Kind.LEDGER:
+            # the key (工号, month) is the same before and after: one person-year per change; a
+            # replaced row's person-year is rebuilt, an added one (a new month) folded in
+            people.update((r["employee_id"], r["month"][:4]) for r in repl)
+            if adds:
+                added_months = {r["month"] for r in adds}
+                stage = ledger_stage(conn, adds, lambda r: (r["employee_id"], r["month"][:4]) not in people)
+        else:
+            insert_rows(conn, table, adds)
+        replace_rows(conn, table, repl)
+        images += change_images(batch_id, table, kp.changes)
+        if table.name in UNIT_MONTH_TABLES:
+            add_unit_months(touched, ((c.before, c.after) for c in kp.changes))
+    if stage is not None:
+        add_ledger_rows(conn, stage)
+    if record:
+        insert_rows(conn, batch_changes, images)
+    keep_in_step(conn, touched, people, now)
+    if stage is not None:
+        add_learner_months(conn, stage, added_months)
+        drop_temp(conn, stage)
+    return batch_id
+
+
+def ledger_stage(conn: Connection, recs: list[dict[str, Any]], fold: Callable[[dict[str, Any]], bool]) -> sa.Table:
+    """A temporary table holding the ledger rows an import adds, sent once from Python (COPY on
+    PostgreSQL, executemany elsewhere); ledger_rows and learner_years are then written from it
+    by INSERT … SELECT and UPDATE … FROM in the database. ``fold``: whether a row is folded into
+    learner_years incrementally (not when its person-year is rebuilt anyway)."""
+    stage = sa.Table(
+        temp_name("_dash_stage"),
+        sa.MetaData(),
+        *[sa.Column(c.name, c.type) for c in ledger_rows.columns],
+        sa.Column("fold", sa.Integer()),
+        prefixes=["TEMPORARY"],
+        postgresql_on_commit="DROP",
+        **MYSQL_TABLE,
+    )
+    stage.create(conn)
+    insert_rows(conn, stage, [{**r, "fold": 1 if fold(r) else 0} for r in recs])
+    return stage
+
+
+def add_ledger_rows(conn: Connection, stage: sa.Table) -> None:
+    """Insert the staged rows into ledger_rows, in key order (each B-tree page visited once)."""
+    cols = [c.name for c in ledger_rows.columns]
+    select = sa.select(*[stage.c[c] for c in cols]).order_by(stage.c.employee_id, stage.c.month)
+    conn.execute(ledger_rows.insert().from_select(cols, select))
+
+
+# ---- bulk load --------------------------------------------------------------------------------
+
+
+def bulk_load(conn: Connection, kind: Kind, rows: Iterable[dict[str, Any]], chunk: int) -> int:
+    """Write rows of one kind in the stored shape straight into its table, in chunks, and
+    recompute the derived tables for what they touch; returns the number of rows."""
+    table = KIND_TABLE[kind]
+    touched: set[tuple[str, str]] = set()
+    years: set[str] = set()
+    n = 0
+    it = iter(rows)
+    while batch := list(itertools.islice(it, chunk)):
+        if kind is Kind.CERTIFICATES:
+            batch = [r if r.get("month") else {**r, "month": as_month(r["cert_date"])} for r in batch]
+        if table.name in UNIT_MONTH_TABLES:
+            touched.update((r["unit"], r["month"]) for r in batch)
+        if kind is Kind.LEDGER:
+            years.update(r["month"][:4] for r in batch)
+        insert_rows(conn, table, batch)
+        n += len(batch)
+    recompute_unit_months(conn, touched, utcnow())
+    rebuild_learner_years(conn, years)
+    return n
