@@ -14,6 +14,7 @@ their password into 用户名.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -24,7 +25,7 @@ from sqlalchemy.engine import Connection
 from data_sources.access.audit import record
 from data_sources.access.base import Account, account_of, aware, begin_write, clear_lock, name_key, tables, utcnow
 from data_sources.access.passwords import verify_nothing, verify_password
-from data_sources.access.sessions import insert_session
+from data_sources.access.sessions import TOKEN_BYTES, insert_session
 
 if TYPE_CHECKING:  # pragma: no cover
     from data_sources.store import Store
@@ -94,9 +95,6 @@ def _session_for(store: Store, row: sa.Row, name: str, now: datetime) -> str:
     transaction, with the account's row locked, check that the password is still the one just
     verified (a new password ends every session, this one too) and that no lock was set by
     concurrent failures meanwhile. Returns the token."""
-    import secrets
-
-    from data_sources.access.sessions import TOKEN_BYTES
     from data_sources.store import write_audit
 
     accounts = tables().accounts
