@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from dashboard.config import Settings, SettingsError, load_settings
-from dashboard.i18n import KIND_LABELS, cli_text, format_problem
+from dashboard.i18n import KIND_LABELS, account_error_text, cli_text, format_problem
 from data_sources.schema import ImportRejected, Problem, StoreTooNew, StoreUnavailable, UndoRefused
 
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     upw.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     urm = usub.add_parser("remove", parents=[common], help="remove an account")
     urm.add_argument("name")
+    uun = usub.add_parser("unlock", parents=[common], help="lift the sign-in lock of a name (too many failures)")
+    uun.add_argument("name")
     usub.add_parser("list", parents=[common], help="list the accounts")
 
     bench = sub.add_parser("bench", help="time the pages' figures and an import on a large generated organisation")
@@ -301,6 +303,13 @@ def cmd_user(args, settings: Settings, lang: str, out: TextIO, err: TextIO, stdi
                 login = ("password" if u.has_password else "") + (f" {u.email}" if u.email else "")
                 out.write(f"{u.name}\t{u.role}\t{units}\t{login.strip()}\n")
             return 0
+        if sub == "unlock":
+            if not access.unlock(store, args.name):
+                out.write(cli_text("user_not_locked", lang, name=args.name) + "\n")
+                return 0
+            access.record(store, _user(None), "user_unlock", name=args.name)
+            out.write(cli_text("user_unlocked", lang, name=args.name) + "\n")
+            return 0
         if sub == "remove":
             access.remove_user(store, args.name)
             access.record(store, _user(None), "user_remove", name=args.name)
@@ -325,7 +334,7 @@ def cmd_user(args, settings: Settings, lang: str, out: TextIO, err: TextIO, stdi
             err.write(cli_text("user_no_admin", lang) + "\n")
         return 0
     except access.AccountError as e:
-        err.write(cli_text(f"user_{e.code}", lang, name=e.name) + "\n")
+        err.write(account_error_text(e, lang) + "\n")
         return 1
 
 

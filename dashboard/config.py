@@ -127,10 +127,13 @@ class Access:
     """[access]: who must sign in. With no account at all and ``require_login = false`` everyone
     is an administrator (a fresh install, the demo); as soon as an account exists, or with
     ``require_login = true``, every visitor signs in, except that ``anonymous_viewer = true``
-    lets a visitor who has not signed in read (a meeting-room screen)."""
+    lets a visitor who has not signed in read (a meeting-room screen). ``oidc_email_domains``
+    (e.g. ``["example.org"]``) accepts OIDC identities of those e-mail domains only; empty: any
+    domain. It can only narrow who signs in: an unverified e-mail is refused either way."""
 
     require_login: bool = False
     anonymous_viewer: bool = False
+    oidc_email_domains: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,17 @@ def _get(table: dict[str, Any], key: str, path: str, kind: type | tuple[type, ..
         want = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
         raise SettingsError(f"{path}.{key}" if path else key, f"expected {want}, got {value!r}")
     return value
+
+
+def _email_domains(values: list[Any]) -> tuple[str, ...]:
+    """[access] oidc_email_domains: plain domain names ("example.org"), lower case."""
+    out = []
+    for v in values:
+        domain = v.strip().lower().lstrip("@") if isinstance(v, str) else ""
+        if not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", domain):
+            raise SettingsError("access.oidc_email_domains", f"expected domain names like example.org, got {v!r}")
+        out.append(domain)
+    return tuple(out)
 
 
 def _month_day(text: str, year: int, key: str) -> date:
@@ -351,6 +365,7 @@ def parse_settings(raw: dict[str, Any], config_dir: Path = ROOT) -> Settings:
     access = Access(
         require_login=_get(acc, "require_login", "access", bool, False),
         anonymous_viewer=_get(acc, "anonymous_viewer", "access", bool, False),
+        oidc_email_domains=_email_domains(_get(acc, "oidc_email_domains", "access", list, [])),
     )
     if max_mb < 1:
         raise SettingsError("import.max_upload_mb", f"must be at least 1, got {max_mb!r}")

@@ -773,3 +773,71 @@ def level_label(level: str, lang: str = "zh") -> str:
 def status_label(status: str, lang: str = "zh") -> str:
     """green/amber/red/neutral/none → 达标/接近目标/未达标/无目标/无数据."""
     return ui_text(f"status_{status}", lang)
+
+
+# ---- access: accounts, sign-in lockout, sessions, OIDC, the first administrator ------------
+# (data_sources/access/; one block so that other changes to the tables above do not meet it)
+
+ACCESS_CLI_TEXT: dict[str, dict[str, str]] = {
+    "user_short_password": {
+        "zh": "密码至少需要 {min} 个字符。",
+        "en": "The password must have at least {min} characters.",
+    },
+    "user_unknown_units": {
+        "zh": "以下单位不在单位名册中：{units}。请按名册中的名称填写 --units。",
+        "en": "Not in the unit roster: {units}. Give --units as the roster names them.",
+    },
+    "user_not_first": {
+        "zh": "已经有账号了，不能再创建首位管理员；请登录。",
+        "en": "Accounts exist already, so the first administrator cannot be created; please sign in.",
+    },
+    "user_unlocked": {"zh": "已解除用户名 {name} 的登录锁定。", "en": "The sign-in lock of {name} is lifted."},
+    "user_not_locked": {"zh": "用户名 {name} 没有被锁定。", "en": "{name} is not locked."},
+}
+
+ACCESS_UI_TEXT: dict[str, dict[str, str]] = {
+    "login_locked": {
+        "zh": "登录失败次数过多，该用户名已被锁定，请 {minutes} 分钟后再试，或请管理员解除锁定。",
+        "en": "Too many failed sign-ins: this name is locked. Try again in {minutes} min, or ask an administrator.",
+    },
+    "login_session_ended": {
+        "zh": "您的登录已结束（已退出、密码已更改、账号已删除或已超时），请重新登录。",
+        "en": "Your sign-in has ended (signed out, password changed, account removed or timed out). Please sign in again.",
+    },
+    "login_sso_no_email": {
+        "zh": "单位账号没有提供邮箱，不能登录。",
+        "en": "The organisation's account gave no e-mail address; sign-in refused.",
+    },
+    "login_sso_unverified": {
+        "zh": "邮箱 {email} 未经单位身份认证系统验证，不能登录。",
+        "en": "The e-mail {email} is not verified by the organisation's sign-in provider; sign-in refused.",
+    },
+    "login_sso_domain": {
+        "zh": "邮箱 {email} 不属于允许登录的域名。",
+        "en": "The e-mail {email} is not of a domain allowed to sign in.",
+    },
+    "audit_login_locked": {"zh": "登录被锁定", "en": "sign-in locked"},
+    "audit_user_unlock": {"zh": "解除登录锁定", "en": "sign-in lock lifted"},
+    "audit_unknown_name": {"zh": "（未知用户名）", "en": "(unknown name)"},
+    "first_admin_title": {"zh": "创建管理员", "en": "Create the administrator"},
+    "first_admin_body": {
+        "zh": "这是新安装的看板，还没有任何账号：在此之前任何访问者都是管理员。请先创建管理员账号，之后所有人都需要登录。",
+        "en": "This dashboard is freshly installed and has no account: until there is one, every visitor is an "
+        "administrator. Create the administrator first; after that everybody signs in.",
+    },
+    "first_admin_name": {"zh": "管理员用户名", "en": "Administrator's name"},
+    "first_admin_password": {"zh": "密码（至少 {min} 个字符）", "en": "Password (at least {min} characters)"},
+    "first_admin_password_again": {"zh": "再次输入密码", "en": "Password again"},
+    "first_admin_submit": {"zh": "创建管理员并登录", "en": "Create and sign in"},
+    "first_admin_mismatch": {"zh": "两次输入的密码不一致。", "en": "The passwords do not match."},
+}
+
+CLI_TEXT.update(ACCESS_CLI_TEXT)
+UI_TEXT.update(ACCESS_UI_TEXT)
+
+
+def account_error_text(error: Any, lang: str = "zh") -> str:
+    """The message of a ``data_sources.access.AccountError`` (CLI and pages alike): a list
+    parameter (the units not in the roster) is joined as the language writes lists."""
+    params = {k: _list(v, lang) if isinstance(v, (list, tuple)) else v for k, v in error.params.items()}
+    return cli_text(f"user_{error.code}", lang, name=error.name, **params)

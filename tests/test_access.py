@@ -19,6 +19,7 @@ from dashboard.demo import load_demo
 from dashboard.i18n import format_problem, ui_text
 from dashboard.ui import session
 from data_sources import access
+from data_sources.access import passwords
 from data_sources.importer import import_files
 from data_sources.schema import PROBLEM_CODES, ImportRejected, UndoRefused
 from data_sources.store import Store
@@ -54,13 +55,13 @@ def test_a_malformed_hash_never_matches(stored: str | None) -> None:
 
 def test_verify_compares_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
-    real = access.hmac.compare_digest
+    real = passwords.hmac.compare_digest
 
     def spy(a, b_):
         calls.append((a, b_))
         return real(a, b_)
 
-    monkeypatch.setattr(access.hmac, "compare_digest", spy)
+    monkeypatch.setattr(passwords.hmac, "compare_digest", spy)
     assert access.verify_password("x", access.hash_password("x"))
     assert len(calls) == 1
 
@@ -87,7 +88,7 @@ def test_user_add_list_passwd_remove(db_url: str, monkeypatch: pytest.MonkeyPatc
         "--password-stdin",
         "--db",
         db_url,
-        stdin="pw-1\n",
+        stdin="password-1\n",
         monkeypatch=monkeypatch,
     )
     assert (code, out, err) == (0, "已添加用户 王主席（admin）。\n", "")
@@ -102,7 +103,7 @@ def test_user_add_list_passwd_remove(db_url: str, monkeypatch: pytest.MonkeyPatc
         "--password-stdin",
         "--db",
         db_url,
-        stdin="pw-2\n",
+        stdin="password-2\n",
         monkeypatch=monkeypatch,
     )
     assert code == 0
@@ -111,21 +112,21 @@ def test_user_add_list_passwd_remove(db_url: str, monkeypatch: pytest.MonkeyPatc
 
     store = Store.open(db_url)
     try:
-        assert access.authenticate(store, "li", "pw-2") == access.Account(
+        assert access.authenticate(store, "li", "password-2") == access.Account(
             "li", "reporter", ("塑编车间", "成型车间"), None, True
         )
-        assert access.authenticate(store, "li", "pw-1") is None
-        assert access.authenticate(store, "nobody", "pw-2") is None
+        assert access.authenticate(store, "li", "password-1") is None
+        assert access.authenticate(store, "nobody", "password-2") is None
         with store.engine.connect() as conn:
             stored = conn.exec_driver_sql("SELECT password_hash FROM accounts WHERE name = 'li'").scalar()
-        assert stored.startswith("scrypt$") and "pw-2" not in stored
+        assert stored.startswith("scrypt$") and "password-2" not in stored
 
         # passwd through the prompt (getpass), asked twice
-        answers = iter(["new-pw", "new-pw"])
+        answers = iter(["new-password", "new-password"])
         monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
         assert run("user", "passwd", "li", "--db", db_url)[:2] == (0, "已更改用户 li 的密码。\n")
-        assert access.authenticate(store, "li", "new-pw") is not None
-        assert access.authenticate(store, "li", "pw-2") is None
+        assert access.authenticate(store, "li", "new-password") is not None
+        assert access.authenticate(store, "li", "password-2") is None
 
         assert run("user", "remove", "li", "--db", db_url)[:2] == (0, "已删除用户 li。\n")
         assert access.get_user(store, "li") is None
@@ -146,14 +147,18 @@ def test_user_command_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert (
         run("user", "add", "a", "--role", "admin", *args, stdin="\n", monkeypatch=monkeypatch)[2] == "密码不能为空。\n"
     )
-    assert run("user", "add", "a", "--role", "admin", *args, stdin="x\n", monkeypatch=monkeypatch)[0] == 0
-    assert run("user", "add", "a", "--role", "viewer", *args, stdin="y\n", monkeypatch=monkeypatch) == (
+    assert run("user", "add", "a", "--role", "admin", *args, stdin="x-password\n", monkeypatch=monkeypatch)[0] == 0
+    assert run("user", "add", "a", "--role", "viewer", *args, stdin="y-password\n", monkeypatch=monkeypatch) == (
         1,
         "",
         "用户 a 已存在。\n",
     )
     assert run("user", "remove", "zz", "--db", db) == (1, "", "没有用户 zz。\n")
-    assert run("user", "passwd", "zz", *args, stdin="y\n", monkeypatch=monkeypatch) == (1, "", "没有用户 zz。\n")
+    assert run("user", "passwd", "zz", *args, stdin="y-password\n", monkeypatch=monkeypatch) == (
+        1,
+        "",
+        "没有用户 zz。\n",
+    )
     answers = iter(["one", "two"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
     assert run("user", "passwd", "a", "--db", db) == (1, "", "两次输入的密码不一致。\n")
@@ -321,8 +326,8 @@ def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     try:
         load_demo(store, SETTINGS)
         access.add_user(store, "boss", "admin", password="admin-pw")
-        access.add_user(store, "li", "reporter", ["塑编车间"], password="li-pw")
-        access.add_user(store, "wang", "viewer", password="wang-pw")
+        access.add_user(store, "li", "reporter", ["塑编车间"], password="li-password")
+        access.add_user(store, "wang", "viewer", password="wang-password")
     finally:
         store.close()
     return path
@@ -361,7 +366,7 @@ def test_sign_in_is_required_once_an_account_exists_and_is_audited(accounts_url:
     next(b for b in at.button if b.label == "登录").click().run()
     assert [e.value for e in at.error] == ["用户名或密码错误。"]
     assert not at.metric
-    at.text_input(key="login_password").input("wang-pw")
+    at.text_input(key="login_password").input("wang-password")
     next(b for b in at.button if b.label == "登录").click().run()
     assert not at.exception
     assert at.title[0].value == "总览" and at.metric
@@ -374,7 +379,7 @@ def test_sign_in_is_required_once_an_account_exists_and_is_audited(accounts_url:
 
 
 def test_a_viewer_has_no_data_page_in_the_menu_and_its_url_is_refused(accounts_url: str) -> None:
-    at = _sign_in("wang", "wang-pw")
+    at = _sign_in("wang", "wang-password")
     assert "data" not in at.session_state["_nav_visible"]
     assert "overview" in at.session_state["_nav_visible"]
     at.switch_page("../pages/data.py").run()
@@ -384,7 +389,7 @@ def test_a_viewer_has_no_data_page_in_the_menu_and_its_url_is_refused(accounts_u
 
 
 def test_a_reporter_cannot_upload_another_units_rows(accounts_url: str) -> None:
-    at = _sign_in("li", "li-pw", "data")
+    at = _sign_in("li", "li-password", "data")
     assert "data" in at.session_state["_nav_visible"]
     at.get("file_uploader")[0].set_value(("报表.xlsx", _summary_workbook([("塑编车间", 20), ("质检科", 3)]), XLSX))
     at.run()
@@ -449,27 +454,46 @@ def test_anonymous_viewer_mode_reads_without_signing_in(
 # ---- staying signed in -----------------------------------------------------------------------
 
 
-def test_a_session_token_signs_in_until_expiry_password_change_or_removal(store: Store) -> None:
+def test_a_session_signs_in_until_its_lifetime_idle_limit_sign_out_new_password_or_removal(store: Store) -> None:
+    """Issue 11.5 (replaces the test of the HMAC cookie, whose format is gone): a session is a
+    random token the store knows only by its hash; it ends at its lifetime, after the idle
+    limit, at sign-out, with a new password and with the account."""
     from datetime import UTC, datetime, timedelta
 
-    access.add_user(store, "王主席", "admin", password="pw-1")
-    access.add_user(store, "sso", "viewer", email="sso@example.com")
+    boss = access.add_user(store, "王主席", "admin", password="password-1")
     now = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
-    token = access.session_token(store, "王主席", now=now)
-    assert token is not None and access.session_token(store, "sso", now=now) is None  # OIDC-only: none
-    assert access.account_from_token(store, token, now=now).name == "王主席"
-    later = now + timedelta(hours=access.SESSION_HOURS)
-    assert access.account_from_token(store, token, now=later - timedelta(seconds=1)) is not None
-    assert access.account_from_token(store, token, now=later) is None  # expired
+    token = access.start_session(store, boss, now=now)
+    assert len(token) >= 43  # secrets.token_urlsafe(32)
+    end = now + timedelta(hours=access.SESSION_HOURS)
+    step = timedelta(hours=access.SESSION_IDLE_HOURS) - timedelta(minutes=1)
+    t = now
+    while t + step < end:  # used now and then: alive to the absolute end, not a second longer
+        t += step
+        assert access.account_for_session(store, token, now=t) == boss
+    assert access.account_for_session(store, token, now=end - timedelta(seconds=1)) == boss
+    assert access.account_for_session(store, token, now=end) is None
 
-    payload, mac = token.split(".")
-    forged = access.session_token(store, "王主席", now=now + timedelta(days=30)).split(".")[0]
-    altered = mac[:-1] + ("1" if mac[-1] == "0" else "0")  # one hex digit changed
-    bad = [None, "", "x", "a.b.c", f"{payload}.{altered}", f"{forged}.{mac}", f"{payload}x.{mac}", "!!.??"]
-    assert [access.account_from_token(store, t, now=now) for t in bad] == [None] * len(bad)
+    idle = access.start_session(store, "王主席", now=now)
+    assert access.account_for_session(store, idle, now=now + step) == boss
+    assert access.account_for_session(store, idle, now=now + step + step + timedelta(minutes=2)) is None
 
-    access.set_password(store, "王主席", "pw-2")
-    assert access.account_from_token(store, token, now=now) is None  # a new password ends it
-    token = access.session_token(store, "王主席", now=now)
+    token = access.start_session(store, boss, now=now)
+    bad = [None, "", "x", token[:-1], token + "A", token.swapcase(), " " + token, "A" * 5000, 42]
+    assert [access.account_for_session(store, b, now=now) for b in bad] == [None] * len(bad)
+
+    assert access.end_session(store, token, now=now) == "王主席"  # sign-out
+    assert access.account_for_session(store, token, now=now) is None  # replayed elsewhere: nobody
+    assert access.end_session(store, token, now=now) is None  # already ended: recorded once
+    assert [(e.user, e.action) for e in access.audit_entries(store)] == [("王主席", "logout")]
+
+    tabs = [access.start_session(store, boss, now=now) for _ in range(3)]
+    access.set_password(store, "王主席", "password-2")
+    assert [access.account_for_session(store, x, now=now) for x in tabs] == [None] * 3  # every open tab
+    token = access.start_session(store, boss, now=now)
     access.remove_user(store, "王主席")
-    assert access.account_from_token(store, token, now=now) is None
+    assert access.account_for_session(store, token, now=now) is None
+    access.add_user(store, "王主席", "viewer", password="password-3")  # the same name again: not revived
+    assert access.account_for_session(store, token, now=now) is None
+    with pytest.raises(access.AccountError) as e:
+        access.start_session(store, "nobody", now=now)
+    assert e.value.code == "unknown"

@@ -357,9 +357,9 @@ def _accounts_db(path: Path) -> str:
     """The demo organisation plus one account per role (created with the user command)."""
     url = _demo_db(path)
     for name, role, units, password in (
-        ("wang", "viewer", "", "wang-pw"),
-        ("li", "reporter", "塑编车间", "li-pw"),
-        ("boss", "admin", "", "boss-pw"),
+        ("wang", "viewer", "", "wang-password"),
+        ("li", "reporter", "塑编车间", "li-password"),
+        ("boss", "admin", "", "boss-password"),
     ):
         argv = [sys.executable, "-m", "dashboard", "user", "add", name, "--role", role, "--password-stdin"]
         argv += ["--db", url] + (["--units", units] if units else [])
@@ -415,7 +415,7 @@ def test_a_viewer_cannot_see_or_open_the_data_page_even_by_url(browser, tmp_path
         pg.goto(f"{server.url}/data")  # the first visitor of a fresh server types the URL
         settle(pg)
         assert "数据管理" not in pg.inner_text("body")  # only the sign-in form
-        sign_in(pg, "wang", "wang-pw")
+        sign_in(pg, "wang", "wang-password")
         assert page_error(pg).endswith("您的角色（查看）无权使用“数据管理”页面。")
         assert pg.locator('[data-testid="stFileUploader"]').count() == 0
         nav = pg.locator('[data-testid="stSidebarNav"]').inner_text()
@@ -435,7 +435,7 @@ def page_error(pg) -> str:
 def test_a_reporter_cannot_upload_another_units_rows(browser, accounts_server, tmp_path) -> None:
     pg = new_page(browser)
     pg.goto(f"{accounts_server.url}/data")
-    sign_in(pg, "li", "li-pw")
+    sign_in(pg, "li", "li-password")
     assert heading(pg) == "数据管理"
     upload = _workbook_file(tmp_path / "报表.xlsx", [("塑编车间", 20), ("质检科", 3)])
     pg.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(upload))
@@ -459,7 +459,7 @@ def test_a_reporter_cannot_upload_another_units_rows(browser, accounts_server, t
 def test_an_admin_can_undo(browser, accounts_server, tmp_path) -> None:
     pg = new_page(browser)
     pg.goto(f"{accounts_server.url}/data")
-    sign_in(pg, "boss", "boss-pw")
+    sign_in(pg, "boss", "boss-password")
     assert heading(pg) == "数据管理"
     upload = _workbook_file(tmp_path / "质检科.xlsx", [("质检科", 7)])
     pg.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(upload))
@@ -480,7 +480,7 @@ def test_an_admin_can_undo(browser, accounts_server, tmp_path) -> None:
 def test_a_sign_in_survives_a_reload_and_a_new_tab_until_sign_out(browser, accounts_server) -> None:
     pg = new_page(browser)
     pg.goto(f"{accounts_server.url}/overview")
-    sign_in(pg, "boss", "boss-pw")
+    sign_in(pg, "boss", "boss-password")
     pg.wait_for_function("() => document.cookie.includes('cz_session=')")
     cookie = next(c for c in pg.context.cookies() if c["name"] == "cz_session")
     assert cookie["sameSite"] == "Strict" and cookie["expires"] > time.time() + 11 * 3600

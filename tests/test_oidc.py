@@ -4,12 +4,9 @@ The identity's email picks the account and its role; an email with no account is
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,44 +14,22 @@ import pytest
 
 from data_sources import access
 from data_sources.store import Store
+from tests.oidc_provider import running_provider
 from tests.test_browser import ROOT, Server, _free_port, browser, new_page, settle  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
-PEOPLE = [
-    {"sub": "wang", "email": "Wang.Zhu@Example.com", "name": "王主席"},
-    {"sub": "zhao", "email": "zhao@example.com", "name": "赵某"},
+PEOPLE = [  # e-mails the provider verified: only such an identity may sign in (issue 11.7)
+    {"sub": "wang", "email": "Wang.Zhu@Example.com", "email_verified": True, "name": "王主席"},
+    {"sub": "zhao", "email": "zhao@example.com", "email_verified": True, "name": "赵某"},
 ]
 
 
 @pytest.fixture
 def provider(tmp_path: Path) -> Iterator[str]:
     """The provider's issuer URL; it knows the people of PEOPLE."""
-    port = _free_port()
-    claims = [arg for p in PEOPLE for arg in ("--user-claims", json.dumps(p))]
-    log = (tmp_path / "idp.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "oidc_provider_mock", "--port", str(port), *claims],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/.well-known/openid-configuration", timeout=2) as r:
-                    assert json.load(r)["issuer"] == url
-                    break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    pytest.fail(f"the OIDC provider did not start: {(tmp_path / 'idp.log').read_text()[-2000:]}")
-                time.sleep(0.3)
+    with running_provider(PEOPLE, tmp_path / "idp.log") as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        log.close()
 
 
 def _sign_in(page, app_url: str, who: str) -> None:

@@ -17,7 +17,8 @@ of them), never a name from this ``__init__``.
 The API other code may import from ``data_sources.store``: ``Store``; the result types
 ``ImportPlan, KindPlan, Change, BatchResult, Batch``; the tables ``metadata, units,
 summary_rows, ledger_rows, certificate_rows, milestone_rows, import_batches, batch_changes,
-unit_months, learner_years, unit_active_masks, learner_tops, accounts, audit_log`` and the
+unit_months, learner_years, unit_active_masks, learner_tops, accounts, audit_log, login_sessions,
+login_locks`` and the
 constants ``MONTHS, BLOCKS, TOP_KEEP, CHUNK`` that the metrics' SQL uses; ``write_audit``
 (access.py writes its entries with it); ``known_revisions`` and ``TEST_PAUSE_ENV`` (tests);
 and, kept under their old names for the code that imports them today, ``_aware``
@@ -62,6 +63,8 @@ from data_sources.store.tables import (
     learner_tops,
     learner_years,
     ledger_rows,
+    login_locks,
+    login_sessions,
     metadata,
     milestone_rows,
     summary_rows,
@@ -94,6 +97,8 @@ __all__ = [
     "learner_tops",
     "learner_years",
     "ledger_rows",
+    "login_locks",
+    "login_sessions",
     "metadata",
     "milestone_rows",
     "summary_rows",

@@ -253,6 +253,30 @@ audit_log = sa.Table(
     **MYSQL_TABLE,
 )
 
+# ---- sign-in sessions and lockout (revision 0006; used only by data_sources/access/) ----------
+login_sessions = sa.Table(
+    "login_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),  # SHA-256 hex of the cookie's token
+    sa.Column("account", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.Column("last_seen_at", sa.DateTime(), nullable=False),
+    sa.Column("expires_at", sa.DateTime(), nullable=False),  # the absolute end
+    sa.Column("revoked_at", sa.DateTime(), nullable=True),  # sign-out, new password, account removed
+    sa.Index("ix_login_sessions_account", "account"),
+    **MYSQL_TABLE,
+)
+
+login_locks = sa.Table(
+    "login_locks",
+    metadata,
+    sa.Column("name_hash", sa.String(64), primary_key=True),  # SHA-256 hex of the name as typed
+    sa.Column("failures", sa.Integer(), nullable=False),
+    sa.Column("window_start", sa.DateTime(), nullable=False),
+    sa.Column("locked_until", sa.DateTime(), nullable=True),
+    **MYSQL_TABLE,
+)
+
 
 # ---- per table: its kind, its key, how stored rows are found ------------------------------
 
