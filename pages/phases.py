@@ -19,7 +19,7 @@ if matrix.empty:
 
 order = ui.units_by_status(matrix, "overdue")
 st.caption(ui.t("phases_caption", end=fmt_date(ui.month_end(sel.month_to), lang)))
-ui.chart(charts.milestone_matrix(matrix, order, lang, ui.milestone_labels()), key="phases_matrix")
+ui.chart(charts.milestone_matrix(matrix, order, lang, ui.settings().phases), key="phases_matrix")
 st.caption(ui.t("click_to_drill"))
 
 st.subheader(ui.t("phases_table"))
