@@ -18,7 +18,7 @@ if _ROOT not in sys.path:  # `streamlit run dashboard/app.py` puts dashboard/, n
 import sqlalchemy as sa  # noqa: E402
 import streamlit as st  # noqa: E402
 
-from dashboard import ui  # noqa: E402
+from dashboard import frontend, ui  # noqa: E402
 
 st.set_page_config(
     page_title="创争活动监测看板",
@@ -33,6 +33,7 @@ nav = None
 try:
     filters_box = st.sidebar.container()  # filters above, the language switch below
     language = ui.language_switch()
+    frontend.install(language)  # Streamlit's English widget text in Chinese, chart tooltip size
     ui.sign_in()  # who is this (data_sources.access); the sign-in form stops here when required
     ui.account_box()
     nav = ui.navigation()  # only the pages the role may use are listed ("home" is hidden)
