@@ -238,8 +238,8 @@ def test_milestone_matrix_colours_and_symbols() -> None:
     assert {r["symbol"] for r in rows(s)} == {"✓", "✗"}
 
 
-def test_submission_matrix_colours() -> None:
-    frame = pd.DataFrame(
+def submissions_frame() -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "unit": ["A", "B"],
             "department": ["d", "d"],
@@ -249,7 +249,10 @@ def test_submission_matrix_colours() -> None:
             "last_updated": [pd.Timestamp("2024-04-02 08:00", tz="UTC"), None],
         }
     )
-    s = spec(charts.submission_matrix(frame))
+
+
+def test_submission_matrix_colours() -> None:
+    s = spec(charts.submission_matrix(submissions_frame()))
     color = layers(s)[0]["encoding"]["color"]["scale"]
     assert dict(zip(color["domain"], color["range"], strict=True)) == {"已报送": charts.GREEN, "未报送": charts.RED}
     assert tooltip_titles(layers(s)[0]) == ["单位", "月份", "状态", "数据来源", "最近更新"]
@@ -305,16 +308,7 @@ def all_charts() -> list[tuple[str, dict[str, Any]]]:
             "months": [1, 1],
         }
     )
-    subs = pd.DataFrame(
-        {
-            "unit": ["A", "B"],
-            "department": ["d", "d"],
-            "month": ["2024-03", "2024-03"],
-            "status": ["reported", "missing"],
-            "source": ["ledger", ""],
-            "last_updated": [pd.Timestamp("2024-04-02 08:00", tz="UTC"), None],
-        }
-    )
+    subs = submissions_frame()
     out = []
     for lang in ("zh", "en"):
         out += [

@@ -26,6 +26,7 @@ from dashboard.config import load_settings
 from dashboard.i18n import level_label
 from data_sources.schema import LEVELS
 from data_sources.store import Store
+from tests import test_browser
 from tests.test_browser import Server, _accounts_db, _demo_db, _need_browser, new_page, settle
 
 pytestmark = pytest.mark.browser
@@ -37,17 +38,7 @@ PERIOD = "from=2024-01&to=2024-12"
 SHOTS = Path("/tmp") / "dashboard-display-shots"  # for a person to look at; the README's live in docs/
 
 
-@pytest.fixture(scope="module")
-def browser():
-    _need_browser()
-    from playwright.sync_api import sync_playwright
-
-    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+browser = test_browser.browser  # the module-scoped Chromium of tests/test_browser.py (a fixture)
 
 
 @pytest.fixture(scope="module")
