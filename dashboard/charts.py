@@ -18,7 +18,7 @@ import altair as alt
 import pandas as pd
 
 from dashboard.formatting import COUNT, DECIMAL, fmt_count, fmt_date, fmt_hours, fmt_month, fmt_pct, vega_axis_label
-from dashboard.i18n import campaign_names, level_label, status_label, ui_text
+from dashboard.i18n import level_label, status_label, ui_text
 from data_sources.schema import LEVELS, UNGRADED
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
@@ -627,18 +627,17 @@ def milestone_matrix(
     df: pd.DataFrame,
     unit_order: Sequence[str] | None = None,
     lang: str = "zh",
-    phases: Sequence[Any] = (),
+    labels: Mapping[str, str] | None = None,
     plot_px: float = FULL_PLOT_PX,
 ) -> Any:
     """Units × milestones grid (``metrics.milestone_matrix`` frame): done / overdue / not yet due,
     with a symbol in each cell so the status does not rely on colour alone; click a row's cell to
-    open the unit. In English the configured phases and milestones (``phases``, from the settings)
-    take their ``name_en``. Every milestone header shows: wrapped into lines that fit its column at
+    open the unit. ``labels`` renames phases and milestones — in English
+    ``i18n.campaign_names(settings.phases, "en")``, their config.toml ``name_en``. Every milestone header shows: wrapped into lines that fit its column at
     ``plot_px`` (the narrowest width the chart gets), or at 45° when a word is too long for that."""
     if df.empty:
         return _empty(lang)
     data = df.copy()
-    labels = campaign_names(phases, lang)
     if labels:
         data["milestone"] = data["milestone"].map(lambda m: labels.get(m, m))
         data["phase"] = data["phase"].map(lambda p: labels.get(p, p))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import charts, ui
-from dashboard.i18n import fmt_date
+from dashboard.i18n import campaign_names, fmt_date
 
 sel = ui.selection()
 lang = ui.lang()
@@ -19,7 +19,7 @@ if matrix.empty:
 
 order = ui.units_by_status(matrix, "overdue")
 st.caption(ui.t("phases_caption", end=fmt_date(ui.month_end(sel.month_to), lang)))
-ui.chart(charts.milestone_matrix(matrix, order, lang, ui.settings().phases), key="phases_matrix")
+ui.chart(charts.milestone_matrix(matrix, order, lang, campaign_names(ui.settings().phases, lang)), key="phases_matrix")
 st.caption(ui.t("click_to_drill"))
 
 st.subheader(ui.t("phases_table"))

@@ -14,6 +14,7 @@ import pytest
 
 from dashboard import charts
 from dashboard.config import load_settings
+from dashboard.i18n import campaign_names
 
 SETTINGS = load_settings(Path(__file__).resolve().parent.parent / "config.toml")
 
@@ -390,7 +391,7 @@ def test_milestone_headers_fit_their_columns_at_1366(lang: str) -> None:
             for m in p.milestones
         ]
     )
-    s = spec(charts.milestone_matrix(frame, lang=lang, phases=SETTINGS.phases))
+    s = spec(charts.milestone_matrix(frame, lang=lang, labels=campaign_names(SETTINGS.phases, lang)))
     x = layers(s)[0]["encoding"]["x"]
     headers = x["sort"]
     names = [m.name if lang == "zh" else m.name_en for m in SETTINGS.milestones]
@@ -408,7 +409,7 @@ def test_milestone_headers_fit_their_columns_at_1366(lang: str) -> None:
 
 
 def test_milestones_and_phases_in_english() -> None:
-    s = spec(charts.milestone_matrix(milestone_frame(), None, "en", SETTINGS.phases))
+    s = spec(charts.milestone_matrix(milestone_frame(), None, "en", campaign_names(SETTINGS.phases, "en")))
     names = {r["milestone"] for r in rows(s)} | {r["phase"] for r in rows(s)}
     english = {m.name_en for m in SETTINGS.milestones} | {p.name_en for p in SETTINGS.phases}
     assert names <= english and not any("\u4e00" <= ch <= "\u9fff" for n in names for ch in n)
