@@ -18,6 +18,7 @@ if _ROOT not in sys.path:  # `streamlit run dashboard/app.py` puts dashboard/, n
 import sqlalchemy as sa  # noqa: E402
 import streamlit as st  # noqa: E402
 
+from dashboard import frontend  # noqa: E402
 from dashboard.ui import database, filters, frame, navigation, session, signin  # noqa: E402
 
 st.set_page_config(
@@ -33,6 +34,7 @@ nav = None
 try:
     filters_box = st.sidebar.container()  # filters above, the language switch below
     language = filters.language_switch()
+    frontend.install(language)  # Streamlit's English widget text in Chinese, chart tooltip size
     signin.sign_in()  # who is this (data_sources.access); the sign-in form stops here when required
     signin.account_box()
     nav = navigation.menu()  # only the pages the role may use are listed ("home" is hidden)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -23,7 +23,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from dashboard.i18n import fmt_month, fmt_num, fmt_pct
+from dashboard.formatting import COLUMN_KINDS, COUNT, DECIMAL, RATE, Kind, fmt_figure, fmt_month, fmt_num, fmt_pct
+from dashboard.i18n import UI_TEXT, campaign_names, level_label
 from dashboard.template import text_width
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -141,9 +142,11 @@ STATUS_LABELS: dict[str, dict[str, str]] = {
     "red": {"zh": "红", "en": "Red"},
 }
 
-INT_FORMAT = "#,##0"
-FLOAT_FORMAT = "#,##0.0"
-PCT_FORMAT = "0.0%"
+# Excel number formats: the rounding of dashboard.formatting, so a cell reads as on the screen
+# (98.0%, 12,345, 2,743.5) — 0.98 never shows as "1.0" nor 0.333 as "0.3".
+INT_FORMAT = COUNT.excel
+FLOAT_FORMAT = DECIMAL.excel
+PCT_FORMAT = RATE.excel
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
@@ -154,15 +157,36 @@ def is_rate_column(name: str) -> bool:
     return n.endswith("率") or n.endswith("_rate") or n.endswith(" rate")
 
 
-def _column_format(values: list[Any], percent: bool) -> str | None:
+def _labels_to_kinds() -> dict[str, Kind]:
+    """Every header a figure column can have in a download — its internal name, or its label in
+    either language (the briefing's COLUMN_LABELS, the pages' UI_TEXT) — to the figure's kind."""
+    out: dict[str, Kind] = {}
+    for key, kind in COLUMN_KINDS.items():
+        out[key] = kind
+        for table in (COLUMN_LABELS, UI_TEXT):
+            for label in table.get(key, {}).values():
+                out.setdefault(label, kind)
+    return out
+
+
+def column_kind(name: str) -> Kind | None:
+    """The kind of figure a column of this name holds (None: not a known figure column)."""
+    kind = _LABEL_KINDS.get(str(name).strip())
+    if kind is None and is_rate_column(name):
+        return RATE
+    return kind
+
+
+def _column_format(values: list[Any], kind: Kind | None) -> str | None:
     present = [v for v in values if v is not None and not isinstance(v, str)]
     if not present:
         return None
-    if percent and all(isinstance(v, (int, float)) for v in present):
-        return PCT_FORMAT
+    numbers = all(isinstance(v, (int, float)) for v in present)
+    if kind is not None and numbers:
+        return kind.excel
     if all(isinstance(v, int) for v in present):
         return INT_FORMAT
-    if all(isinstance(v, (int, float)) for v in present):
+    if numbers:
         return FLOAT_FORMAT
     if all(isinstance(v, datetime) for v in present):
         return DATETIME_FORMAT
@@ -171,14 +195,16 @@ def _column_format(values: list[Any], percent: bool) -> str | None:
     return None
 
 
+_FORMAT_KINDS: dict[str, Kind] = {INT_FORMAT: COUNT, FLOAT_FORMAT: DECIMAL, PCT_FORMAT: RATE}
+
+
 def _shown(value: Any, fmt: str | None) -> str:
-    """Roughly the text Excel will show, to size the column."""
+    """The text Excel will show (the formatter's), to size the column."""
     if value is None:
         return ""
-    if fmt == PCT_FORMAT and isinstance(value, (int, float)):
-        return f"{value * 100:.1f}%"
-    if fmt in (INT_FORMAT, FLOAT_FORMAT) and isinstance(value, (int, float)):
-        return f"{value:,.1f}" if fmt == FLOAT_FORMAT else f"{value:,.0f}"
+    kind = _FORMAT_KINDS.get(fmt or "")
+    if kind is not None and isinstance(value, (int, float)):
+        return fmt_figure(value, kind)
     if isinstance(value, datetime):
         return f"{value:%Y-%m-%d %H:%M}"
     if isinstance(value, date):
@@ -198,13 +224,17 @@ def _write_table(
     percent_columns: Iterable[str] = (),
     lang: str = "zh",
     freeze: bool = True,
+    kinds: Mapping[str, Kind] | None = None,
 ) -> dict[str, int]:
     """Write ``df`` with its header at ``header_row``; returns column name → column number.
 
-    Header bold on a dark fill, thin borders, thousands formats for whole numbers, 0.0% for rate
-    columns, dates as yyyy-mm-dd, auto filter, the header row frozen and widths that fit CJK text.
+    Header bold on a dark fill, thin borders, each figure column in its kind's number format
+    (``kinds`` by header, else ``column_kind``: counts #,##0, hours #,##0.0, rates and
+    ``percent_columns`` 0.0%), dates as yyyy-mm-dd, auto filter, the header row frozen and widths
+    that fit CJK text.
     """
     percent = {str(c) for c in percent_columns}
+    given = {str(k): v for k, v in (kinds or {}).items()}
     columns = [str(c) for c in df.columns]
     positions: dict[str, int] = {}
     widths: dict[int, int] = {}
@@ -218,7 +248,8 @@ def _write_table(
         widths[j] = text_width(str(safe_cell(name)))
     for j, name in enumerate(columns, start=1):
         values = [_py(v, lang) for v in df.iloc[:, j - 1].tolist()]  # by position: names may repeat
-        fmt = _column_format(values, name in percent or is_rate_column(name))
+        kind = RATE if name in percent else given.get(name) or column_kind(name)
+        fmt = _column_format(values, kind)
         for i, value in enumerate(values, start=header_row + 1):
             cell = _put(ws, i, j, value)
             cell.border = _BORDER
@@ -248,12 +279,16 @@ def table_to_xlsx(
     *,
     percent_columns: Iterable[str] = (),
     lang: str = "zh",
+    kinds: Mapping[str, Kind] | None = None,
 ) -> bytes:
     """Any table of the app as a styled .xlsx, so every table can be downloaded as leaders expect it.
 
     With ``title`` the title is row 1 and the header row 2; without it the header is row 1 (so
-    ``pandas.read_excel(..., header=1 or 0)`` reads the table back). Columns whose name ends with
-    率/_rate (or listed in ``percent_columns``) hold fractions and are shown as 0.0%.
+    ``pandas.read_excel(..., header=1 or 0)`` reads the table back). A figure column gets the number
+    format of its kind (``dashboard.formatting``): from ``kinds`` (header → kind), else from its
+    header — an internal name or its label in either language (参学率 / 阶段进度 / Phase progress
+    are fractions shown as 0.0%, 参学人数 a count, 培训学时 one decimal), else 率/_rate names and
+    ``percent_columns`` are rates.
     """
     wb = Workbook()
     ws = wb.active
@@ -263,7 +298,7 @@ def table_to_xlsx(
         _title(ws, 1, title)
         ws.row_dimensions[1].height = 22
         header_row = 2
-    _write_table(ws, df, header_row, percent_columns, lang)
+    _write_table(ws, df, header_row, percent_columns, lang, kinds=kinds)
     return _to_bytes(wb)
 
 
@@ -439,6 +474,7 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
     "last_updated": {"zh": "最近更新", "en": "Last updated"},
 }
 PERCENT_KEYS = ("participation_rate", "phase_progress", "launch_rate")
+_LABEL_KINDS = _labels_to_kinds()
 
 _TEXT: dict[str, dict[str, str]] = {
     "sheet_kpi": {"zh": "关键指标", "en": "KPIs"},
@@ -464,7 +500,7 @@ _TEXT: dict[str, dict[str, str]] = {
     "hours": {"zh": "培训学时", "en": "Training hours"},
     "certificates": {"zh": "取证数", "en": "Certificates"},
     "behind_units": {"zh": "进度滞后单位数", "en": "Units behind schedule"},
-    "by_level": {"zh": "取证（{level}）", "en": "Certificates ({level})"},
+    "by_level": {"zh": "取证（{level}）", "en": "Certificates: {level}"},
     "legend": {
         "zh": "状态：绿 = 达到目标；黄 = 达到目标的 {amber}；红 = 低于目标的 {amber} 或无数据。",
         "en": "Status: green = target reached; amber = at least {amber} of target; red = below that or no data.",
@@ -497,6 +533,11 @@ _TEXT: dict[str, dict[str, str]] = {
 def _t(key: str, lang: str, **kw: Any) -> str:
     text = _TEXT[key][lang]
     return text.format(**kw) if kw else text
+
+
+def _campaign_name(settings: Settings, name: str | None, lang: str) -> str | None:
+    """A configured phase or milestone in the briefing's language (config.toml ``name_en``)."""
+    return campaign_names(settings.phases, lang).get(name, name) if name else name
 
 
 def _label(col: str, lang: str) -> str:
@@ -542,7 +583,7 @@ def _kpi_sheet(
     header = [
         (_t("period", lang), _period_text(summary, lang)),
         (_t("filters", lang), filters_text or _t("all_units", lang)),
-        (_t("phase", lang), summary.current_phase or _t("none", lang)),
+        (_t("phase", lang), _campaign_name(settings, summary.current_phase, lang) or _t("none", lang)),
         (_t("generated", lang), f"{generated_at:%Y-%m-%d %H:%M}"),
     ]
     if data_as_of is not None:
@@ -561,13 +602,13 @@ def _kpi_sheet(
         c.alignment = Alignment(horizontal="center")
     for item in items:
         r += 1
-        fmt = PCT_FORMAT if item["format"] == "pct" else FLOAT_FORMAT
+        fmt = RATE.excel if item["format"] == "pct" else DECIMAL.excel
         _put(ws, r, 1, item["label"]).font = Font(bold=True)
         for j, v in ((2, item["value"]), (3, item["target"])):
             c = _put(ws, r, j, v)
             c.number_format = fmt
         ratio = item["value"] / item["target"] if item["value"] is not None and item["target"] else None
-        _put(ws, r, 4, ratio).number_format = PCT_FORMAT
+        _put(ws, r, 4, ratio).number_format = RATE.excel
         _status_cell(ws, r, 5, item["status"], lang)
         _put(ws, r, 6, item["note"]).font = _NOTE_FONT
         for j in (1, 2, 3, 4, 6):
@@ -583,21 +624,23 @@ def _kpi_sheet(
     for j, name in enumerate(_t("fact_cols", lang).split("|"), start=1):
         c = _put(ws, r, j, name)
         c.font, c.fill, c.border = _HEADER_FONT, _HEADER_FILL, _BORDER
-    facts: list[tuple[str, float | int]] = [
-        (_t("units", lang), summary.units),
-        (_t("headcount", lang), summary.headcount),
-        (_t("participants", lang), summary.participants),
-        (_t("hours", lang), summary.training_hours),
-        (_t("certificates", lang), summary.certificates),
-        (_t("behind_units", lang), summary.units_behind),
+    facts: list[tuple[str, float | int, Kind]] = [
+        (_t("units", lang), summary.units, COUNT),
+        (_t("headcount", lang), summary.headcount, COUNT),
+        (_t("participants", lang), summary.participants, COUNT),
+        (_t("hours", lang), summary.training_hours, DECIMAL),
+        (_t("certificates", lang), summary.certificates, COUNT),
+        (_t("behind_units", lang), summary.units_behind, COUNT),
     ]
-    facts += [(_t("by_level", lang, level=k), v) for k, v in summary.certificates_by_level.items()]
-    for k, v in facts:
+    facts += [
+        (_t("by_level", lang, level=level_label(k, lang)), v, COUNT) for k, v in summary.certificates_by_level.items()
+    ]
+    for k, v, kind in facts:
         r += 1
         _put(ws, r, 1, k).border = _BORDER
         c = _put(ws, r, 2, _py(v))
         c.border = _BORDER
-        c.number_format = INT_FORMAT if isinstance(_py(v), int) else FLOAT_FORMAT
+        c.number_format = kind.excel
     widths = {"A": 24, "B": 22, "C": 14, "D": 12, "E": 8, "F": 60}
     for letter, w in widths.items():
         ws.column_dimensions[letter].width = w
@@ -676,6 +719,7 @@ def laggards(
         return pd.DataFrame(columns=cols)
     assert ranking is not None
     late_units, overdue = _overdue_by_unit(behind)
+    english = campaign_names(settings.phases, lang)  # the configured milestones' name_en in English
     sep = "、" if lang == "zh" else ", "
     out: list[dict[str, Any]] = []
     for rec in ranking.to_dict("records"):
@@ -691,7 +735,7 @@ def laggards(
         reasons = []
         if low:
             reasons.append(_t("reason_rate", lang, rate=fmt_pct(rate), target=fmt_pct(target)))
-        names = overdue.get(str(unit), [])
+        names = [english.get(n, n) for n in overdue.get(str(unit), [])]
         if late:
             reasons.append(_t("reason_late_named", lang, names=sep.join(names)) if names else _t("reason_late", lang))
         out.append(

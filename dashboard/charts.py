@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
+from itertools import combinations, pairwise
 from typing import Any
 
 import altair as alt
 import pandas as pd
 
-from dashboard.i18n import fmt_date, fmt_int, fmt_month, fmt_num, fmt_pct, level_label, status_label, ui_text
+from dashboard.formatting import COUNT, DECIMAL, fmt_count, fmt_date, fmt_hours, fmt_month, fmt_pct, vega_axis_label
+from dashboard.i18n import level_label, status_label, ui_text
 from data_sources.schema import LEVELS, UNGRADED
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
@@ -27,6 +29,14 @@ NEUTRAL = "#0072B2"
 LIGHT = "#56B4E9"
 GREY = "#C8C8C8"
 INK = "#333333"
+# Text colours, chosen for a projector (WCAG contrast ≥ 4.5:1, tests/test_charts.py computes it):
+# Streamlit's chart theme writes axis text in #808495, 3.7:1 on white.
+BACKGROUND = "#FFFFFF"
+TEXT = "#1F2933"  # the app theme's text colour, 14.8:1 on white
+RED_TEXT = "#B34700"  # the status red darkened for text: 5.5:1 (#D55E00 itself is 3.9:1)
+SYMBOL_INK = "#000000"  # ✓ ✗ ○ on the status cells: 6.1:1 on green, 5.4:1 on red (white would be 3.4:1)
+TEXT_PX = 15  # axis and legend labels; no chart text is smaller than MIN_TEXT_PX
+MIN_TEXT_PX = 14
 
 STATUS_COLORS: dict[str, str] = {"green": GREEN, "amber": AMBER, "red": RED, "neutral": NEUTRAL, "none": GREY}
 MILESTONE_COLORS: dict[str, str] = {"done": GREEN, "overdue": RED, "pending": GREY}
@@ -59,17 +69,138 @@ def _t(key: str, lang: str, **params: Any) -> str:
 
 
 def _style(chart: alt.TopLevelMixin) -> Any:
-    """Projector-friendly fonts, applied once at the top level."""
+    """Projector-friendly fonts and dark text, applied once at the top level.
+
+    ``labelOverlap=False``: Vega hides every other label of a crowded axis by default (the 阶段进度
+    matrix lost 5 of its 10 milestones, the certificate axis 中级 and 技师); here every label shows
+    and each chart makes room for its labels instead (wrapped, rotated or on a horizontal axis).
+    """
     # fit-x: the chart takes the page's width while ``height`` stays the height of the plot, so
     # titles and legends do not squeeze the bars (Streamlit's default "fit" counts them in).
     return (
         chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
-        .configure(font=FONT)
-        .configure_axis(labelFontSize=15, titleFontSize=16, labelLimit=260, titleFontWeight="normal")
-        .configure_legend(labelFontSize=15, titleFontSize=15, orient="top", symbolSize=200)
-        .configure_title(fontSize=19, anchor="start")
+        .configure(font=FONT, background=BACKGROUND)
+        .configure_axis(
+            labelFontSize=TEXT_PX,
+            titleFontSize=16,
+            labelLimit=260,
+            titleFontWeight="normal",
+            labelColor=TEXT,
+            titleColor=TEXT,
+            labelOverlap=False,
+        )
+        .configure_legend(
+            labelFontSize=TEXT_PX,
+            titleFontSize=TEXT_PX,
+            labelColor=TEXT,
+            titleColor=TEXT,
+            orient="top",
+            symbolSize=200,
+            labelLimit=0,
+        )
+        .configure_title(fontSize=19, anchor="start", color=TEXT)
         .configure_view(strokeWidth=0)
     )
+
+
+# ---- room for every axis label -------------------------------------------------------------------
+
+# The plot widths a chart gets at 1366×768 with the sidebar open (the narrowest screen we design
+# for): a full-width chart, and one in the 2/5 column of the overview.
+FULL_PLOT_PX = 760
+NARROW_PLOT_PX = 250
+# Rotated labels are parallel: at 45° they keep apart while the band is wider than a line ÷ sin 45°
+# (≈ 1.5 × the font size), upright (90°) while it is wider than a line.
+ROTATED = -45
+UPRIGHT = -90
+LINE_BREAK = "\n"
+WRAP_EXPR = "split(datum.label, '\\n')"  # a wrapped label's lines (Vega draws an array as lines)
+# Vega stacks the lines of a label downwards from its baseline, which on a top axis runs them into
+# the plot: there the lines go upwards instead, last line first.
+WRAP_UP_EXPR = "reverse(split(datum.label, '\\n'))"
+LINE_PX = 18
+
+
+def _is_wide(ch: str) -> bool:
+    return ord(ch) >= 0x2E80  # CJK, full-width forms
+
+
+def text_px(text: str, font_px: int = TEXT_PX) -> float:
+    """Estimated width of one line: a CJK character is one em, anything else about 0.6 em."""
+    return sum(font_px if _is_wide(ch) else 0.6 * font_px for ch in text)
+
+
+def _tokens(text: str) -> list[str]:
+    """Pieces a label may break between: words (with their space) and pairs of CJK characters —
+    most Chinese task names are two-character words (成立/领导/小组), so breaking after an even
+    number of characters rarely splits a word."""
+    out: list[str] = []
+    buf = ""
+    for ch in text:
+        if _is_wide(ch):
+            if buf and not _is_wide(buf[-1]):
+                out.append(buf)
+                buf = ""
+            buf += ch
+            if len(buf) == 2:
+                out.append(buf)
+                buf = ""
+        else:
+            if buf and _is_wide(buf[-1]):
+                out.append(buf)
+                buf = ""
+            buf += ch
+            if ch == " ":
+                out.append(buf)
+                buf = ""
+    if buf:
+        out.append(buf)
+    return out
+
+
+def wrap_label(text: str, width_px: float, font_px: int = TEXT_PX) -> list[str]:
+    """``text`` in as few lines no wider than ``width_px`` as its pieces allow (a word wider than
+    that stays whole on its own line), balanced so no line is left with a lone character:
+    召开动员会 → 召开 / 动员会 rather than 召开动员 / 会."""
+    tokens = _tokens(text)
+    count = 1
+    line = ""
+    for token in tokens:  # greedy: how many lines are needed
+        if line and text_px((line + token).rstrip(), font_px) > width_px:
+            count += 1
+            line = token.lstrip()
+        else:
+            line += token
+    best: tuple[float, float, list[str]] | None = None
+    for cuts in combinations(range(1, len(tokens)), min(count, len(tokens)) - 1):
+        bounds = (0, *cuts, len(tokens))
+        lines = ["".join(tokens[a:b]).strip() for a, b in pairwise(bounds)]
+        widths = [text_px(x, font_px) for x in lines]
+        key = (max(widths), -widths[0], lines)  # narrowest block, then the longer line first
+        if best is None or key[:2] < best[:2]:
+            best = key
+    return best[2] if best else [text]
+
+
+def band_labels(
+    labels: Sequence[str], plot_px: float, wrap: bool = True, max_lines: int = 3
+) -> tuple[dict[str, str], int]:
+    """How the labels of a horizontal band axis all fit: each label's axis text (lines joined by
+    ``LINE_BREAK``, drawn by ``WRAP_EXPR``) and the label angle. Labels that fit their band stay
+    level; else they are wrapped (``wrap``) when every line then fits in ``max_lines`` lines; else
+    they are rotated (one line each): by 45°, or upright when the bands are too narrow for that."""
+    labels = list(dict.fromkeys(labels))
+    if not labels:
+        return {}, 0
+    step = plot_px / len(labels)  # from one label's centre to the next
+    band = step - 8  # a little air between neighbours
+    if all(text_px(lb) <= band for lb in labels):
+        return {lb: lb for lb in labels}, 0
+    if wrap:
+        wrapped = {lb: wrap_label(lb, band) for lb in labels}
+        if all(len(ls) <= max_lines and all(text_px(x) <= band for x in ls) for ls in wrapped.values()):
+            return {lb: LINE_BREAK.join(ls) for lb, ls in wrapped.items()}, 0
+    return {lb: lb for lb in labels}, ROTATED if step >= 1.5 * TEXT_PX else UPRIGHT
 
 
 def _unit_selection() -> alt.Parameter:
@@ -85,7 +216,7 @@ def _empty(lang: str) -> alt.Chart:
     frame = pd.DataFrame({"text": [_t("no_data", lang)]})
     return _style(
         alt.Chart(frame)
-        .mark_text(fontSize=18, color=INK)
+        .mark_text(fontSize=18, color=TEXT)
         .encode(text="text:N")
         .properties(height=120, width="container")
     )
@@ -109,8 +240,8 @@ def participation_by_unit(
     ]
     data["status"] = [status_label(s, lang) for s in data["status_key"]]
     data["rate_text"] = data["participation_rate"].map(fmt_pct)
-    data["participants_text"] = data.get("participants", pd.Series(dtype=float)).map(fmt_int)
-    data["headcount_text"] = data.get("headcount", pd.Series(dtype=float)).map(fmt_int)
+    data["participants_text"] = data.get("participants", pd.Series(dtype=float)).map(lambda v: fmt_count(v, lang))
+    data["headcount_text"] = data.get("headcount", pd.Series(dtype=float)).map(lambda v: fmt_count(v, lang))
     data["target_text"] = pd.Series(targets, index=data.index).map(fmt_pct)
     if "department" not in data:
         data["department"] = ""
@@ -124,7 +255,7 @@ def participation_by_unit(
         scale=alt.Scale(domain=[0, x_max]),
         axis=alt.Axis(format="%", tickCount=5),
     )
-    y = alt.Y("unit:N", sort=order, title=None, axis=alt.Axis(labelFontSize=15))
+    y = alt.Y("unit:N", sort=order, title=None)
     tooltip = [
         alt.Tooltip("unit:N", title=_t("unit", lang)),
         alt.Tooltip("department:N", title=_t("department", lang)),
@@ -146,14 +277,14 @@ def participation_by_unit(
         )
         .add_params(sel)
     )
-    labels = base.mark_text(align="left", dx=4, fontSize=14, color=INK).encode(
+    labels = base.mark_text(align="left", dx=4, fontSize=MIN_TEXT_PX, color=INK).encode(
         x="participation_rate:Q", y=y, text="rate_text:N", tooltip=tooltip
     )
     rule_frame = pd.DataFrame({"target": [target], "label": [_t("target_line", lang, value=fmt_pct(target))]})
     rule = alt.Chart(rule_frame).mark_rule(color=INK, strokeDash=[6, 4], strokeWidth=2).encode(x="target:Q")
     rule_text = (
         alt.Chart(rule_frame)
-        .mark_text(align="right", dx=-4, dy=-8, fontSize=14, color=INK, fontWeight="bold")
+        .mark_text(align="right", dx=-4, dy=-8, fontSize=MIN_TEXT_PX, color=INK, fontWeight="bold")
         .encode(x="target:Q", y=alt.value(0), text="label:N")
     )
     chart = alt.layer(bars, labels, rule, rule_text).properties(
@@ -189,17 +320,24 @@ def _month_title(data: pd.DataFrame, lang: str) -> str:
     return _t("month", lang)
 
 
-def hours_by_month(df: pd.DataFrame, lang: str = "zh") -> Any:
+def _month_x(data: pd.DataFrame, lang: str, plot_px: float, **axis: Any) -> alt.X:
+    """The month band axis: level labels when they fit the chart's narrowest width, else at 45°."""
+    order = data["month_axis"].tolist()
+    _, angle = band_labels(order, plot_px, wrap=False)
+    return alt.X("month_axis:N", sort=order, title=_month_title(data, lang), axis=alt.Axis(labelAngle=angle, **axis))
+
+
+def hours_by_month(df: pd.DataFrame, lang: str = "zh", plot_px: float = NARROW_PLOT_PX) -> Any:
     """Bars of 培训学时 per month with the figure on each bar (``metrics.monthly`` frame)."""
     if df.empty:
         return _empty(lang)
     data = _month_frame(df, lang)
-    data["hours_text"] = data["training_hours"].map(lambda v: fmt_num(v, 0) if float(v).is_integer() else fmt_num(v, 1))
-    data["participants_text"] = data["participants"].map(fmt_int) if "participants" in data else ""
+    data["hours_text"] = data["training_hours"].map(lambda v: fmt_hours(v, lang))
+    data["hours_label"] = data["training_hours"].map(lambda v: fmt_hours(v, lang, compact=True))
+    data["participants_text"] = data["participants"].map(lambda v: fmt_count(v, lang)) if "participants" in data else ""
     data["rate_text"] = data["participation_rate"].map(fmt_pct) if "participation_rate" in data else ""
-    data["units_text"] = data["units_reported"].map(fmt_int) if "units_reported" in data else ""
-    order = data["month_axis"].tolist()
-    x = alt.X("month_axis:N", sort=order, title=_month_title(data, lang), axis=alt.Axis(labelAngle=0))
+    data["units_text"] = data["units_reported"].map(lambda v: fmt_count(v, lang)) if "units_reported" in data else ""
+    x = _month_x(data, lang, plot_px)
     tooltip = [
         alt.Tooltip("month_label:N", title=_t("month", lang)),
         alt.Tooltip("hours_text:N", title=_t("training_hours", lang)),
@@ -210,20 +348,26 @@ def hours_by_month(df: pd.DataFrame, lang: str = "zh") -> Any:
     base = alt.Chart(data)
     bars = base.mark_bar(color=NEUTRAL, cornerRadiusEnd=3).encode(
         x=x,
-        y=alt.Y("training_hours:Q", title=_t("training_hours_axis", lang), axis=alt.Axis(format=",.0f")),
+        y=alt.Y(
+            "training_hours:Q",
+            title=_t("training_hours_axis", lang),
+            axis=alt.Axis(labelExpr=vega_axis_label(DECIMAL, lang)),
+        ),
         tooltip=tooltip,
     )
     layers = [bars]
     if len(data) <= 6:  # more labels would collide; the tooltip has the exact figure
         layers.append(
-            base.mark_text(dy=-9, fontSize=14, color=INK).encode(
-                x=x, y="training_hours:Q", text="hours_text:N", tooltip=tooltip
+            base.mark_text(dy=-9, fontSize=MIN_TEXT_PX, color=INK).encode(
+                x=x, y="training_hours:Q", text="hours_label:N", tooltip=tooltip
             )
         )
     return _style(alt.layer(*layers).properties(height=320, width="container", title=_t("chart_hours_title", lang)))
 
 
-def participation_by_month(df: pd.DataFrame, target: float, amber_ratio: float = 0.9, lang: str = "zh") -> Any:
+def participation_by_month(
+    df: pd.DataFrame, target: float, amber_ratio: float = 0.9, lang: str = "zh", plot_px: float = NARROW_PLOT_PX
+) -> Any:
     """Line of the monthly 参学率 with coloured status points and the target line."""
     data = df[df["participation_rate"].notna()] if not df.empty else df
     if data.empty:
@@ -232,10 +376,9 @@ def participation_by_month(df: pd.DataFrame, target: float, amber_ratio: float =
     data["status_key"] = [status_of(v, target, amber_ratio) for v in data["participation_rate"]]
     data["status"] = [status_label(s, lang) for s in data["status_key"]]
     data["rate_text"] = data["participation_rate"].map(fmt_pct)
-    data["participants_text"] = data["participants"].map(fmt_int)
-    data["headcount_text"] = data["headcount"].map(fmt_int)
-    order = data["month_axis"].tolist()
-    x = alt.X("month_axis:N", sort=order, title=_month_title(data, lang), axis=alt.Axis(labelAngle=0))
+    data["participants_text"] = data["participants"].map(lambda v: fmt_count(v, lang))
+    data["headcount_text"] = data["headcount"].map(lambda v: fmt_count(v, lang))
+    x = _month_x(data, lang, plot_px)
     y = alt.Y(
         "participation_rate:Q",
         title=_t("participation_rate", lang),
@@ -267,29 +410,42 @@ def participation_by_month(df: pd.DataFrame, target: float, amber_ratio: float =
 
 
 def certificates_by_level(counts: Mapping[str, int], lang: str = "zh") -> Any:
-    """Bars of certificates per level in the fixed order 初级 … 高级技师, 其他, 未分级."""
+    """Horizontal bars of certificates per level, top to bottom in the fixed order 初级 … 高级技师,
+    其他, 未分级. Horizontal so every level name shows at any width and in English ("Senior
+    technician (1)"): seven columns in the overview's narrow column left room for every other one."""
     levels = [lv for lv in LEVEL_ORDER if lv in counts or lv in LEVELS]
     levels += [lv for lv in counts if lv not in levels]
     data = pd.DataFrame({"level": levels, "count": [int(counts.get(lv, 0) or 0) for lv in levels]})
     if int(data["count"].sum()) == 0:
         return _empty(lang)
     data["level_label"] = data["level"].map(lambda lv: level_label(lv, lang))
-    data["count_text"] = data["count"].map(fmt_int)
+    data["count_text"] = data["count"].map(lambda v: fmt_count(v, lang))
+    data["count_label"] = data["count"].map(lambda v: fmt_count(v, lang, compact=True))
     order = data["level_label"].tolist()
-    x = alt.X("level_label:N", sort=order, title=_t("cert_level", lang), axis=alt.Axis(labelAngle=0))
+    y = alt.Y("level_label:N", sort=order, title=None)
     tooltip = [
         alt.Tooltip("level_label:N", title=_t("cert_level", lang)),
         alt.Tooltip("count_text:N", title=_t("certificates", lang)),
     ]
     base = alt.Chart(data)
-    bars = base.mark_bar(cornerRadiusEnd=3).encode(
-        x=x,
-        y=alt.Y("count:Q", title=_t("certificates", lang), axis=alt.Axis(format=",d", tickMinStep=1)),
+    bars = base.mark_bar(cornerRadiusEnd=3, height={"band": 0.7}).encode(
+        x=alt.X(
+            "count:Q",
+            title=_t("certificates", lang),
+            axis=alt.Axis(labelExpr=vega_axis_label(COUNT, lang), tickMinStep=1),
+        ),
+        y=y,
         color=alt.condition(alt.datum.level == UNGRADED, alt.value(GREY), alt.value(NEUTRAL)),
         tooltip=tooltip,
     )
-    text = base.mark_text(dy=-9, fontSize=14, color=INK).encode(x=x, y="count:Q", text="count_text:N")
-    return _style(alt.layer(bars, text).properties(height=320, width="container", title=_t("chart_cert_title", lang)))
+    text = base.mark_text(align="left", dx=4, fontSize=MIN_TEXT_PX, color=INK).encode(
+        x="count:Q", y=y, text="count_label:N", tooltip=tooltip
+    )
+    return _style(
+        alt.layer(bars, text).properties(
+            height=ROW_PX * len(data), width="container", title=_t("chart_cert_title", lang)
+        )
+    )
 
 
 def top_learners(df: pd.DataFrame, lang: str = "zh", title: bool = True) -> Any:
@@ -298,8 +454,8 @@ def top_learners(df: pd.DataFrame, lang: str = "zh", title: bool = True) -> Any:
         return _empty(lang)
     data = df.copy()
     data["who"] = [f"{r}. {n}（{u}）" for r, n, u in zip(data["rank"], data["name"], data["unit"], strict=True)]
-    data["points_text"] = data["points"].map(lambda v: fmt_num(v, 1))
-    data["hours_text"] = data["hours"].map(lambda v: fmt_num(v, 1))
+    data["points_text"] = data["points"].map(lambda v: fmt_hours(v, lang))
+    data["hours_text"] = data["hours"].map(lambda v: fmt_hours(v, lang))
     order = data["who"].tolist()
     sel = _unit_selection()
     y = alt.Y("who:N", sort=order, title=None)
@@ -315,14 +471,16 @@ def top_learners(df: pd.DataFrame, lang: str = "zh", title: bool = True) -> Any:
     bars = (
         base.mark_bar(color=NEUTRAL, cornerRadiusEnd=3)
         .encode(
-            x=alt.X("points:Q", title=_t("points", lang), axis=alt.Axis(format=",.0f")),
+            x=alt.X("points:Q", title=_t("points", lang), axis=alt.Axis(labelExpr=vega_axis_label(DECIMAL, lang))),
             y=y,
             opacity=alt.condition(sel, alt.value(1.0), alt.value(0.45)),
             tooltip=tooltip,
         )
         .add_params(sel)
     )
-    text = base.mark_text(align="left", dx=4, fontSize=14, color=INK).encode(x="points:Q", y=y, text="points_text:N")
+    text = base.mark_text(align="left", dx=4, fontSize=MIN_TEXT_PX, color=INK).encode(
+        x="points:Q", y=y, text="points_text:N"
+    )
     return _style(
         alt.layer(bars, text).properties(
             height=max(160, ROW_PX * len(data)),
@@ -376,7 +534,7 @@ def phase_timeline(
                 "start:T",
                 title=None,
                 scale=x_scale,
-                axis=alt.Axis(format=month_format, tickCount="month", labelFontSize=14, grid=True),
+                axis=alt.Axis(format=month_format, tickCount="month", labelFontSize=MIN_TEXT_PX, grid=True),
             ),
             x2="end:T",
             y=y,
@@ -454,7 +612,7 @@ def phase_timeline(
         layers.append(alt.Chart(rframe).mark_rule(color=RED, strokeWidth=3, strokeDash=[2, 2]).encode(x="at:T"))
         layers.append(
             alt.Chart(rframe)
-            .mark_text(align="left", dx=5, dy=-6, fontSize=15, fontWeight="bold", color=RED)
+            .mark_text(align="left", dx=5, dy=-6, fontSize=TEXT_PX, fontWeight="bold", color=RED_TEXT)
             .encode(x="at:T", y=alt.value(0), text="label:N")
         )
     chart = (
@@ -470,27 +628,42 @@ def milestone_matrix(
     unit_order: Sequence[str] | None = None,
     lang: str = "zh",
     labels: Mapping[str, str] | None = None,
+    plot_px: float = FULL_PLOT_PX,
 ) -> Any:
     """Units × milestones grid (``metrics.milestone_matrix`` frame): done / overdue / not yet due,
     with a symbol in each cell so the status does not rely on colour alone; click a row's cell to
-    open the unit."""
+    open the unit. ``labels`` renames phases and milestones — in English
+    ``i18n.campaign_names(settings.phases, "en")``, their config.toml ``name_en``. Every milestone header shows: wrapped into lines that fit its column at
+    ``plot_px`` (the narrowest width the chart gets), or at 45° when a word is too long for that."""
     if df.empty:
         return _empty(lang)
     data = df.copy()
-    if labels:  # English names of the configured milestones
+    if labels:
         data["milestone"] = data["milestone"].map(lambda m: labels.get(m, m))
+        data["phase"] = data["phase"].map(lambda p: labels.get(p, p))
     data["status_label"] = data["status"].map(lambda s: _t(f"ms_{s}", lang))
     data["symbol"] = data["status"].map(MILESTONE_SYMBOLS).fillna("")
     data["due_text"] = data["due"].map(lambda d: fmt_date(_as_date(d), lang))
     data["done_text"] = data["done_date"].map(lambda d: fmt_date(_as_date(d), lang))
     ms_order = data.sort_values(["due", "milestone"])["milestone"].drop_duplicates().tolist()
+    axis_text, angle = band_labels(ms_order, plot_px)
+    data["milestone_axis"] = data["milestone"].map(axis_text)
     units = list(unit_order) if unit_order is not None else sorted(data["unit"].unique())
     keys = [k for k in ("done", "overdue", "pending") if k in set(data["status"])]
     x = alt.X(
-        "milestone:N",
-        sort=ms_order,
+        "milestone_axis:N",
+        sort=[axis_text[m] for m in ms_order],
         title=None,
-        axis=alt.Axis(orient="top", labelAngle=-30, labelFontSize=14, labelLimit=200),
+        axis=alt.Axis(
+            orient="top",
+            labelAngle=angle,
+            labelExpr=WRAP_UP_EXPR,
+            labelLineHeight=-LINE_PX,
+            labelLimit=0,
+            labelPadding=6,
+            labelFlush=False,
+            **({"labelAlign": "center"} if angle == 0 else {"labelAlign": "left", "labelBaseline": "middle"}),
+        ),
     )
     y = alt.Y("unit:N", sort=units, title=None)
     tooltip = [
@@ -501,11 +674,13 @@ def milestone_matrix(
         alt.Tooltip("done_text:N", title=_t("done_date", lang)),
         alt.Tooltip("status_label:N", title=_t("status", lang)),
     ]
-    labels = [_t(f"ms_{k}", lang) for k in keys]
-    return _status_grid(data, x, y, tooltip, labels, [MILESTONE_COLORS[k] for k in keys], len(units), lang)
+    legend = [_t(f"ms_{k}", lang) for k in keys]
+    return _status_grid(data, x, y, tooltip, legend, [MILESTONE_COLORS[k] for k in keys], len(units), lang)
 
 
-def submission_matrix(df: pd.DataFrame, unit_order: Sequence[str] | None = None, lang: str = "zh") -> Any:
+def submission_matrix(
+    df: pd.DataFrame, unit_order: Sequence[str] | None = None, lang: str = "zh", plot_px: float = FULL_PLOT_PX
+) -> Any:
     """Units × months grid (``metrics.submission_matrix`` frame): reported or missing, with the
     source (台账/月报) and the last update in the tooltip."""
     if df.empty:
@@ -518,7 +693,8 @@ def submission_matrix(df: pd.DataFrame, unit_order: Sequence[str] | None = None,
     order = data.sort_values("month")["month_axis"].drop_duplicates().tolist()
     units = list(unit_order) if unit_order is not None else sorted(data["unit"].unique())
     keys = [k for k in ("reported", "missing") if k in set(data["status"])]
-    x = alt.X("month_axis:N", sort=order, title=_month_title(data, lang), axis=alt.Axis(orient="top", labelAngle=0))
+    _, angle = band_labels(order, plot_px, wrap=False)
+    x = alt.X("month_axis:N", sort=order, title=_month_title(data, lang), axis=alt.Axis(orient="top", labelAngle=angle))
     y = alt.Y("unit:N", sort=units, title=None)
     tooltip = [
         alt.Tooltip("unit:N", title=_t("unit", lang)),
@@ -549,7 +725,7 @@ def _status_grid(
         )
         .add_params(sel)
     )
-    text = base.mark_text(fontSize=17, color="white", fontWeight="bold").encode(
+    text = base.mark_text(fontSize=17, color=SYMBOL_INK, fontWeight="bold").encode(
         x=x, y=y, text="symbol:N", tooltip=tooltip
     )
     return _style(alt.layer(rects, text).properties(height=max(160, 34 * rows), width="container"))

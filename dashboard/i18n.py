@@ -6,9 +6,15 @@ here, at the edge, so tests can assert them word for word in either language.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Iterable
 from typing import Any
 
+# The number and date formats live in dashboard.formatting; re-exported for the callers of i18n.
+from dashboard.formatting import fmt_date as fmt_date
+from dashboard.formatting import fmt_int as fmt_int
+from dashboard.formatting import fmt_month as fmt_month
+from dashboard.formatting import fmt_num as fmt_num
+from dashboard.formatting import fmt_pct as fmt_pct
 from data_sources.schema import Problem
 
 LANGS = ("zh", "en")
@@ -161,42 +167,6 @@ def format_problem(problem: Problem, lang: str = "zh") -> str:
     if problem.value is not None:
         parts.append(f'value "{problem.value}"')
     return ", ".join(parts) + ": " + reason
-
-
-# ---- number and date formats -------------------------------------------------------------
-
-
-def fmt_int(n: float | int | None) -> str:
-    """``12,345`` — thousands separators as Chinese offices print them."""
-    return "—" if n is None else f"{round(n):,}"
-
-
-def fmt_num(x: float | None, digits: int = 1) -> str:
-    return "—" if x is None else f"{x:,.{digits}f}"
-
-
-def fmt_pct(x: float | None, digits: int = 1) -> str:
-    """A fraction 0..1 as ``98.5%``."""
-    return "—" if x is None else f"{x * 100:.{digits}f}%"
-
-
-def fmt_month(month: str | None, lang: str = "zh") -> str:
-    """``2024-03`` → ``2024年3月`` (zh) / ``2024-03`` (en)."""
-    if not month:
-        return "—"
-    if lang == "zh":
-        return f"{int(month[:4])}年{int(month[5:7])}月"
-    return month
-
-
-def fmt_date(d: date | datetime | None, lang: str = "zh") -> str:
-    """``2024年3月5日`` (zh) / ``2024-03-05`` (en); datetimes add ``HH:MM``."""
-    if d is None:
-        return "—"
-    if isinstance(d, datetime):
-        day = fmt_date(d.date(), lang)
-        return f"{day} {d:%H:%M}"
-    return f"{d.year}年{d.month}月{d.day}日" if lang == "zh" else d.isoformat()
 
 
 # ---- command line ------------------------------------------------------------------------
@@ -677,7 +647,7 @@ UI_TEXT: dict[str, dict[str, str]] = {
     "t_amber_ratio": {"zh": "黄色预警线（占目标比例）", "en": "Amber threshold (share of target)"},
     "t_scope": {"zh": "适用范围", "en": "Scope"},
     "t_default": {"zh": "全部单位", "en": "All units"},
-    "t_value": {"zh": "目标值", "en": "Target"},
+    "t_value": {"zh": "目标值", "en": "Target value"},  # not "Target": that is the KPI column's name
     # ---- access: sign-in, roles, audit log
     "role_viewer": {"zh": "查看", "en": "Viewer"},
     "role_reporter": {"zh": "填报", "en": "Reporter"},
@@ -768,6 +738,20 @@ def ui_text(key: str, lang: str = "zh", **params: object) -> str:
 def level_label(level: str, lang: str = "zh") -> str:
     """A certificate level as shown on a chart axis."""
     return level if lang == "zh" else LEVEL_LABELS_EN.get(level, level)
+
+
+def campaign_names(phases: Iterable[Any], lang: str = "zh") -> dict[str, str]:
+    """The English names (config.toml ``name_en``) of the campaign's phases and milestones by their
+    Chinese names; empty in Chinese. Names a unit added itself (a 阶段进度 row) have none and stay
+    as written."""
+    if lang == "zh":
+        return {}
+    names: dict[str, str] = {}
+    for phase in phases:
+        names[phase.name] = phase.name_en
+        for milestone in phase.milestones:
+            names[milestone.name] = milestone.name_en
+    return names
 
 
 def status_label(status: str, lang: str = "zh") -> str:

@@ -479,3 +479,92 @@ def test_briefing_from_real_metrics_on_the_demo(tmp_path) -> None:
     assert listed == want
     assert wb["学习标兵"].max_row - 2 == len(top)
     assert wb["报送情况"].max_row - 3 == subs["unit"].nunique()
+
+
+# ---- issue 10: one number format per kind of figure, English names --------------------------------
+
+RULES = {"rate": "0.0%", "count": "#,##0", "decimal": "#,##0.0"}  # percentages, counts, hours
+
+
+def _figures() -> pd.DataFrame:
+    """Figures as the metrics return them: counts may arrive as floats, rates as fractions."""
+    return pd.DataFrame(
+        {
+            "unit": ["塑编车间", "质检科"],
+            "headcount": [130.0, 30.0],
+            "participants": [130.0, 10.0],
+            "participation_rate": [0.98, 1 / 3],
+            "training_hours": [2743.45, 271.0],
+            "hours_per_capita": [21.1, 9.03],
+            "certificates": [3.0, 0.0],
+            "phase_progress": [0.98, 1 / 3],
+            "milestones_done": [9.0, 3.0],
+        }
+    )
+
+
+KINDS = {
+    "headcount": "count",
+    "participants": "count",
+    "participation_rate": "rate",
+    "training_hours": "decimal",
+    "hours_per_capita": "decimal",
+    "certificates": "count",
+    "phase_progress": "rate",
+    "milestones_done": "count",
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("labels", ["pages", "briefing", "keys"])
+def test_every_download_formats_figures_by_what_they_are(lang: str, labels: str) -> None:
+    """0.98 must not read "1.0" nor 1/3 "0.3" (阶段进度 is a fraction but its name has no 率), a
+    headcount of 130.0 must not read "130.0"; whatever the headers: the pages' labels (ui.table
+    downloads), the briefing's, or the internal names."""
+    from dashboard.briefing import COLUMN_LABELS
+    from dashboard.i18n import ui_text
+
+    df = _figures()
+    names = {
+        "pages": lambda c: ui_text(c, lang),
+        "briefing": lambda c: COLUMN_LABELS[c][lang],
+        "keys": lambda c: c,
+    }[labels]
+    shown = df.rename(columns={c: names(c) for c in df.columns})
+    ws = _load(table_to_xlsx(shown, lang=lang)).active
+    header = [c.value for c in ws[1]]
+    for key, kind in KINDS.items():
+        col = header.index(names(key)) + 1
+        for row in (2, 3):
+            cell = ws.cell(row=row, column=col)
+            assert cell.number_format == RULES[kind], (key, names(key), cell.value, cell.number_format)
+
+
+def test_the_briefing_formats_every_figure_by_what_it_is() -> None:
+    ranking = _ranking().assign(headcount=lambda d: d["headcount"].astype(float))
+    summary = _summary(ranking, participants=float(ranking["participants"].sum()))
+    wb = _load(build_briefing(SETTINGS, summary, ranking, None, _top(), None))
+    facts = {r[0].value: r[1] for r in wb["关键指标"].iter_rows() if r[0].value and r[1].value is not None}
+    assert facts["参学人数"].number_format == RULES["count"]  # a float count
+    assert facts["职工人数"].number_format == RULES["count"]
+    assert facts["培训学时"].number_format == RULES["decimal"]
+    ws = wb["单位排名"]
+    header = [c.value for c in ws[2]]
+    for label, kind in (("职工人数", "count"), ("阶段进度", "rate"), ("参学率", "rate"), ("人均学时", "decimal")):
+        assert ws.cell(row=3, column=header.index(label) + 1).number_format == RULES[kind], label
+    kpi_rows = {r[0].value: r for r in wb["关键指标"].iter_rows() if r[0].value}
+    assert kpi_rows["阶段进度"][1].number_format == RULES["rate"]
+    assert kpi_rows["人均学时"][1].number_format == RULES["decimal"]
+
+
+def test_the_english_briefing_has_english_levels_phases_and_milestones() -> None:
+    ranking = _ranking()
+    late = _milestones("机修车间", [m.name for m in SETTINGS.milestones[1:3]])
+    wb = _load(build_briefing(SETTINGS, _summary(ranking), ranking, late, _top(), None, lang="en"))
+    texts = _texts(wb)
+    assert not [t for t in texts if "初级" in t or "中级" in t or "未分级" in t]
+    assert "Certificates: Intermediate (4)" in texts and "Certificates: Ungraded" in texts
+    assert SETTINGS.phases[0].name_en in texts  # the current phase
+    laggard_text = " ".join(str(v) for r in wb["Laggards"].iter_rows(values_only=True) for v in r if v)
+    for m in SETTINGS.milestones[1:3]:
+        assert m.name_en in laggard_text and m.name not in laggard_text

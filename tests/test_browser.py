@@ -388,7 +388,7 @@ def accounts_server(tmp_path_factory) -> Iterator[Server]:
 def sign_in(pg, name: str, password: str) -> None:
     settle(pg)
     pg.get_by_label("用户名").fill(name)
-    pg.get_by_label("密码").fill(password)
+    pg.get_by_label("密码", exact=True).fill(password)  # not the eye button, 显示密码
     pg.get_by_role("button", name="登录").click()
     pg.wait_for_selector('[data-testid="stMain"] [data-testid="stForm"]', state="detached")
     settle(pg)

@@ -3,6 +3,7 @@ line, laggards in the status red, the unit selection used for drill-down, and th
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import date
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 
 from dashboard import charts
 from dashboard.config import load_settings
+from dashboard.i18n import campaign_names
 
 SETTINGS = load_settings(Path(__file__).resolve().parent.parent / "config.toml")
 
@@ -179,7 +181,8 @@ def test_participation_by_month_has_target_rule() -> None:
 def test_certificate_levels_in_the_fixed_order() -> None:
     s = spec(charts.certificates_by_level({"高级技师": 1, "初级": 3, "未分级": 2, "技师": 0}))
     bars = layers(s)[0]
-    assert bars["encoding"]["x"]["sort"] == ["初级", "中级", "高级", "技师", "高级技师", "其他", "未分级"]
+    # horizontal bars (issue 10: the level names on a horizontal axis lost 中级 and 技师)
+    assert bars["encoding"]["y"]["sort"] == ["初级", "中级", "高级", "技师", "高级技师", "其他", "未分级"]
     counts = {r["level"]: r["count"] for r in rows(s) if "level" in r}
     assert counts["初级"] == 3 and counts["中级"] == 0 and counts["未分级"] == 2
     assert s["title"] == "取证数（按等级）"
@@ -187,7 +190,7 @@ def test_certificate_levels_in_the_fixed_order() -> None:
 
 def test_certificate_levels_in_english() -> None:
     s = spec(charts.certificates_by_level({"初级": 1}, lang="en"))
-    assert layers(s)[0]["encoding"]["x"]["sort"][0] == "Junior (5)"
+    assert layers(s)[0]["encoding"]["y"]["sort"][0] == "Junior (5)"
 
 
 # ---- phases, matrices -------------------------------------------------------------------------
@@ -236,8 +239,8 @@ def test_milestone_matrix_colours_and_symbols() -> None:
     assert {r["symbol"] for r in rows(s)} == {"✓", "✗"}
 
 
-def test_submission_matrix_colours() -> None:
-    frame = pd.DataFrame(
+def submissions_frame() -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "unit": ["A", "B"],
             "department": ["d", "d"],
@@ -247,7 +250,10 @@ def test_submission_matrix_colours() -> None:
             "last_updated": [pd.Timestamp("2024-04-02 08:00", tz="UTC"), None],
         }
     )
-    s = spec(charts.submission_matrix(frame))
+
+
+def test_submission_matrix_colours() -> None:
+    s = spec(charts.submission_matrix(submissions_frame()))
     color = layers(s)[0]["encoding"]["color"]["scale"]
     assert dict(zip(color["domain"], color["range"], strict=True)) == {"已报送": charts.GREEN, "未报送": charts.RED}
     assert tooltip_titles(layers(s)[0]) == ["单位", "月份", "状态", "数据来源", "最近更新"]
@@ -267,3 +273,166 @@ def test_charts_use_large_fonts_for_a_projector() -> None:
     assert s["config"]["axis"]["labelFontSize"] >= 14
     assert s["config"]["title"]["fontSize"] >= 18
     assert s["autosize"]["type"] == "fit-x"  # the height is the plot's, legends do not squeeze it
+
+
+# ---- issue 10: labels, text contrast, one formatter, English names -----------------------------------
+
+# Where a chart spec names no colour, Streamlit's chart theme decides: axis and legend text in
+# #808495 (3.7:1 on white) — the grey issue 10 measured.
+STREAMLIT_THEME_TEXT = "#808495"
+
+
+def luminance(hex_colour: str) -> float:
+    """WCAG 2 relative luminance of #RRGGBB."""
+    h = hex_colour.lstrip("#")
+    channels = [int(h[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@functools.cache
+def all_charts() -> list[tuple[str, dict[str, Any]]]:
+    top = pd.DataFrame(
+        {
+            "rank": [1, 2],
+            "employee_id": ["SJ1", "SJ2"],
+            "name": ["王伟", "李娜"],
+            "unit": ["质检科", "塑编车间"],
+            "department": ["机关", "生产系统"],
+            "points": [10.0, 9.5],
+            "hours": [2.0, 3.0],
+            "months": [1, 1],
+        }
+    )
+    subs = submissions_frame()
+    out = []
+    for lang in ("zh", "en"):
+        out += [
+            (f"participation_by_unit/{lang}", spec(charts.participation_by_unit(units_frame(), 0.98, lang=lang))),
+            (f"hours_by_month/{lang}", spec(charts.hours_by_month(monthly_frame(), lang))),
+            (f"participation_by_month/{lang}", spec(charts.participation_by_month(monthly_frame(), 0.98, lang=lang))),
+            (f"certificates_by_level/{lang}", spec(charts.certificates_by_level({"初级": 3, "未分级": 1}, lang))),
+            (f"top_learners/{lang}", spec(charts.top_learners(top, lang))),
+            (
+                f"phase_timeline/{lang}",
+                spec(charts.phase_timeline(SETTINGS.phases, milestone_frame(), date(2024, 3, 15), "今天", lang=lang)),
+            ),
+            (f"milestone_matrix/{lang}", spec(charts.milestone_matrix(milestone_frame(), lang=lang))),
+            (f"submission_matrix/{lang}", spec(charts.submission_matrix(subs, lang=lang))),
+            (f"empty/{lang}", spec(charts.hours_by_month(monthly_frame().iloc[0:0], lang))),
+        ]
+    return out
+
+
+def text_layers(s: dict[str, Any]) -> list[dict[str, Any]]:
+    return [lyr for lyr in layers(s) if (lyr.get("mark") or {}).get("type") == "text"]
+
+
+@pytest.mark.parametrize(("name", "s"), all_charts(), ids=lambda v: v if isinstance(v, str) else "")
+def test_chart_text_is_at_least_14px_with_contrast_4_5(name: str, s: dict[str, Any]) -> None:
+    config = s["config"]
+    background = config.get("background", "#FFFFFF")
+    axis, legend, title = config.get("axis", {}), config.get("legend", {}), config.get("title", {})
+    texts = {
+        "axis labels": (axis.get("labelColor", STREAMLIT_THEME_TEXT), axis.get("labelFontSize", 11)),
+        "axis titles": (axis.get("titleColor", STREAMLIT_THEME_TEXT), axis.get("titleFontSize", 11)),
+        "legend labels": (legend.get("labelColor", STREAMLIT_THEME_TEXT), legend.get("labelFontSize", 10)),
+        "legend titles": (legend.get("titleColor", STREAMLIT_THEME_TEXT), legend.get("titleFontSize", 11)),
+        "title": (title.get("color", STREAMLIT_THEME_TEXT), title.get("fontSize", 13)),
+    }
+    for lyr in text_layers(s):
+        mark = lyr["mark"]
+        texts[f"text mark {mark.get('color')}"] = (mark.get("color", STREAMLIT_THEME_TEXT), mark.get("fontSize", 11))
+    for what, (colour, size) in texts.items():
+        assert size >= 14, (name, what, size)
+        if what.startswith("text mark") and len(text_layers(s)) and "matrix" in name:
+            continue  # the symbols on the status cells: checked against the cells below
+        assert contrast(colour, background) >= 4.5, (name, what, colour, round(contrast(colour, background), 2))
+    for lyr in layers(s):  # axis overrides per encoding
+        for channel in ("x", "y"):
+            ax = (lyr.get("encoding", {}).get(channel) or {}).get("axis") or {}
+            assert ax.get("labelFontSize", 14) >= 14, (name, channel)
+            if "labelColor" in ax:
+                assert contrast(ax["labelColor"], background) >= 4.5
+
+
+@pytest.mark.parametrize("name", ["milestone_matrix", "submission_matrix"])
+def test_status_symbols_stand_out_on_their_cells(name: str) -> None:
+    s = dict(all_charts())[f"{name}/zh"]
+    cells = layers(s)[0]["encoding"]["color"]["scale"]["range"]
+    symbol = text_layers(s)[0]["mark"]["color"]
+    for cell in cells:
+        assert contrast(symbol, cell) >= 4.5, (cell, round(contrast(symbol, cell), 2))
+
+
+@pytest.mark.parametrize(("name", "s"), all_charts(), ids=lambda v: v if isinstance(v, str) else "")
+def test_no_chart_lets_vega_hide_overlapping_labels(name: str, s: dict[str, Any]) -> None:
+    assert s["config"]["axis"].get("labelOverlap") is False, name
+    for lyr in layers(s):
+        for channel in ("x", "y"):
+            ax = (lyr.get("encoding", {}).get(channel) or {}).get("axis") or {}
+            assert ax.get("labelOverlap", False) is False, (name, channel)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_milestone_headers_fit_their_columns_at_1366(lang: str) -> None:
+    """At the plot width of a 1366×768 screen, the default campaign's milestone names are wrapped
+    into lines that fit their columns (zh) or turned 45° (en, whose words are longer than a column)."""
+    frame = pd.DataFrame(
+        [
+            {"unit": "A", "department": "d", "phase": p.name, "milestone": m.name, "due": m.due}
+            | {"done_date": None, "status": "pending"}
+            for p in SETTINGS.phases
+            for m in p.milestones
+        ]
+    )
+    s = spec(charts.milestone_matrix(frame, lang=lang, labels=campaign_names(SETTINGS.phases, lang)))
+    x = layers(s)[0]["encoding"]["x"]
+    headers = x["sort"]
+    names = [m.name if lang == "zh" else m.name_en for m in SETTINGS.milestones]
+    assert [h.replace("\n", "").replace(" ", "") for h in headers] == [n.replace(" ", "") for n in names]
+    column = charts.FULL_PLOT_PX / len(names)
+    if lang == "zh":
+        assert x["axis"]["labelAngle"] == 0
+        for header in headers:
+            for line in header.split("\n"):
+                assert charts.text_px(line) <= column - 8, header
+            assert not any(len(line) == 1 for line in header.split("\n")), header  # no lone character
+    else:
+        assert x["axis"]["labelAngle"] == charts.ROTATED
+    assert x["axis"]["labelLimit"] == 0  # never cut off
+
+
+def test_milestones_and_phases_in_english() -> None:
+    s = spec(charts.milestone_matrix(milestone_frame(), None, "en", campaign_names(SETTINGS.phases, "en")))
+    names = {r["milestone"] for r in rows(s)} | {r["phase"] for r in rows(s)}
+    english = {m.name_en for m in SETTINGS.milestones} | {p.name_en for p in SETTINGS.phases}
+    assert names <= english and not any("\u4e00" <= ch <= "\u9fff" for n in names for ch in n)
+
+
+def test_the_same_hours_read_the_same_in_every_chart_text() -> None:
+    """271.0 on the bar and in the tooltip (it was 271 on the bar and 271.0 in tables), 2,743.5
+    (the f-string said 2,743.4); a large month reads 239.9万 on the bar, exactly in the tooltip."""
+    frame = monthly_frame().assign(training_hours=[271.0, 2743.45, 2_399_123.4])
+    by_month = {r["month"]: r for r in rows(spec(charts.hours_by_month(frame))) if "month" in r}
+    assert [by_month[m]["hours_text"] for m in sorted(by_month)] == ["271.0", "2,743.5", "2,399,123.4"]
+    assert [by_month[m]["hours_label"] for m in sorted(by_month)] == ["271.0", "2,743.5", "239.9万"]
+    top = pd.DataFrame(
+        {
+            "rank": [1],
+            "employee_id": ["SJ1"],
+            "name": ["王伟"],
+            "unit": ["质检科"],
+            "department": ["机关"],
+            "points": [2743.45],
+            "hours": [271.0],
+            "months": [1],
+        }
+    )
+    learner = next(r for r in rows(spec(charts.top_learners(top))) if "points_text" in r)
+    assert (learner["points_text"], learner["hours_text"]) == ("2,743.5", "271.0")

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts
-from dashboard.i18n import fmt_date, fmt_month
+from dashboard.i18n import campaign_names, fmt_date, fmt_month
 from dashboard.metrics import Selection
 from dashboard.ui.database import local_time
 from dashboard.ui.session import lang, settings, t
@@ -67,9 +67,9 @@ def submission_order(sub: pd.DataFrame) -> list[str]:
     return sorted(units_by_status(sub, "missing"), key=lambda u: u not in missing_now)
 
 
-def milestone_labels() -> dict[str, str] | None:
-    """English names of the configured milestones (None in Chinese)."""
-    return {m.name: m.name_en for m in settings().milestones} if lang() == "en" else None
+def milestone_labels() -> dict[str, str]:
+    """The configured phases' and milestones' names in the UI language (i18n.campaign_names)."""
+    return campaign_names(settings().phases, lang())
 
 
 def submission_wide(sub: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
