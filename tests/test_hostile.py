@@ -17,6 +17,7 @@ import pytest
 
 from dashboard import metrics
 from data_sources import reading
+from data_sources.reading import limits
 from data_sources.importer import import_files
 from data_sources.schema import PROBLEM_CODES, Kind
 from data_sources.store import Store
@@ -33,8 +34,8 @@ def no_calamine(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_a: Any, **_k: Any) -> Any:
         raise AssertionError("the parser was reached")
 
-    monkeypatch.setattr(reading, "_calamine_sheets", refuse)
-    monkeypatch.setattr(reading, "_csv_rows", refuse)
+    monkeypatch.setattr(reading, "calamine_grids", refuse)
+    monkeypatch.setattr(reading, "csv_grid", refuse)
 
 
 def rewrite(data: bytes, edit: dict[str, Any], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
@@ -132,7 +133,7 @@ def test_a_zip_bomb_is_refused_from_the_central_directory(no_calamine) -> None:
 
 
 def test_more_than_twenty_times_the_upload_limit_unpacked_is_refused(no_calamine, monkeypatch) -> None:
-    monkeypatch.setattr(reading, "UNZIP_RATIO_LIMIT", 10**9)  # only the absolute limit applies
+    monkeypatch.setattr(limits, "UNZIP_RATIO_LIMIT", 10**9)  # only the absolute limit applies
     settings = dataclasses.replace(SETTINGS, max_upload_mb=1)
     data = padded(21)
     size, packed = unpacked(data)
@@ -164,7 +165,7 @@ def test_a_zip_that_lies_about_its_sizes_is_not_read(no_calamine) -> None:
             pos = data.find(sig, pos + 4)
     parsed = read(bytes(data), "说谎.xlsx")
     assert zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo(SHEET_XML).file_size == 100
-    assert messages(parsed) == ["说谎.xlsx：不是电子表格文件（支持 .xlsx、.xlsm、.xls、.csv）"]
+    assert messages(parsed) == ["说谎.xlsx：不是电子表格文件（支持 .xlsx、.xlsm、.xlsb、.xls、.ods、.csv）"]
 
 
 @pytest.mark.parametrize(
@@ -188,7 +189,7 @@ def test_a_tiny_sheet_spanning_a_huge_grid_is_refused(no_calamine, far: str) -> 
     data = rewrite(buf.getvalue(), {SHEET_XML: lambda x: x.replace(b' r="BXX200000"', far.encode())})
     assert far.encode() in zipfile.ZipFile(io.BytesIO(data)).read(SHEET_XML)
     parsed = read(data, "网格.xlsx")
-    limit = reading.MAX_SHEET_CELLS
+    limit = limits.MAX_SHEET_CELLS
     assert messages(parsed) == [
         f"网格.xlsx：工作表的单元格范围达 200000 行 × 2000 列，超过安全上限 {limit} 个单元格，未读取"
     ]
@@ -213,7 +214,7 @@ def test_a_zip_that_is_not_an_xlsx_is_not_handed_to_the_parser(no_calamine) -> N
         z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
         z.writestr("content.xml", '<office:document-content><table:table-row table:number-rows-repeated="1048576"/>')
     parsed = read(buf.getvalue(), "表格.ods")
-    assert messages(parsed) == ["表格.ods：不是电子表格文件（支持 .xlsx、.xlsm、.xls、.csv）"]
+    assert messages(parsed) == ["表格.ods：不是电子表格文件（支持 .xlsx、.xlsm、.xlsb、.xls、.ods、.csv）"]
 
 
 def test_new_codes_have_both_templates() -> None:
@@ -228,9 +229,9 @@ def test_new_codes_have_both_templates() -> None:
 
 
 def test_formulas_are_never_evaluated() -> None:
-    """openpyxl writes formulas without a cached value: such a cell is empty to us, never the
-    formula's result; a cached value (what Excel saved) is taken as it is, even when the formula
-    would give something else today."""
+    """openpyxl writes formulas without a cached value: such a cell is never the formula's result
+    but an error that says so (DESIGN §3: "公式没有保存计算结果"); a cached value (what Excel saved)
+    is taken as it is, even when the formula would give something else today."""
     rows = [
         ["2024年3月月报"],
         SUMMARY_HEADER,
@@ -247,8 +248,8 @@ def test_formulas_are_never_evaluated() -> None:
     assert b"<f>1+1</f><v>7</v>" in zipfile.ZipFile(io.BytesIO(data)).read(SHEET_XML)
     parsed = read(data, "公式.xlsx")
     assert messages(parsed) == [
-        "公式.xlsx · 工作表「月报」第3行 · 列「培训学时」：必填项为空",
-        "公式.xlsx · 工作表「月报」第5行 · 列「单位」：必填项为空",
+        "公式.xlsx · 工作表「月报」第3行 · G 列「培训学时」：公式没有保存计算结果：请在 Excel/WPS 中打开并保存后再上传",
+        "公式.xlsx · 工作表「月报」第5行 · A 列「单位」：公式没有保存计算结果：请在 Excel/WPS 中打开并保存后再上传",
     ]
     (sheet,) = parsed.sheets
     assert [r["hours"] for r in sheet.rows] == [None, 7.0, summary_row()[6]]
@@ -339,4 +340,4 @@ def test_a_huge_grid_outside_xl_worksheets_is_refused_too(no_calamine) -> None:
     assert SHEET_XML not in zipfile.ZipFile(io.BytesIO(data)).namelist()
     parsed = read(data, "别处.xlsx")
     assert [p.code for p in parsed.all_problems] == ["too_many_cells"]
-    assert parsed.all_problems[0].params == {"rows": 200000, "cols": 2000, "limit": reading.MAX_SHEET_CELLS}
+    assert parsed.all_problems[0].params == {"rows": 200000, "cols": 2000, "limit": limits.MAX_SHEET_CELLS}
