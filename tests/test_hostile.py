@@ -17,8 +17,8 @@ import pytest
 
 from dashboard import metrics
 from data_sources import reading
-from data_sources.reading import limits
 from data_sources.importer import import_files
+from data_sources.reading import limits
 from data_sources.schema import PROBLEM_CODES, Kind
 from data_sources.store import Store
 from tests.test_reading import LEDGER_HEADER, SETTINGS, SUMMARY_HEADER, messages, read, summary_row, xlsx
