@@ -11,7 +11,6 @@ split into Python objects.
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -105,28 +104,41 @@ def _delimiter(text: str) -> tuple[str, str]:
     return max((",", "\t", ";", "|"), key=lambda d: sum(line.count(d) for line in sample)), text
 
 
-def _long_line(line: str, delimiter: str, row: int) -> None:
-    """A physical line far longer than a report's: refuse it before the CSV parser splits it if
-    it has too many columns or a cell longer than Excel allows."""
-    cols = line.count(delimiter) + 1
+def _long_line(text: str, start: int, end: int, delimiter: str, row: int) -> None:
+    """A physical line far longer than a report's (``text[start:end]``, looked at in place): refuse
+    it before the CSV parser splits it if it has too many columns or a cell longer than Excel
+    allows."""
+    cols = text.count(delimiter, start, end) + 1
     if cols > limits.MAX_COLUMNS:
         raise Refused("too_many_columns", {"cols": f"{cols:,}", "limit": f"{limits.MAX_COLUMNS:,}"}, row=row)
-    for j, part in enumerate(line.split(delimiter)):
-        if len(part) > limits.MAX_CELL_CHARS:
+    pos = start
+    for j in range(cols):
+        stop = text.find(delimiter, pos, end)
+        stop = end if stop < 0 else stop
+        if stop - pos > limits.MAX_CELL_CHARS:
             raise Refused(
                 "cell_too_long", {"limit": f"{limits.MAX_CELL_CHARS:,}"}, row=row, column_letter=column_letter(j)
             )
+        pos = stop + 1
 
 
 def _records(text: str, delimiter: str) -> list[list[str]]:
     rows: list[list[str]] = []
     consumed = [0]  # characters handed to the CSV parser so far
 
+    newline = "\n" if "\n" in text or "\r" not in text else "\r"  # "\r" alone: CSV (Macintosh)
+
     def lines() -> Iterator[str]:
-        for line in io.StringIO(text, newline=""):
-            if len(line) > limits.LONG_LINE_CHARS:
-                _long_line(line, delimiter, len(rows) + 1)
-            consumed[0] += len(line)
+        # Slices of the text, not io.StringIO (which would hold 4 bytes a character).
+        pos, n = 0, len(text)
+        while pos < n:
+            end = text.find(newline, pos)
+            end = n if end < 0 else end + 1
+            if end - pos > limits.LONG_LINE_CHARS:
+                _long_line(text, pos, end, delimiter, len(rows) + 1)
+            consumed[0] += end - pos
+            line = text[pos:end]
+            pos = end
             yield line
 
     reader = csv.reader(lines(), delimiter=delimiter)
@@ -134,9 +146,9 @@ def _records(text: str, delimiter: str) -> list[list[str]]:
     try:
         for record in reader:
             if len(rows) >= limits.MAX_ROWS:
-                raise Refused(
-                    "too_many_rows", {"rows": f"{text.count(chr(10)) + 1:,}", "limit": f"{limits.MAX_ROWS:,}"}
-                )
+                # the lines bound the rows from above, unless quoted cells hold line breaks
+                found = text.count(newline) + (not text.endswith(newline)) if '"' not in text else len(rows) + 1
+                raise Refused("too_many_rows", {"rows": f"{found:,}", "limit": f"{limits.MAX_ROWS:,}"})
             row = len(rows) + 1
             if len(record) > limits.MAX_COLUMNS:
                 raise Refused(

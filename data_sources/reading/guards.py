@@ -192,6 +192,8 @@ def _scan_piece(xml: bytes, ext: _Extent) -> tuple[int, int, list[Cell]]:
         rows_r += xml.count(b':row r="')
     ext.cells += cells
     ext.rows_without_r += rows - rows_r
+    if not cells:
+        return 0, 0, []  # no cell, no grid (themes and drawings carry r= attributes of their own)
     hidden_markup = b"<!--" in xml or b"CDATA" in xml
     all_placed = cells_r == cells and rows_r == rows and not hidden_markup
     r_rows, r_cols = _r_extent(xml, exact_rows=not all_placed)
@@ -200,7 +202,10 @@ def _scan_piece(xml: bytes, ext: _Extent) -> tuple[int, int, list[Cell]]:
     if not all_placed:
         # A cell without r= goes one column right of the previous cell: its column is at most the
         # largest r= column plus the cells without r= in its row.
-        counts = [sum(1 for a in _CELL_ATTRS.findall(s) if b' r="' not in a) for s in _ROW_SPLIT.split(xml)]
+        if cells_r == 0 and not prefixed and not hidden_markup:  # no cell placed by r=: count them all
+            counts = [_count(s, b"<c ", b"<c>", b"<c/") for s in xml.split(b"<row")]
+        else:
+            counts = [sum(1 for a in _CELL_ATTRS.findall(s) if b' r="' not in a) for s in _ROW_SPLIT.split(xml)]
         counts[0] += ext.open_row
         ext.widest_row = max(ext.widest_row, max(counts))
         ext.open_row = counts[-1]
