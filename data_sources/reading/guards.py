@@ -110,6 +110,8 @@ _ROW_NUMBERS = re.compile(rb' r="[A-Z]*([0-9]+)"')
 _SST_ROOT = re.compile(rb"<(?:[\w.-]+:)?sst[\s>]")
 _SI = re.compile(rb"<(?:[\w.-]+:)?si[\s>/]")
 _ROW_SPLIT = re.compile(rb"<(?:[\w.-]+:)?row[\s>/]")
+_BARE_TAG = re.compile(rb"<(?:c|row)[>/]")
+_PREFIXED = re.compile(rb":(?:c|row)[\s>/]")  # <x:c …>, or text such as "a:c b" (then only slower)
 _CELL_ATTRS = re.compile(rb"<(?:[\w.-]+:)?c(?=[\s>/])([^>]*)>")
 _FORMULA = re.compile(rb"<(?:[\w.-]+:)?f[\s>/]")
 _CELL_START = re.compile(rb"<(?:[\w.-]+:)?c[\s>/][^>]*>?")
@@ -117,7 +119,7 @@ _CELL_END = re.compile(rb"</(?:[\w.-]+:)?c>|<(?:[\w.-]+:)?c[\s>/]|</(?:[\w.-]+:)
 _VALUE = re.compile(rb"<(?:[\w.-]+:)?v>\s*[^<\s]|<(?:[\w.-]+:)?is[\s>]")
 _CELL_REF = re.compile(rb' r="([A-Z]{1,3})([0-9]{1,7})"')
 _SHARED_CELL = re.compile(rb'<(?:[\w.-]+:)?c [^>]*?t="s"[^>]*>\s*<(?:[\w.-]+:)?v>\s*([0-9]+)')
-_INLINE = re.compile(rb"<(?:[\w.-]+:)?is>(.*?)</(?:[\w.-]+:)?is>", re.S)
+_INLINE_TEXT = re.compile(rb"<(?:[\w.-]+:)?t(?:\s[^>]*)?>([^<]*)")  # the text of <t> elements
 _SHEET = re.compile(rb"<(?:[\w.-]+:)?sheet\b([^>]*)>")
 _ATTR_NAME = re.compile(rb'\bname="([^"]*)"')
 _ATTR_RID = re.compile(rb'\b[\w.-]+:id="([^"]*)"')
@@ -179,12 +181,13 @@ def _fold(xml: bytes) -> bytes:
 
 def _scan_piece(xml: bytes, ext: _Extent) -> tuple[int, int, list[Cell]]:
     """Add one piece of (folded) sheet XML to ``ext``; returns (cells pointing to a shared string,
-    bytes of inline strings, formula cells without a saved value)."""
-    cells = _count(xml, b"<c ", b"<c>", b"<c/")
+    a bound of its inline strings' bytes, formula cells without a saved value)."""
+    bare = _BARE_TAG.search(xml) is not None  # <c>, <c/>, <row>, <row/>: rare, counted when there
+    cells = _count(xml, b"<c ", b"<c>", b"<c/") if bare else xml.count(b"<c ")
     cells_r = xml.count(b'<c r="')
-    rows = _count(xml, b"<row ", b"<row>", b"<row/")
+    rows = _count(xml, b"<row ", b"<row>", b"<row/") if bare else xml.count(b"<row ")
     rows_r = xml.count(b'<row r="')
-    prefixed = _count(xml, b":c ", b":c>", b":c/", b":row ", b":row>", b":row/") > 0
+    prefixed = _PREFIXED.search(xml) is not None
     if prefixed:  # <x:c …>: count with the prefix (text such as "a:c b" only makes the count larger)
         cells += _count(xml, b":c ", b":c>", b":c/")
         cells_r += xml.count(b':c r="')
@@ -194,7 +197,7 @@ def _scan_piece(xml: bytes, ext: _Extent) -> tuple[int, int, list[Cell]]:
     ext.rows_without_r += rows - rows_r
     if not cells:
         return 0, 0, []  # no cell, no grid (themes and drawings carry r= attributes of their own)
-    hidden_markup = b"<!--" in xml or b"CDATA" in xml
+    hidden_markup = b"<!" in xml  # a comment or CDATA could hide tags from the counts
     all_placed = cells_r == cells and rows_r == rows and not hidden_markup
     r_rows, r_cols = _r_extent(xml, exact_rows=not all_placed)
     ext.rows_r = max(ext.rows_r, r_rows)
@@ -209,7 +212,9 @@ def _scan_piece(xml: bytes, ext: _Extent) -> tuple[int, int, list[Cell]]:
         counts[0] += ext.open_row
         ext.widest_row = max(ext.widest_row, max(counts))
         ext.open_row = counts[-1]
-    inline = sum(len(m) for m in _INLINE.findall(xml)) if b"inlineStr" in xml else 0
+    # Inline strings are text of the XML itself: the piece's size bounds them (counted exactly only
+    # when the bounds add up past the limit).
+    inline = len(xml) if b"inlineStr" in xml else 0
     formulas = _uncached_formulas(xml) if (b"<f" in xml or b":f" in xml) else []
     return xml.count(b' t="s"'), inline, formulas
 
@@ -327,7 +332,7 @@ def scan_ooxml(z: zipfile.ZipFile, folder: str) -> WorkbookScan:
                 piece = _fold(piece)
                 text += _shared_text(piece, lengths)
                 if b"inlineStr" in piece:
-                    text += sum(len(m) for m in _INLINE.findall(piece))
+                    text += sum(map(len, _INLINE_TEXT.findall(piece)))
                 _text_check(text)
     return scan
 
