@@ -656,3 +656,25 @@ def test_an_xlsb_shared_string_bomb_and_a_far_cell_are_refused(no_calamine) -> N
     assert [(p.code, p.params["rows"], p.params["cols"]) for p in parsed.all_problems] == [
         ("too_many_cells", 1048576, 16384)
     ]
+
+
+def test_rows_of_every_sheet_count_toward_the_upload_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counted in calamine's ranges, before a Python value is made for any cell."""
+    monkeypatch.setattr(limits, "MAX_ROWS", 5)
+    ledger = [LEDGER_HEADER, ["SJ1", "甲", "塑编车间", "2024-03", 1, 1], ["SJ2", "乙", "塑编车间", "2024-03", 1, 1]]
+    data = xlsx({"月报": [SUMMARY_HEADER, *[summary_row(f"单位{i}") for i in range(3)]], "台账": ledger})
+    parsed = read(data, "两表.xlsx")
+    assert messages(parsed) == ["两表.xlsx：共有 7 行以上，超过每次上传的上限 5 行：请按月份或单位拆成几个文件上传"]
+    monkeypatch.setattr(limits, "MAX_ROWS", 7)
+    assert read(data, "两表.xlsx").errors == []
+
+
+def test_a_csv_padded_to_one_wide_line_is_refused() -> None:
+    """Every row is padded to the widest: one line of 999 commas over 20,000 short lines would be
+    20 million cells."""
+    lines = ["工号,姓名,单位,月份,培训学时,学习积分", "," * 999]
+    lines += [f"E{i},甲,塑编车间,2024-03,1,1" for i in range(20_000)]
+    parsed = read("\n".join(lines).encode(), "宽.csv")
+    assert messages(parsed) == [
+        f"宽.csv：工作表的单元格范围达 20002 行 × 1000 列，超过安全上限 {limits.MAX_CSV_CELLS} 个单元格，未读取"
+    ]
