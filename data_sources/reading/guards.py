@@ -21,7 +21,8 @@ import zipfile
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import pairwise, repeat
+from operator import add
 
 from data_sources.reading import limits
 from data_sources.reading.limits import Refused
@@ -47,14 +48,18 @@ class _Extent:
     rows_r: int = 0  # largest row number given by an r= reference
     cols_r: int = 0  # largest column number given by an r= reference
     rows_without_r: int = 0  # row elements without r= (each is the previous row + 1)
-    widest_row: int = 0  # most cells in one row (bounds cells placed without r=)
-    open_row: int = 0  # cells counted so far in the row a piece ended in
+    widest_row: int = 0  # most cells without r= in one row (they go right of the previous cell)
+    open_row: int = 0  # such cells counted so far in the row a piece ended in
     cells: int = 0
-    text: int = 0  # bytes of text the cells expand to
+    unplaced: int = 0  # cells not written as <c r="…": the widest row has at most these
+
+    def grid(self) -> tuple[int, int]:
+        return max(self.rows_r + self.rows_without_r, 1), max(self.cols_r + self.widest_row, 1)
 
     def check(self) -> None:
-        rows = max(self.rows_r + self.rows_without_r, 1)
-        cols = max(self.cols_r + self.widest_row, 1)
+        rows, cols = self.grid()
+        if rows * cols < self.cells:  # refused on the count while streaming: rows of average width
+            cols = -(-self.cells // rows)
         if self.cells > limits.MAX_SHEET_CELLS or rows * cols > limits.MAX_SHEET_CELLS:
             raise Refused("too_many_cells", {"rows": rows, "cols": cols, "limit": limits.MAX_SHEET_CELLS})
 
@@ -180,15 +185,15 @@ def _fold(xml: bytes) -> bytes:
 
 
 def _scan_piece(xml: bytes, ext: _Extent) -> tuple[int, int, list[Cell]]:
-    """Add one piece of (folded) sheet XML to ``ext``; returns (cells pointing to a shared string,
-    a bound of its inline strings' bytes, formula cells without a saved value)."""
-    bare = _BARE_TAG.search(xml) is not None  # <c>, <c/>, <row>, <row/>: rare, counted when there
+    """Add one piece of (folded) sheet XML to ``ext`` with a few scans for literal text; returns
+    (cells pointing to a shared string, a bound of its inline strings' bytes, formula cells without
+    a saved value)."""
+    bare = _BARE_TAG.search(xml) is not None  # <c>, <c/>, <row>, <row/>: counted when there
     cells = _count(xml, b"<c ", b"<c>", b"<c/") if bare else xml.count(b"<c ")
     cells_r = xml.count(b'<c r="')
     rows = _count(xml, b"<row ", b"<row>", b"<row/") if bare else xml.count(b"<row ")
     rows_r = xml.count(b'<row r="')
-    prefixed = _PREFIXED.search(xml) is not None
-    if prefixed:  # <x:c …>: count with the prefix (text such as "a:c b" only makes the count larger)
+    if _PREFIXED.search(xml):  # <x:c …>: count with the prefix (text such as "a:c b" only makes it larger)
         cells += _count(xml, b":c ", b":c>", b":c/")
         cells_r += xml.count(b':c r="')
         rows += _count(xml, b":row ", b":row>", b":row/")
@@ -199,24 +204,30 @@ def _scan_piece(xml: bytes, ext: _Extent) -> tuple[int, int, list[Cell]]:
         return 0, 0, []  # no cell, no grid (themes and drawings carry r= attributes of their own)
     hidden_markup = b"<!" in xml  # a comment or CDATA could hide tags from the counts
     all_placed = cells_r == cells and rows_r == rows and not hidden_markup
+    ext.unplaced += cells if hidden_markup else cells - cells_r
     r_rows, r_cols = _r_extent(xml, exact_rows=not all_placed)
     ext.rows_r = max(ext.rows_r, r_rows)
     ext.cols_r = max(ext.cols_r, r_cols)
-    if not all_placed:
-        # A cell without r= goes one column right of the previous cell: its column is at most the
-        # largest r= column plus the cells without r= in its row.
-        if cells_r == 0 and not prefixed and not hidden_markup:  # no cell placed by r=: count them all
-            counts = [_count(s, b"<c ", b"<c>", b"<c/") for s in xml.split(b"<row")]
-        else:
-            counts = [sum(1 for a in _CELL_ATTRS.findall(s) if b' r="' not in a) for s in _ROW_SPLIT.split(xml)]
-        counts[0] += ext.open_row
-        ext.widest_row = max(ext.widest_row, max(counts))
-        ext.open_row = counts[-1]
     # Inline strings are text of the XML itself: the piece's size bounds them (counted exactly only
     # when the bounds add up past the limit).
     inline = len(xml) if b"inlineStr" in xml else 0
     formulas = _uncached_formulas(xml) if (b"<f" in xml or b":f" in xml) else []
     return xml.count(b' t="s"'), inline, formulas
+
+
+def _row_widths(xml: bytes, ext: _Extent) -> None:
+    """The most cells without r= in one row of a piece (a second pass over a sheet, only when
+    the cells without r= could widen the grid past the limit)."""
+    if b"<!" in xml or _PREFIXED.search(xml) or b'<c r="' in xml:
+        counts = [sum(1 for a in _CELL_ATTRS.findall(s) if b' r="' not in a) for s in _ROW_SPLIT.split(xml)]
+    else:  # no cell placed by r=: count them all, at C speed
+        segments = xml.split(b"<row")
+        counts = list(map(bytes.count, segments, repeat(b"<c ")))
+        for needle in (b"<c>", b"<c/") if _BARE_TAG.search(xml) else ():
+            counts = list(map(add, counts, map(bytes.count, segments, repeat(needle))))
+    counts[0] += ext.open_row
+    ext.widest_row = max(ext.widest_row, max(counts))
+    ext.open_row = counts[-1]
 
 
 def _shared_text(xml: bytes, lengths: array) -> int:
@@ -320,7 +331,14 @@ def scan_ooxml(z: zipfile.ZipFile, folder: str) -> WorkbookScan:
             bound += shared * longest + inline
             formulas.extend(piece_formulas)
             if ext.cells > limits.MAX_SHEET_CELLS:
-                ext.check()
+                ext.check()  # refused while streaming: the rest is never inflated
+        if ext.unplaced:
+            ext.widest_row = ext.unplaced  # a bound; counted row by row only when it matters
+            rows, cols = ext.grid()
+            if rows * cols > limits.MAX_SHEET_CELLS:
+                ext.widest_row = 0
+                for _offset, piece in _pieces(z, info):
+                    _row_widths(_fold(piece), ext)
         ext.check()
         sheet = parts.get(info.filename.lower())
         if formulas and sheet is not None:
