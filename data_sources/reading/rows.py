@@ -10,7 +10,7 @@ from collections.abc import Set as AbstractSet
 from typing import Any
 
 from data_sources.schema import FIELDS, Kind, ParsedSheet, Problem, column_letter
-from data_sources.values import CellError, display_value, field_parser, is_blank, normalise_header
+from data_sources.values import CellError, display_value, field_parser, is_blank, normalise_header, parse_or_error
 
 __all__ = ["EXAMPLE_MARK", "read_rows"]
 
@@ -132,12 +132,7 @@ def read_rows(
             if cache is not None and traw is str:
                 hit = cache.get(raw)
             if hit is None:
-                try:
-                    hit = parser(raw)
-                except CellError as e:
-                    hit = e
-                except Exception:
-                    hit = CellError("bad_month" if fname == "month" else "not_a_number", raw)
+                hit = parse_or_error(parser, raw, fname)
                 if cache is not None and traw is str and len(cache) < _CACHE_LIMIT:
                     cache[raw] = hit
             if type(hit) is CellError:
