@@ -220,8 +220,12 @@ def format_problem(problem: Problem, lang: str = "zh") -> str:
 
 def format_column(problem: Problem, lang: str = "zh") -> str:
     """The column of a problem as a spreadsheet user finds it: ``F 列「培训学时」`` /
-    ``column F "培训学时"``; the header alone when the letter is unknown, "" when neither is."""
+    ``column F "培训学时"``; the header alone when the letter is unknown, the letter alone when the
+    header is unknown but the row is (a CSV cell), "" otherwise — so a problem whose place was
+    blanked out to show its reason alone (file, sheet, row, column None) shows no letter either."""
     letter, header = problem.column_letter, problem.column
+    if header is None and problem.row is None:
+        letter = None
     if lang == "zh":
         if letter and header is not None:
             return f"{letter} 列「{header}」"

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -338,3 +339,5 @@ def test_a_file_level_problem_has_no_row_to_show() -> None:
         "message": "月报.xlsx · 工作表「月报」第7行 · F 列「培训学时」值「-3」：不能为负数",
     }
     assert problem_fields(cell, "en")["column"] == 'column F "培训学时"'
+    # a table that blanks out the place to show the reason alone gets the reason alone
+    assert format_problem(replace(cell, file="", sheet=None, row=None, column=None, value=None)) == "：不能为负数"
