@@ -56,8 +56,8 @@ KIND_LABELS: dict[str, dict[str, str]] = {
 # Reason templates for Problem codes; {placeholders} come from Problem.params and value.
 PROBLEM_REASONS: dict[str, dict[str, str]] = {
     "not_spreadsheet": {
-        "zh": "不是电子表格文件（支持 .xlsx、.xlsm、.xls、.csv）",
-        "en": "not a spreadsheet (.xlsx, .xlsm, .xls or .csv expected)",
+        "zh": "不是电子表格文件（支持 .xlsx、.xlsm、.xlsb、.xls、.ods、.csv）",
+        "en": "not a spreadsheet (.xlsx, .xlsm, .xlsb, .xls, .ods or .csv expected)",
     },
     "too_large": {
         "zh": "文件大小 {size_mb} MB，超过上限 {limit_mb} MB",
@@ -114,6 +114,62 @@ PROBLEM_REASONS: dict[str, dict[str, str]] = {
         "zh": "单位名册只能由管理员导入",
         "en": "only an administrator may import the unit roster",
     },
+    # ---- files from other software and hostile files (issues 10, 11) ----
+    "encrypted": {
+        "zh": "文件已加密，请取消密码后另存为 .xlsx",
+        "en": "the workbook is encrypted: remove its password and save it again as .xlsx",
+    },
+    "html_as_xls": {
+        "zh": "这是网页（HTML）文件，只是扩展名为表格：请在 Excel/WPS 中打开，另存为 .xlsx 后再上传",
+        "en": "this is a web page (HTML) with a spreadsheet's name: open it in Excel/WPS, save it as .xlsx and upload that",
+    },
+    "xml2003_as_xls": {
+        "zh": "这是 Excel 2003 XML 表格（SpreadsheetML），不是真正的 .xls：请在 Excel/WPS 中打开，另存为 .xlsx 后再上传",
+        "en": "this is an Excel 2003 XML spreadsheet (SpreadsheetML), not a real .xls: open it in Excel/WPS, "
+        "save it as .xlsx and upload that",
+    },
+    "formula_not_cached": {
+        "zh": "公式没有保存计算结果：请在 Excel/WPS 中打开并保存后再上传",
+        "en": "the formula has no saved result: open the file in Excel/WPS, save it and upload it again",
+    },
+    "hidden_sheet": {
+        "zh": "隐藏的工作表（通常是旧月份的副本），已跳过；如需导入请先取消隐藏",
+        "en": "hidden sheet (usually an old month's copy), skipped; unhide it to import it",
+    },
+    "sheet_skipped": {
+        "zh": "工作表的列不属于任何一种报表（找到的列：{found}），已跳过",
+        "en": "the sheet's columns fit no kind of report (columns found: {found}), skipped",
+    },
+    "example_row": {
+        "zh": "模板示例行（序号为“示例”），已跳过；如果这是本单位的数据，请删除“示例”二字后重新上传",
+        "en": "the template's example row (序号 says 示例), skipped; if it holds your own data, clear 示例 and upload again",
+    },
+    "text_too_large": {
+        "zh": "工作簿中的文字展开后达 {expanded_mb} MB，超过安全上限 {limit_mb} MB（同一段长文字被大量单元格引用），未读取",
+        "en": "the workbook's text expands to {expanded_mb} MB, over the safe limit of {limit_mb} MB "
+        "(one long text referenced by many cells); not read",
+    },
+    "too_many_rows": {
+        "zh": "共有 {rows} 行以上，超过每次上传的上限 {limit} 行：请按月份或单位拆成几个文件上传",
+        "en": "{rows} rows or more, over the limit of {limit} rows per upload: split it by month or unit into several files",
+    },
+    "too_many_columns": {
+        "zh": "这一行有 {cols} 列，超过上限 {limit} 列：请检查分隔符，或删除多余的列",
+        "en": "this line has {cols} columns, over the limit of {limit}: check the delimiter or remove the extra columns",
+    },
+    "cell_too_long": {
+        "zh": "单元格超过 {limit} 个字符（Excel 单元格的上限），不是报表数据：请检查文件",
+        "en": "a cell holds more than {limit} characters (Excel's limit for a cell); this is no report data, check the file",
+    },
+    "csv_nul": {
+        "zh": "文本文件中含有空字符（NUL），文件可能已损坏：请在 Excel/WPS 中打开，另存为 .xlsx 后再上传",
+        "en": "the text file holds NUL characters and may be damaged: open it in Excel/WPS, save it as .xlsx and upload that",
+    },
+    "mixed_encoding": {
+        "zh": "文件混用了两种文字编码：本行之前是 UTF-8，本行不是（可能是 GBK）；请在 Excel/WPS 中打开，统一另存为 .xlsx 或 UTF-8 CSV 后再上传",
+        "en": "the file mixes two text encodings: UTF-8 before this line, something else (likely GBK) from here; "
+        "open it in Excel/WPS and save it as .xlsx or UTF-8 CSV",
+    },
 }
 
 
@@ -142,6 +198,7 @@ def format_problem(problem: Problem, lang: str = "zh") -> str:
     except (KeyError, IndexError):
         reason = template
     parts: list[str] = [problem.file]
+    column = format_column(problem, lang)
     if lang == "zh":
         where = ""
         if problem.sheet is not None:
@@ -150,9 +207,7 @@ def format_problem(problem: Problem, lang: str = "zh") -> str:
             where += f"第{problem.row}行"
         if where:
             parts.append(where)
-        cell = ""
-        if problem.column is not None:
-            cell += f"列「{problem.column}」"
+        cell = column
         if problem.value is not None:
             cell += f"值「{problem.value}」"
         if cell:
@@ -162,11 +217,52 @@ def format_problem(problem: Problem, lang: str = "zh") -> str:
         parts.append(f'sheet "{problem.sheet}"')
     if problem.row is not None:
         parts.append(f"row {problem.row}")
-    if problem.column is not None:
-        parts.append(f'column "{problem.column}"')
+    if column:
+        parts.append(column)
     if problem.value is not None:
         parts.append(f'value "{problem.value}"')
     return ", ".join(parts) + ": " + reason
+
+
+def format_column(problem: Problem, lang: str = "zh") -> str:
+    """The column of a problem as a spreadsheet user finds it: ``F 列「培训学时」`` /
+    ``column F "培训学时"``; the header alone when the letter is unknown, the letter alone when the
+    header is unknown but the row is (a CSV cell), "" otherwise — so a problem whose place was
+    blanked out to show its reason alone (file, sheet, row, column None) shows no letter either."""
+    letter, header = problem.column_letter, problem.column
+    if header is None and problem.row is None:
+        letter = None
+    if lang == "zh":
+        if letter and header is not None:
+            return f"{letter} 列「{header}」"
+        if letter:
+            return f"{letter} 列"
+        return f"列「{header}」" if header is not None else ""
+    if letter and header is not None:
+        return f'column {letter} "{header}"'
+    if letter:
+        return f"column {letter}"
+    return f'column "{header}"' if header is not None else ""
+
+
+def problem_fields(problem: Problem, lang: str = "zh") -> dict[str, str]:
+    """A problem cut into the texts of a table of problems (file, sheet, row, column, value,
+    reason, message): a problem of the whole file has an empty row, never "None"."""
+    from dataclasses import replace
+
+    lang = lang if lang in LANGS else "zh"
+    bare = format_problem(
+        replace(problem, file="", sheet=None, row=None, column=None, column_letter=None, value=None), lang
+    )
+    return {
+        "file": problem.file,
+        "sheet": problem.sheet or "",
+        "row": "" if problem.row is None else str(problem.row),
+        "column": format_column(problem, lang),
+        "value": "" if problem.value is None else str(problem.value),
+        "reason": bare.lstrip("：:").strip(),
+        "message": format_problem(problem, lang),
+    }
 
 
 # ---- command line ------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from data_sources.reading.rows import EXAMPLE_MARK
 from data_sources.schema import FIELDS, KEYS, LEVELS, FieldSpec, Kind
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,6 +37,10 @@ SHEET_NAMES: dict[Kind, str] = {
     Kind.MILESTONES: "阶段进度",
 }
 INSTRUCTIONS_SHEET = {"zh": "填写说明", "en": "Instructions"}
+# Column A of every data sheet: the reporter may number rows there; the example row says 示例,
+# which the importer sees (it reads values, not the yellow fill) and skips with a warning.
+ROW_NUMBER_HEADER = "序号"
+FIRST_FIELD_COLUMN = 2  # the fields start in column B
 YES, NO = "是", "否"
 # Validations cover the data rows below the header down to this row (no cells are created).
 LAST_ROW = 5000
@@ -173,7 +178,7 @@ def _rule(spec: FieldSpec, lang: str) -> str:
 def _validations(ws: Worksheet, settings: Settings, fields: tuple[FieldSpec, ...], lang: str) -> None:
     phases = [p.name for p in settings.phases]
     milestones = [m.name for m in settings.milestones]
-    for col, spec in enumerate(fields, start=1):
+    for col, spec in enumerate(fields, start=FIRST_FIELD_COLUMN):
         letter = get_column_letter(col)
         rng = f"{letter}2:{letter}{LAST_ROW}"
         dv: DataValidation | None = None
@@ -225,7 +230,26 @@ def _validations(ws: Worksheet, settings: Settings, fields: tuple[FieldSpec, ...
 def _data_sheet(wb: Workbook, settings: Settings, kind: Kind, rows: list[dict[str, Any]], lang: str) -> None:
     ws = wb.create_sheet(SHEET_NAMES[kind])
     fields = FIELDS[kind]
-    for col, spec in enumerate(fields, start=1):
+    marker = ws.cell(row=1, column=1, value=ROW_NUMBER_HEADER)
+    marker.font = _HEADER_FONT
+    marker.fill = _OPTIONAL_FILL
+    marker.border = _BORDER
+    marker.alignment = Alignment(horizontal="center", vertical="center")
+    marker.comment = Comment(
+        "选填；可填行号。示例行标为“示例”，导入时跳过"
+        if lang == "zh"
+        else "optional; row numbers. The example row says 示例 and is skipped on import",
+        "模板" if lang == "zh" else "template",
+        width=220,
+        height=80,
+    )
+    for r in range(2, 2 + len(rows)):
+        c = ws.cell(row=r, column=1, value=EXAMPLE_MARK)
+        c.border = _BORDER
+        c.fill = _EXAMPLE_FILL
+        c.alignment = Alignment(horizontal="center")
+    ws.column_dimensions["A"].width = 8
+    for col, spec in enumerate(fields, start=FIRST_FIELD_COLUMN):
         header = canonical_header(settings, spec.name)
         cell = ws.cell(row=1, column=col, value=header)
         cell.font = _HEADER_FONT
@@ -314,7 +338,7 @@ def _instructions(wb: Workbook, settings: Settings, lang: str) -> None:
         "同一文件中主键不能重复；再次上传同一单位同一月份（或同一主键）的数据，会用新数据替换原数据。",
         "不在单位名册中的单位会自动添加（只作提示，不影响导入）。",
         "深蓝色表头为必填列，浅蓝色表头为选填列；请勿修改表头文字和工作表名称。",
-        "第 2 行（黄色）是示例，上传前请删除或改成本单位的数据；用不到的工作表可以删除或留空。",
+        "第 2 行（黄色，序号列为“示例”）是示例，导入时自动跳过；在它下面填写本单位的数据即可。若要把示例行改成本单位的数据，请同时删除“示例”二字。用不到的工作表可以删除或留空。",
     ]
     rules_en = [
         "All or nothing: if any row has an error, nothing of the file is written; the error names the file, sheet, row, column and value. Fix it and upload again.",
@@ -325,7 +349,7 @@ def _instructions(wb: Workbook, settings: Settings, lang: str) -> None:
         "Keys must not repeat inside one file; uploading the same unit and month (or key) again replaces the stored data.",
         "A unit missing from the roster is added automatically (a warning, the import goes ahead).",
         "Dark-blue headers are required columns, light-blue ones optional; do not change header texts or sheet names.",
-        "Row 2 (yellow) is an example: delete it or overwrite it with your own data before uploading; sheets you do not need may be deleted or left empty.",
+        "Row 2 (yellow, 序号 says 示例) is an example and is skipped on import: add your own rows below it. To turn the example row into your own data, clear 示例 as well. Sheets you do not need may be deleted or left empty.",
     ]
     for i, rule in enumerate(rules_zh if zh else rules_en, start=1):
         lines.append((f"规则{i}" if zh else f"Rule {i}", rule, None))

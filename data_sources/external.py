@@ -24,6 +24,7 @@ from data_sources.values import (
     CellError,
     display_value,
     field_parser,
+    parse_or_error,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -233,12 +234,7 @@ def _read_kind(conn: sa.Connection, spec: ExternalKind, file: str, settings: Set
                 continue
             hit = cache.get(raw) if cache is not None and traw is str else None
             if hit is None:
-                try:
-                    hit = parse(raw)
-                except CellError as e:
-                    hit = e
-                except Exception:
-                    hit = CellError("bad_month" if fname == "month" else "not_a_number", raw)
+                hit = parse_or_error(parse, raw, fname)
                 if cache is not None and traw is str and len(cache) < _CACHE_LIMIT:
                     cache[raw] = hit
             if type(hit) is CellError:

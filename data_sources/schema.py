@@ -108,9 +108,11 @@ Severity = Literal["error", "warning"]
 class Problem:
     """One thing the importer could not accept (error) or changed by itself (warning).
 
-    ``row`` is the row number as Excel shows it (1-based, counting title rows); ``column`` is the
-    header as written in the file (or the field's canonical Chinese header when the column is
-    missing). ``code`` selects the message template; ``params`` fills it.
+    ``row`` is the row number as Excel shows it (1-based, counting title rows; None for a problem
+    of the whole file or sheet); ``column`` is the header as written in the file (or the field's
+    canonical Chinese header when the column is missing) and ``column_letter`` its letter as the
+    spreadsheet shows it (``F``), when the problem is about one column of the sheet. ``code``
+    selects the message template; ``params`` fills it.
     """
 
     code: str
@@ -121,11 +123,22 @@ class Problem:
     value: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
     severity: Severity = "error"
+    column_letter: str | None = None
+
+
+def column_letter(index: int) -> str:
+    """The spreadsheet letter of a 0-based column index: 0 → ``A``, 25 → ``Z``, 26 → ``AA``."""
+    letters = ""
+    n = index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
 
 
 # Problem codes (the message templates live in dashboard/i18n.py under the same names).
 PROBLEM_CODES = (
-    "not_spreadsheet",  # the bytes are not xlsx/xlsm/xls/csv
+    "not_spreadsheet",  # the bytes are not xlsx/xlsm/xlsb/xls/ods/csv
     "too_large",  # params: size_mb, limit_mb
     "zip_bomb",  # the workbook unpacks to far more than any report; params: unpacked_mb, ratio, limit_mb
     "too_many_cells",  # a sheet's cell references span a huge grid; params: rows, cols, limit
@@ -147,6 +160,20 @@ PROBLEM_CODES = (
     "file_not_found",  # the CLI was given a path that is not a file
     "unit_not_allowed",  # a reporter's row for a unit not assigned to them; params: units (list)
     "roster_not_allowed",  # a reporter's upload holds a roster sheet (rosters are the administrators')
+    # Files from other software and hostile files (issues 10 and 11)
+    "encrypted",  # a password-protected workbook (OLE EncryptedPackage, or an .xls with FILEPASS)
+    "html_as_xls",  # a web page (HTML/MHT) saved with a spreadsheet's name
+    "xml2003_as_xls",  # an Excel 2003 XML (SpreadsheetML) file saved with a spreadsheet's name
+    "formula_not_cached",  # a formula cell whose file holds no computed value
+    "hidden_sheet",  # warning: a hidden sheet, skipped
+    "sheet_skipped",  # warning: a sheet whose columns fit no kind, skipped; params: found (list)
+    "example_row",  # warning: the template's example row, skipped
+    "text_too_large",  # strings expand past the safe limit; params: expanded_mb, limit_mb
+    "too_many_rows",  # more rows than one upload may hold; params: rows, limit
+    "too_many_columns",  # a CSV line with more columns than any report; params: cols, limit
+    "cell_too_long",  # a CSV cell longer than Excel allows; params: limit
+    "csv_nul",  # a text file holding NUL characters
+    "mixed_encoding",  # a text file that is UTF-8 up to a point and something else after it
 )
 
 
@@ -165,6 +192,14 @@ class ParsedSheet:
     columns: dict[str, str]  # field name → header as written in the file
     rows: list[dict[str, Any]]
     problems: list[Problem] = field(default_factory=list)
+    letters: dict[str, str] = field(default_factory=dict)  # field name → column letter (``F``)
+
+    @property
+    def present_fields(self) -> frozenset[str]:
+        """The fields this sheet has a column for. An optional field missing here (出勤次数,
+        计划完成日期 …) is absent from every row dict too, so the store can keep its stored values
+        (the month of a summary or ledger row is there all the same when the title gave it)."""
+        return frozenset(self.columns)
 
 
 @dataclass

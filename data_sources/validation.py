@@ -57,6 +57,7 @@ def validate(parsed: ParsedFile) -> ParsedFile:
                             sheet.columns.get("participants"),
                             str(participants),
                             params={"participants": participants, "headcount": headcount},
+                            column_letter=sheet.letters.get("participants"),
                         )
                     )
     return parsed

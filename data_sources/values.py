@@ -32,6 +32,7 @@ __all__ = [
     "parse_level",
     "parse_month",
     "parse_number",
+    "parse_or_error",
     "parse_rate",
     "parse_text",
 ]
@@ -47,6 +48,19 @@ class CellError(ValueError):
 
 
 # ---- helpers ----------------------------------------------------------------------------------
+
+
+def parse_or_error(parser: Callable[[Any], Any], raw: Any, field_name: str) -> Any:
+    """``parser(raw)``, or the CellError it raises: any other failure of a parser on a strange
+    cell is a cell error too (a month field's ``bad_month``, else ``not_a_number``), never a
+    traceback."""
+    try:
+        return parser(raw)
+    except CellError as e:
+        return e
+    except Exception:
+        return CellError("bad_month" if field_name == "month" else "not_a_number", raw)
+
 
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 (Excel's 1900 leap-year bug is before March 1900)
 _MIN_YEAR, _MAX_YEAR = 1900, 2100

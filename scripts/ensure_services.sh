@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Makes sure the test services exist and run on this machine, then prints the environment the
 # tests need as `export` lines: a PostgreSQL server (Debian's postgresql), a MariaDB server
-# (Debian's mariadb-server) and headless Chromium (Debian's chromium, driven by Playwright with
-# executable_path). Idempotent; needs root (or sudo)
-# only when something must be installed or started.
+# (Debian's mariadb-server), headless Chromium (Debian's chromium, driven by Playwright with
+# executable_path) and LibreOffice (Debian's libreoffice-calc-nogui, for .ods files). Idempotent;
+# needs root (or sudo) only when something must be installed or started.
 set -euo pipefail
 log() { echo "[services] $*" >&2; }
 SUDO=""
@@ -24,6 +24,15 @@ if [ -z "$(fc-list :lang=zh 2>/dev/null | head -1)" ]; then
   apt_install fonts-wqy-microhei
 fi
 echo "export DASHBOARD_TEST_CHROMIUM=$(command -v chromium)"
+
+# --- LibreOffice ------------------------------------------------------------------------
+# tests/test_formats.py saves our template as .ods (and formulas with their values) the way a
+# clerk using LibreOffice does. Debian's libreoffice-calc-nogui: about a minute to install.
+if ! command -v soffice >/dev/null; then
+  log "installing Debian's libreoffice-calc-nogui"
+  apt_install --no-install-recommends libreoffice-calc-nogui
+fi
+echo "export DASHBOARD_TEST_SOFFICE=$(command -v soffice)"
 
 # --- PostgreSQL -------------------------------------------------------------------------
 if ! command -v pg_lsclusters >/dev/null; then

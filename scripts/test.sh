@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 make setup
 eval "$(bash scripts/ensure_services.sh)"
-export DASHBOARD_TEST_PG_URL DASHBOARD_TEST_MYSQL_URL DASHBOARD_TEST_CHROMIUM
+export DASHBOARD_TEST_PG_URL DASHBOARD_TEST_MYSQL_URL DASHBOARD_TEST_CHROMIUM DASHBOARD_TEST_SOFFICE
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/python -m pytest -p no:cacheprovider -q "$@"

@@ -165,8 +165,9 @@ def bad_workbook() -> bytes:
                     "参学人数",
                     "35",
                     {"participants": 35, "headcount": 30},
+                    column_letter="D",  # DESIGN §3: every cell problem names the column letter
                 ),
-                Problem("not_a_number", "bad.xlsx", "月报", 4, "培训学时", "十二"),
+                Problem("not_a_number", "bad.xlsx", "月报", 4, "培训学时", "十二", column_letter="G"),
             ],
         ),
         (
@@ -180,8 +181,9 @@ def bad_workbook() -> bytes:
                     "参学人数",
                     "35",
                     {"participants": 35, "headcount": 30},
+                    column_letter="D",  # DESIGN §3: every cell problem names the column letter
                 ),
-                Problem("not_a_number", "bad.xlsx", "月报", 4, "培训学时", "十二"),
+                Problem("not_a_number", "bad.xlsx", "月报", 4, "培训学时", "十二", column_letter="G"),
             ],
         ),
     ],

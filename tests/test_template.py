@@ -16,7 +16,15 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from dashboard.config import load_settings
-from dashboard.template import INSTRUCTIONS_SHEET, SHEET_NAMES, build_template, example_rows, text_width
+from dashboard.template import (
+    FIRST_FIELD_COLUMN,
+    INSTRUCTIONS_SHEET,
+    ROW_NUMBER_HEADER,
+    SHEET_NAMES,
+    build_template,
+    example_rows,
+    text_width,
+)
 from data_sources.schema import FIELDS, LEVELS, Kind
 
 SETTINGS = load_settings()
@@ -37,7 +45,8 @@ def _workbook(settings=SETTINGS, lang: str = "zh"):
 
 
 def _headers(ws: Worksheet) -> list[Any]:
-    return [c.value for c in ws[1]]
+    """The field headers (column A is 序号, where the example row says 示例)."""
+    return [c.value for c in ws[1]][FIRST_FIELD_COLUMN - 1 :]
 
 
 def _validations_at(ws: Worksheet, col: int) -> list[Any]:
@@ -48,7 +57,7 @@ def _validations_at(ws: Worksheet, col: int) -> list[Any]:
 
 def _column_of(settings, kind: Kind, field_name: str) -> int:
     names = [f.name for f in FIELDS[kind]]
-    return names.index(field_name) + 1
+    return names.index(field_name) + FIRST_FIELD_COLUMN
 
 
 @pytest.mark.parametrize("settings", [SETTINGS, RENAMED], ids=["config", "renamed-aliases"])
@@ -61,6 +70,7 @@ def test_sheets_and_headers_follow_schema_and_aliases(settings) -> None:
         assert SHEET_NAMES[kind] in settings.sheet_aliases[kind.value]
         expected = [settings.column_aliases[f.name][0] for f in FIELDS[kind]]
         assert _headers(wb[SHEET_NAMES[kind]]) == expected
+        assert wb[SHEET_NAMES[kind]]["A1"].value == ROW_NUMBER_HEADER
 
 
 def test_headers_are_styled_frozen_and_wide_enough() -> None:
@@ -74,7 +84,7 @@ def test_headers_are_styled_frozen_and_wide_enough() -> None:
             assert cell.border.bottom.style is not None
             width = ws.column_dimensions[cell.column_letter].width
             assert width >= text_width(str(cell.value)), (ws.title, cell.value, width)
-        required = {f.required for f in FIELDS[kind]}
+        required = {f.required for f in FIELDS[kind]} | {False}  # 序号 is optional
         fills = {c.fill.fgColor.rgb for c in ws[1]}
         # required and optional columns are told apart by colour
         assert len(fills) == len(required)
@@ -102,7 +112,7 @@ def test_number_rules_on_counts_and_hours() -> None:
     checked = 0
     for kind in Kind:
         ws = wb[SHEET_NAMES[kind]]
-        for col, spec in enumerate(FIELDS[kind], start=1):
+        for col, spec in enumerate(FIELDS[kind], start=FIRST_FIELD_COLUMN):
             if spec.type not in ("int", "number"):
                 continue
             dvs = _validations_at(ws, col)
@@ -130,7 +140,8 @@ def test_one_example_row_per_sheet_with_formats() -> None:
         ws = wb[SHEET_NAMES[kind]]
         assert ws.max_row == 1 + len(examples[kind]) == 2, ws.title
         row = examples[kind][0]
-        for col, spec in enumerate(FIELDS[kind], start=1):
+        assert ws["A2"].value == "示例"  # the mark the importer sees (it reads no colours)
+        for col, spec in enumerate(FIELDS[kind], start=FIRST_FIELD_COLUMN):
             cell = ws.cell(row=2, column=col)
             value = cell.value.date() if isinstance(cell.value, datetime) else cell.value
             assert value == _as_written(row[spec.name]), (kind, spec.name, cell.value)
@@ -184,9 +195,19 @@ def _read(data: bytes, settings):
     return parsed
 
 
+def _without_marks(data: bytes) -> bytes:
+    """The template with 示例 cleared: what a reporter does who turns the example into data."""
+    wb = load_workbook(io.BytesIO(data))
+    for kind in Kind:
+        wb[SHEET_NAMES[kind]]["A2"].value = None
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
 @pytest.mark.parametrize("settings", [SETTINGS, RENAMED], ids=["config", "renamed-aliases"])
 def test_template_round_trips_through_the_reader(settings) -> None:
-    parsed = _read(build_template(settings), settings)
+    parsed = _read(_without_marks(build_template(settings)), settings)
     assert parsed.errors == [], parsed.errors
     assert not [p for p in parsed.warnings if p.code == "column_ignored"], parsed.warnings
     examples = example_rows(settings)
@@ -209,6 +230,40 @@ def test_template_round_trips_through_the_reader(settings) -> None:
                     assert v.year == settings.year
 
 
+def test_the_untouched_template_imports_no_example() -> None:
+    """Uploaded as downloaded, every example row is skipped with a warning that names it."""
+    parsed = _read(build_template(SETTINGS), SETTINGS)
+    assert parsed.errors == []
+    assert [s.rows for s in parsed.sheets] == [[]] * len(Kind)
+    assert [(p.code, p.sheet, p.row, p.severity) for p in parsed.warnings] == [
+        ("example_row", SHEET_NAMES[k], 2, "warning") for k in Kind
+    ]
+
+
+def test_an_example_row_left_above_real_data_is_skipped() -> None:
+    """Issue 10 item 1: one real row added under 月报, the yellow example row left in place. The
+    example (塑编车间, 120 staff, 118 learners) must not reach the store; the warning names it."""
+    wb = _workbook()
+    ws = wb[SHEET_NAMES[Kind.SUMMARY]]
+    real = {**example_rows(SETTINGS)[Kind.SUMMARY][0], "unit": "挤出车间", "headcount": 80, "participants": 70}
+    for col, spec in enumerate(FIELDS[Kind.SUMMARY], start=FIRST_FIELD_COLUMN):
+        ws.cell(row=3, column=col, value=real[spec.name])
+    buf = io.BytesIO()
+    wb.save(buf)
+    parsed = _read(buf.getvalue(), SETTINGS)
+    assert parsed.errors == []
+    (summary,) = [s for s in parsed.sheets if s.kind is Kind.SUMMARY]
+    assert [{k: v for k, v in r.items() if k != "_row"} for r in summary.rows] == [real]
+    assert [r["_row"] for r in summary.rows] == [3]
+    from dashboard.i18n import format_problem
+
+    skipped = [format_problem(p) for p in parsed.warnings if p.sheet == SHEET_NAMES[Kind.SUMMARY]]
+    assert skipped == [
+        "创争上传模板.xlsx · 工作表「月报」第2行：模板示例行（序号为“示例”），已跳过；"
+        "如果这是本单位的数据，请删除“示例”二字后重新上传"
+    ]
+
+
 def test_filled_in_template_reads_like_a_report() -> None:
     """The reporter's path: delete the example rows, fill in only 月报, upload."""
     wb = _workbook()
@@ -216,7 +271,8 @@ def test_filled_in_template_reads_like_a_report() -> None:
         wb[SHEET_NAMES[kind]].delete_rows(2)
     ws = wb[SHEET_NAMES[Kind.SUMMARY]]
     row = {**example_rows(SETTINGS)[Kind.SUMMARY][0], "unit": "质检科", "headcount": 80, "participants": 79}
-    for col, spec in enumerate(FIELDS[Kind.SUMMARY], start=1):
+    ws.cell(row=2, column=1, value=1)  # numbered rows, as clerks do
+    for col, spec in enumerate(FIELDS[Kind.SUMMARY], start=FIRST_FIELD_COLUMN):
         ws.cell(row=2, column=col, value=row[spec.name])
     buf = io.BytesIO()
     wb.save(buf)

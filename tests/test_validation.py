@@ -19,10 +19,10 @@ def test_participants_over_headcount():
     ]
     parsed = validate(read(xlsx({"月报": rows})))
     assert messages(parsed) == [
-        "月报.xlsx · 工作表「月报」第2行 · 列「参学人数」值「130」：参学人数 130 大于职工人数 120"
+        "月报.xlsx · 工作表「月报」第2行 · D 列「参学人数」值「130」：参学人数 130 大于职工人数 120"
     ]
     assert messages(parsed, "en") == [
-        '月报.xlsx, sheet "月报", row 2, column "参学人数", value "130": participants 130 exceed headcount 120'
+        '月报.xlsx, sheet "月报", row 2, column D "参学人数", value "130": participants 130 exceed headcount 120'
     ]
 
 
@@ -31,7 +31,7 @@ def test_participants_over_headcount_names_the_header_as_written():
     rows = [["2024年3月月报"], header, ["机关支部", "2024-03", 38, 40, 1, 1, 1, 0]]
     parsed = validate(read(xlsx({"Sheet1": rows})))
     assert messages(parsed) == [
-        "月报.xlsx · 工作表「Sheet1」第3行 · 列「参加学习人数」值「40」：参学人数 40 大于职工人数 38"
+        "月报.xlsx · 工作表「Sheet1」第3行 · D 列「参加学习人数」值「40」：参学人数 40 大于职工人数 38"
     ]
 
 
@@ -141,7 +141,7 @@ def test_a_row_with_a_bad_cell_is_still_checked_across_rows():
     rows = [SUMMARY_HEADER, summary_row("甲"), summary_row("甲", headcount=30, participants=35, hours="十二")]
     parsed = validate(read(xlsx({"月报": rows})))
     assert messages(parsed) == [
-        "月报.xlsx · 工作表「月报」第3行 · 列「培训学时」值「十二」：不是数字",
+        "月报.xlsx · 工作表「月报」第3行 · G 列「培训学时」值「十二」：不是数字",
         "月报.xlsx · 工作表「月报」第3行：与第2行重复（甲 2024-03）",
-        "月报.xlsx · 工作表「月报」第3行 · 列「参学人数」值「35」：参学人数 35 大于职工人数 30",
+        "月报.xlsx · 工作表「月报」第3行 · D 列「参学人数」值「35」：参学人数 35 大于职工人数 30",
     ]
