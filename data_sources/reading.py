@@ -518,7 +518,8 @@ class _SheetReader:
         while start < len(grid) and _is_units_row(grid[start]):
             start += 1  # a line of units under the header: （人） （小时） …
         _fill_merged_down(grid, merges, start)
-        self._read_rows(sheet, grid, start, used, specs)
+        scales = _money_scales(grid, at, start, two_level, used)
+        self._read_rows(sheet, grid, start, used, specs, scales)
         if sheet.period is None and kind in MONTH_KINDS:
             months = {r.get("month") for r in sheet.rows} - {None}
             if len(months) == 1:
@@ -561,6 +562,7 @@ class _SheetReader:
         start: int,
         used: dict[str, _Column],
         specs: dict[str, Any],
+        scales: dict[str, int] | None = None,
     ) -> None:
         file, name, problems = self.file, sheet.sheet, sheet.problems
         needs_month = sheet.kind in MONTH_KINDS
@@ -571,11 +573,14 @@ class _SheetReader:
             if col is None:
                 continue
             cache: dict[Any, Any] | None = {} if fname not in ("employee_id", "name") else None
+            parser = field_parser(spec.type, default_year)
+            if scales and fname in scales:
+                parser = _in_yuan(parser, scales[fname])
             plan.append(
                 (
                     fname,
                     col.index,
-                    field_parser(spec.type, default_year),
+                    parser,
                     spec.required,
                     col.written,
                     spec.type == "level",
@@ -681,6 +686,58 @@ class _SheetReader:
             rows_out.append(out)
         if no_period:
             problems.append(Problem("no_period", file, name, column=month_col.written if month_col else None))
+
+
+# ---- money columns -----------------------------------------------------------------------------
+
+# 培训经费 and 工资总额 are stored in 元. Offices often write them in 万元: in the header
+# (工资总额（万元）), in a line of units under it, or in a 金额单位：万元 line above the table. The
+# header normaliser drops bracketed units, so the unit is read here, from the header cells as written.
+MONEY_FIELDS = ("training_funds", "payroll")
+_MONEY_UNITS = (("万元", 10_000), ("千元", 1_000), ("元", 1))
+_TABLE_UNIT_RE = re.compile(r"单位\s*[:：]\s*(万元|千元|元)")
+
+
+def _money_unit(text: Any) -> int | None:
+    if type(text) is not str:
+        return None
+    s = unicodedata.normalize("NFKC", text)
+    return next((factor for word, factor in _MONEY_UNITS if word in s), None)
+
+
+def _money_scales(
+    grid: list[list[Any]], at: int, start: int, two_level: bool, used: dict[str, _Column]
+) -> dict[str, int]:
+    """Field → factor to 元 for the money columns not in 元: the column's own header cells (rows
+    ``at``..``start`` - 1, and a merged parent of a two-level header) first, else a 单位：万元 line
+    above the table."""
+    table_unit = None
+    for row in grid[:at]:
+        for c in row:
+            m = _TABLE_UNIT_RE.search(unicodedata.normalize("NFKC", c)) if type(c) is str else None
+            if m:
+                table_unit = _money_unit(m.group(1))
+    parents = _ffill(grid[at]) if two_level else []
+    out: dict[str, int] = {}
+    for fname in MONEY_FIELDS:
+        col = used.get(fname)
+        if col is None:
+            continue
+        cells = [grid[r][col.index] for r in range(at, start) if col.index < len(grid[r])]
+        if col.index < len(parents):
+            cells.append(parents[col.index])
+        factor = next((f for f in map(_money_unit, cells) if f is not None), table_unit)
+        if factor is not None and factor != 1:
+            out[fname] = factor
+    return out
+
+
+def _in_yuan(parser: _Parser, factor: int) -> _Parser:
+    def parse(raw: Any) -> Any:
+        value = parser(raw)
+        return None if value is None else round(value * factor, 2)
+
+    return parse
 
 
 def _fill_merged_down(grid: list[list[Any]], merges: Sequence[Merge], start: int) -> None:

@@ -80,6 +80,9 @@ summary_rows = sa.Table(
     sa.Column("hours", sa.Double(), nullable=False),
     sa.Column("certificates", sa.Integer(), nullable=False),
     sa.Column("suggestions", sa.Integer(), nullable=True),
+    # 考核评比's funds ratio (revision 0007): 元, NULL when not reported
+    sa.Column("training_funds", sa.Double(), nullable=True),
+    sa.Column("payroll", sa.Double(), nullable=True),
     sa.Index("ix_summary_month_unit", "month", "unit"),
     sqlite_with_rowid=False,
     **MYSQL_TABLE,
@@ -357,6 +360,16 @@ def _month_text(v: str) -> str:
     return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}" if m else s
 
 
+# Optional summary columns a sheet without them leaves as stored (DESIGN §3): the record holds them
+# only when the sheet has the column, and _diff fills the rest from the stored row.
+SUMMARY_KEPT = ("training_funds", "payroll")
+
+
+def _kept_when_absent(row: dict[str, Any], sheet: ParsedSheet, fields: tuple[str, ...]) -> dict[str, Any]:
+    present = set(sheet.columns) | set(row)
+    return {f: _float(row.get(f)) for f in fields if f in present}
+
+
 def _record(kind: Kind, row: dict[str, Any], sheet: ParsedSheet) -> dict[str, Any]:
     """A parsed row → the stored columns of its table (roster: only the fields the sheet has)."""
     if kind is Kind.ROSTER:
@@ -383,6 +396,7 @@ def _record(kind: Kind, row: dict[str, Any], sheet: ParsedSheet) -> dict[str, An
             "hours": _float(row.get("hours")) or 0.0,
             "certificates": _int(row.get("certificates")) or 0,
             "suggestions": _int(row.get("suggestions")),
+            **_kept_when_absent(row, sheet, SUMMARY_KEPT),
         }
     if kind is Kind.LEDGER:
         return {
@@ -1200,6 +1214,8 @@ def _diff(conn: Connection, parsed: ParsedFile) -> tuple[ImportPlan, list[dict[s
         kp = KindPlan(rows=rows_seen[kind])
         for key, rec in incoming[kind].items():
             old = existing.get(key)
+            if old is not None and len(rec) < len(old):  # a column the sheet lacks keeps its value
+                rec = incoming[kind][key] = {**old, **rec}
             if old is None:
                 kp.added += 1
                 kp.changes.append(Change(key, None, rec))
@@ -1306,6 +1322,19 @@ def _drop_temp(conn: Connection, table: sa.Table) -> None:
     conn.exec_driver_sql(f"DROP {temporary}TABLE {conn.dialect.identifier_preparer.format_table(table)}")
 
 
+_SUMMARY_FIGURES = (
+    "unit",
+    "month",
+    "headcount",
+    "participants",
+    "sessions",
+    "person_times",
+    "hours",
+    "certificates",
+    "suggestions",
+)
+
+
 def _recompute_unit_months(conn: Connection, touched: set[tuple[str, str]], now: datetime) -> None:
     """Rebuild the unit_months rows of exactly these unit-months from the detail tables."""
     if not touched:
@@ -1320,7 +1349,11 @@ def _recompute_unit_months(conn: Connection, touched: set[tuple[str, str]], now:
     for month, unit_set in by_month.items():
         for chunk in _chunks(sorted(unit_set)):
             for r in conn.execute(
-                sa.select(summary_rows).where(summary_rows.c.month == month, summary_rows.c.unit.in_(chunk))
+                # the columns unit_months holds (not the funds of revision 0007: a store being
+                # upgraded recomputes before it has them)
+                sa.select(*[summary_rows.c[c] for c in _SUMMARY_FIGURES]).where(
+                    summary_rows.c.month == month, summary_rows.c.unit.in_(chunk)
+                )
             ):
                 summ[(r.unit, r.month)] = r
             # one ledger row per 工号 and month, so Σ(hours > 0) is the distinct count
