@@ -103,7 +103,7 @@ class Evaluation:
                     "score": float(r["score"]),
                     "rank": int(r["rank"]),
                     "indicators": by_unit.get(r["unit"], {}),
-                    "funds_ratio": None if r["funds_ratio"] is None else _num(r["funds_ratio"]),
+                    "funds_ratio": _optional(r["funds_ratio"]),
                     "vetoed_by": list(r["vetoed_by"]),
                     "candidate": bool(r["candidate"]),
                 }
@@ -127,6 +127,11 @@ class Evaluation:
 def _num(x: Any) -> float:
     """A float without binary noise (6 decimals), for JSON."""
     return round(float(x), 6) + 0.0
+
+
+def _optional(x: Any) -> float | None:
+    """A figure that may be missing (pandas keeps None as NaN in a float column)."""
+    return None if x is None or x != x else _num(x)
 
 
 def score_of(total: float) -> float:
