@@ -162,29 +162,29 @@ def expected_evaluation(
         x["candidate"] = ok
         del x["_order"]
 
+    # 标兵: the leaderboard's first k people and the first k who qualify, in leaderboard order
     people = []
     wanted = rules.individual_awards
     min_hours = Fraction(str(rules.min_hours_per_month)) * len(months)
     found = 0
-    for p in ranked_learners(rows, chosen, month_from, month_to) if wanted > 0 else []:
+    for i, p in enumerate(ranked_learners(rows, chosen, month_from, month_to)):
         n_certs = sum(
             1
             for c in rows[Kind.CERTIFICATES]
             if c["employee_id"] == p["employee_id"] and month_from <= c["cert_date"].strftime("%Y-%m") <= month_to
         )
-        ok = _q(p["hours"]) >= min_hours and (not rules.require_certificate or n_certs > 0)
-        people.append(
-            {
-                "employee_id": p["employee_id"],
-                "name": p["name"],
-                "unit": p["unit"],
-                "points": p["points"],
-                "hours": p["hours"],
-                "certificates": n_certs,
-                "candidate": ok,
-            }
-        )
+        ok = _q(p["hours"]) >= min_hours and (not rules.require_certificate or n_certs > 0) and found < wanted
         found += ok
-        if found == wanted:
-            break
+        if ok or i < wanted:
+            people.append(
+                {
+                    "employee_id": p["employee_id"],
+                    "name": p["name"],
+                    "unit": p["unit"],
+                    "points": p["points"],
+                    "hours": p["hours"],
+                    "certificates": n_certs,
+                    "candidate": ok,
+                }
+            )
     return {"units": units_out, "individuals": people}

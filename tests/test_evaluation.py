@@ -583,3 +583,78 @@ def test_the_demo_stores_its_funds_in_yuan(demo_url: str, demo_rows) -> None:
     assert got[("成型车间", "2024-03")][1] is None and got[("仪表车间", "2024-03")] == (None, None)
     payroll = got[("机关支部", "2024-03")][1]
     assert payroll is not None and 50 * 7_000 < payroll < 50 * 12_000  # 50 staff's month in 元, not 万元
+
+
+# ---- a leaderboard whose top lacks hours ------------------------------------------------------
+
+CROWD_UNITS = ("甲班", "乙班")
+
+
+def _crowd_rows() -> dict[str, list[dict[str, Any]]]:
+    """150 people with many points and few hours over two months; four below them with enough
+    (one of them moved units, one holds a certificate); 乙班's people are outside a 甲班 filter."""
+    ledger = []
+    for i in range(150):
+        for month in ("2024-05", "2024-06"):
+            ledger.append(b.ledger(f"C{i:03d}", f"众{i}", CROWD_UNITS[i % 2], month, 1.5, 50 - i % 7))
+    ledger += [
+        b.ledger("Q1", "达一", "甲班", "2024-05", 5, 10),
+        b.ledger("Q1", "达一", "甲班", "2024-06", 4, 10),
+        b.ledger("Q2", "达二", "甲班", "2024-05", 8, 9),
+        b.ledger("Q2", "达二", "乙班", "2024-06", 1, 11),  # moved: 9 h over both units
+        b.ledger("Q3", "达三", "乙班", "2024-06", 8, 19.5),
+        b.ledger("Q4", "达四", "甲班", "2024-06", 30, 1),
+        b.ledger("Q3", "达三", "乙班", "2023-12", 2, 0.5),  # the year before: two years' rows
+    ]
+    ledger += [b.ledger(f"C{i:03d}", f"众{i}", CROWD_UNITS[i % 2], "2023-12", 1.5, 5) for i in range(10)]
+    certs = [b.cert("Q4", "达四", "甲班", "电工", "初级", date(2024, 6, 3))]
+    roster = [b.roster(u, "车间", 100) for u in CROWD_UNITS]
+    return {"roster": roster, "ledger": ledger, "certificates": certs}
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def crowd(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    with _database(request.param, tmp_path_factory) as url:
+        store = Store.open(url)
+        try:
+            store.commit(b.parsed("crowd.xlsx", **_crowd_rows()), "test")
+            yield store
+        finally:
+            store.close()
+
+
+@pytest.mark.parametrize(
+    ("rules", "units", "first"),
+    [
+        (replace(EvaluationRules(), individual_awards=2), (), "2024-05"),
+        (replace(EvaluationRules(), individual_awards=3), ("甲班",), "2024-05"),
+        (replace(EvaluationRules(), individual_awards=2, require_certificate=True), (), "2024-05"),
+        (replace(EvaluationRules(), individual_awards=5, min_hours_per_month=20), (), "2024-05"),  # nobody
+        # a period across two years (7 months; at least 7 h): the people are summed over the years
+        (replace(EvaluationRules(), individual_awards=3, min_hours_per_month=1), (), "2023-12"),
+    ],
+    ids=["two", "one-unit", "certificate", "nobody", "two-years"],
+)
+def test_candidates_far_down_the_leaderboard(
+    crowd: Store, rules: EvaluationRules, units: tuple[str, ...], first: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The top 150 have 3 h over two months (< 4 × 2): the candidates are found below them without
+    reading the leaderboard down to them, and the list shows the board's first people with the
+    reason."""
+    asked: list[int | None] = []
+    top_learners = m.top_learners
+
+    def counting(*args: Any, n: int | None = None, **kw: Any) -> Any:
+        asked.append(n)
+        return top_learners(*args, n=n, **kw)
+
+    monkeypatch.setattr(m, "top_learners", counting)
+    sel = m.Selection(units=units, month_from=first, month_to="2024-06")
+    ev = evaluate(crowd, SETTINGS, sel, rules)
+    assert asked == [100]  # the top of the board only: the database finds those further down
+    got = ev.to_json()
+    rows = stored_rows([b.parsed("crowd.xlsx", **_crowd_rows())])
+    assert_agrees(got, expected_evaluation(rows, SETTINGS, first, "2024-06", units=units, rules=rules))
+    listed = got["individuals"]
+    assert all(not p["candidate"] for p in listed[: rules.individual_awards] if p["employee_id"].startswith("C"))
+    assert all("hours_below_minimum" in r for r in ev.individuals["excluded_by"][: rules.individual_awards])
