@@ -166,7 +166,11 @@ def _rule(spec: FieldSpec, lang: str) -> str:
     if spec.name == "participants":
         what += "；不得大于职工人数" if zh else "; not more than the headcount"
     if spec.name in ("training_funds", "payroll"):
-        what += "；单位为元（表头写“（万元）”时按万元填写）" if zh else "; in yuan (in 10,000 yuan when the header says （万元）)"
+        what += (
+            "；单位为元（表头写“（万元）”时按万元填写）"
+            if zh
+            else "; in yuan (in 10,000 yuan when the header says （万元）)"
+        )
     if spec.name == "done_date":
         what += "；留空表示尚未完成" if zh else "; blank means not done yet"
     if spec.name == "employee_id":
