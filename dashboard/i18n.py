@@ -872,6 +872,8 @@ EVALUATION_TEXT: dict[str, dict[str, str]] = {
     "col_candidate": {"zh": "是否推荐", "en": "Nominated"},
     "col_note": {"zh": "说明", "en": "Note"},
     "col_certificates_in_p": {"zh": "期内取证", "en": "Certificates in period"},
+    "col_training_hours": {"zh": "培训学时", "en": "Training hours"},
+    "col_months": {"zh": "学习月数", "en": "Months with study"},
     "col_item": {"zh": "项目", "en": "Item"},
     "col_value": {"zh": "内容", "en": "Value"},
     "item_period": {"zh": "统计期间", "en": "Period"},

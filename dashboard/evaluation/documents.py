@@ -29,7 +29,16 @@ from openpyxl.styles import Alignment, Font
 from dashboard.briefing import write_cell, write_table
 from dashboard.evaluation.explain import funds_text, rules_text, score_text, unit_reasons, weights_text
 from dashboard.evaluation.scoring import INDICATORS
-from dashboard.i18n import evaluation_text, fmt_date, fmt_int, fmt_month, fmt_num, fmt_pct, indicator_label
+from dashboard.i18n import (
+    FIELD_LABELS,
+    evaluation_text,
+    fmt_date,
+    fmt_int,
+    fmt_month,
+    fmt_num,
+    fmt_pct,
+    indicator_label,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from docx.document import Document as DocxDocument
@@ -102,22 +111,9 @@ def _unit_columns(ev: Evaluation, rows: pd.DataFrame, lang: str, full: bool) -> 
     return pd.DataFrame(out)
 
 
-_LABELS = {
-    "unit": {"zh": "单位", "en": "Unit"},
-    "department": {"zh": "部门", "en": "Department"},
-    "headcount": {"zh": "职工人数", "en": "Headcount"},
-    "participants": {"zh": "参学人数", "en": "Participants"},
-    "training_hours": {"zh": "培训学时", "en": "Training hours"},
-    "certificates": {"zh": "取证人数", "en": "Certificates"},
-    "employee_id": {"zh": "工号", "en": "Employee ID"},
-    "name": {"zh": "姓名", "en": "Name"},
-    "points": {"zh": "学习积分", "en": "Learning points"},
-    "months": {"zh": "学习月数", "en": "Months with study"},
-}
-
-
 def _label(key: str, lang: str) -> str:
-    return _LABELS[key]["en" if lang == "en" else "zh"]
+    """A column of the shortlists: the importer's field labels, else the evaluation's own."""
+    return _t(f"col_{key}", lang) if key in ("training_hours", "months") else FIELD_LABELS[key][lang]
 
 
 def _person_columns(ev: Evaluation, rows: pd.DataFrame, lang: str) -> pd.DataFrame:
