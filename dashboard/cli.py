@@ -209,7 +209,7 @@ def cmd_sync(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> i
 
 def _selection(args, lang: str, err: TextIO):
     """The filters of summary/units/evaluate as a Selection; None (after saying why) when the
-    period runs backwards."""
+    period runs backwards. Exit 2 then."""
     from dashboard.metrics import Selection
 
     sel = Selection(
@@ -271,10 +271,8 @@ def cmd_units(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> 
     store = _open_store(settings, args.db)
     sel = resolve_period(store, sel)
     table = ranking(store, settings, sel)
-    if args.json:
-        out.write(json.dumps(ranking_json(table), ensure_ascii=False, indent=2) + "\n")
-    else:
-        out.write("\n".join(ranking_lines(table, sel, lang)) + "\n")
+    text = json.dumps(ranking_json(table), ensure_ascii=False, indent=2) if args.json else None
+    out.write((text or "\n".join(ranking_lines(table, sel, lang))) + "\n")
     return 0
 
 
@@ -286,12 +284,9 @@ def cmd_evaluate(args, settings: Settings, lang: str, out: TextIO, err: TextIO) 
     sel = _selection(args, lang, err)
     if sel is None:
         return 2
-    store = _open_store(settings, args.db)
-    result = evaluate(store, settings, sel)
-    if args.json:
-        out.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
-    else:
-        out.write("\n".join(evaluation_lines(result, lang)) + "\n")
+    result = evaluate(_open_store(settings, args.db), settings, sel)
+    text = json.dumps(result.to_json(), ensure_ascii=False, indent=2) if args.json else None
+    out.write((text or "\n".join(evaluation_lines(result, lang))) + "\n")
     return 0
 
 

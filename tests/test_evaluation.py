@@ -229,16 +229,23 @@ def _database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield url
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def org(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    """The small organisation, once per database (the tests only read it)."""
-    with _database(request.param, tmp_path_factory) as url:
+@contextmanager
+def _store_holding(backend: str, tmp_path_factory: pytest.TempPathFactory, rows: dict[str, Any]) -> Iterator[Store]:
+    """A store on ``backend`` with these rows committed (for a module of tests that only read)."""
+    with _database(backend, tmp_path_factory) as url:
         store = Store.open(url)
         try:
-            store.commit(b.parsed("org.xlsx", **_org_rows()), "test")
+            store.commit(b.parsed("org.xlsx", **rows), "test")
             yield store
         finally:
             store.close()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def org(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """The small organisation, once per database."""
+    with _store_holding(request.param, tmp_path_factory, _org_rows()) as store:
+        yield store
 
 
 def _oracle_rows() -> dict[Kind, list[dict[str, Any]]]:
@@ -614,13 +621,8 @@ def _crowd_rows() -> dict[str, list[dict[str, Any]]]:
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def crowd(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    with _database(request.param, tmp_path_factory) as url:
-        store = Store.open(url)
-        try:
-            store.commit(b.parsed("crowd.xlsx", **_crowd_rows()), "test")
-            yield store
-        finally:
-            store.close()
+    with _store_holding(request.param, tmp_path_factory, _crowd_rows()) as store:
+        yield store
 
 
 @pytest.mark.parametrize(
