@@ -27,6 +27,7 @@ import sqlalchemy as sa
 
 from dashboard import metrics as m
 from dashboard.config import Settings
+from dashboard.evaluation import evaluate
 from data_sources.schema import LEVELS, Kind
 
 PG_ENVS = ("DASHBOARD_BENCH_PG_URL", "DASHBOARD_TEST_PG_URL")
@@ -117,6 +118,9 @@ def _summary(org: Org) -> Iterator[dict[str, Any]]:
                 "hours": float(per * 2 + (i + k) % 40),
                 "certificates": (i + k) % 5,
                 "suggestions": (i * 3 + k) % 7,
+                # 考核评比's funds ratio: one unit in seven leaves them blank
+                "training_funds": None if i % 7 == 0 else float(per * 8_000 * (10 + i % 20) // 1000),
+                "payroll": None if i % 7 == 0 else float(per * 8_000),
             }
 
 
@@ -162,7 +166,7 @@ def build(store: Any, org: Org, settings: Settings) -> dict[str, int]:
 
 # ---- the pages ----------------------------------------------------------------------------
 
-PAGES = ("总览", "单位排名", "单位详情", "学习标兵", "阶段进度", "报送情况")
+PAGES = ("总览", "单位排名", "单位详情", "学习标兵", "阶段进度", "报送情况", "考核评比")
 LEADERBOARD_ROWS = 500  # pages/learners.py: the leaderboard table below the chart
 
 
@@ -209,7 +213,11 @@ def page_calls(store: Any, settings: Settings, sel: m.Selection, unit: str) -> d
         common()
         m.submission_matrix(store, settings, sel, today)
 
-    fns = (overview, units, unit_detail, learners, phases, submissions)
+    def evaluation() -> None:
+        common()
+        evaluate(store, settings, sel)  # scores, vetoes and both shortlists
+
+    fns = (overview, units, unit_detail, learners, phases, submissions, evaluation)
     return dict(zip(PAGES, fns, strict=True))
 
 

@@ -266,6 +266,18 @@ def _write_table(
     return positions
 
 
+def write_cell(ws: Worksheet, row: int, col: int, value: Any) -> Any:
+    """One cell through the formula-injection guard (for other exports: 考核评比's 推荐名单)."""
+    return _put(ws, row, col, value)
+
+
+def write_table(
+    ws: Worksheet, df: pd.DataFrame, header_row: int, percent_columns: Iterable[str] = (), lang: str = "zh"
+) -> dict[str, int]:
+    """A table styled as the briefing's (guarded, formatted, filtered, frozen); column → number."""
+    return _write_table(ws, df, header_row, percent_columns, lang)
+
+
 def _to_bytes(wb: Workbook) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
@@ -355,6 +367,22 @@ KPI_LABELS: dict[str, dict[str, str]] = {
 }
 
 
+def kpi_targets(
+    settings: Settings, month_from: str, month_to: str, department: str | None = None, unit: str | None = None
+) -> dict[str, float]:
+    """The KPI targets of a period for a scope (the unit's override, else its department's, else the
+    default): per-month targets times the months of the period, phase progress's scaled by
+    ``due_share``. The tiles, the briefing and the evaluation's attainment all take them from here."""
+    t = settings.targets
+    return {
+        "participation_rate": t.for_scope("participation_rate", department, unit),
+        "launch_rate": t.for_scope("launch_rate", department, unit),
+        "hours_per_capita": t.for_scope("hours_per_capita_month", department, unit) * _months(month_from, month_to),
+        "certificates_per_100": t.for_scope("certificates_per_100", department, unit),
+        "phase_progress": t.for_scope("phase_progress", department, unit) * due_share(settings, month_to),
+    }
+
+
 def kpis(
     settings: Settings,
     summary: Summary,
@@ -377,11 +405,12 @@ def kpis(
     per_month = t.for_scope("hours_per_capita_month", department, unit)
     phase_target = t.for_scope("phase_progress", department, unit)
     per_100 = summary.certificates / summary.headcount * 100 if summary.headcount else None
+    targets = kpi_targets(settings, summary.month_from, summary.month_to, department, unit)
     rows: list[tuple[str, float | None, float, str, str]] = [
         (
             "participation_rate",
             summary.participation_rate if summary.headcount else None,
-            t.for_scope("participation_rate", department, unit),
+            targets["participation_rate"],
             "pct",
             "参学人数 ÷ 职工人数" + ("（多月无台账时为下限）" if summary.participants_is_lower_bound else "")
             if zh
@@ -390,14 +419,14 @@ def kpis(
         (
             "launch_rate",
             summary.launch_rate if summary.units else None,
-            t.for_scope("launch_rate", department, unit),
+            targets["launch_rate"],
             "pct",
             "至少完成一项工作事项的单位 ÷ 单位数" if zh else "units with a milestone done ÷ units",
         ),
         (
             "hours_per_capita",
             summary.hours_per_capita if summary.headcount else None,
-            per_month * n_months,
+            targets["hours_per_capita"],
             "num",
             f"每月 {fmt_num(per_month)} 学时 × {n_months} 个月"
             if zh
@@ -406,14 +435,14 @@ def kpis(
         (
             "certificates_per_100",
             per_100,
-            t.for_scope("certificates_per_100", department, unit),
+            targets["certificates_per_100"],
             "num",
             "取证数 ÷ 职工人数 × 100" if zh else "certificates ÷ headcount × 100",
         ),
         (
             "phase_progress",
             summary.phase_progress if summary.units else None,
-            phase_target * share,
+            targets["phase_progress"],
             "pct",
             f"目标 {fmt_pct(phase_target, 0)} × 截至期末应完成事项占比 {fmt_pct(share, 0)}"
             if zh
@@ -472,8 +501,23 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
     "status": {"zh": "状态", "en": "Status"},
     "source": {"zh": "数据来源", "en": "Source"},
     "last_updated": {"zh": "最近更新", "en": "Last updated"},
+    # the scores of 考核评比 (evaluation.ranking)
+    "score": {"zh": "考核得分", "en": "Score"},
+    "submitted_months": {"zh": "已报月数", "en": "Months reported"},
+    "due_months": {"zh": "应报月数", "en": "Months due"},
+    "submission_rate": {"zh": "报送率", "en": "Submission rate"},
+    "training_funds": {"zh": "培训经费（元）", "en": "Training funds (yuan)"},
+    "payroll": {"zh": "工资总额（元）", "en": "Payroll (yuan)"},
+    "funds_ratio": {"zh": "培训经费占比", "en": "Training funds ÷ payroll"},
+    "vetoed_by": {"zh": "一票否决", "en": "Vetoed"},
+    "candidate": {"zh": "先进集体候选", "en": "Collective candidate"},
+    "points_participation_rate": {"zh": "参学率得分", "en": "Participation points"},
+    "points_hours_per_capita": {"zh": "人均学时得分", "en": "Hours per capita points"},
+    "points_certificates_per_100": {"zh": "每百人取证得分", "en": "Certificates per 100 points"},
+    "points_phase_progress": {"zh": "阶段进度得分", "en": "Phase progress points"},
+    "points_submission_rate": {"zh": "报送率得分", "en": "Submission points"},
 }
-PERCENT_KEYS = ("participation_rate", "phase_progress", "launch_rate")
+PERCENT_KEYS = ("participation_rate", "phase_progress", "launch_rate", "funds_ratio")
 _LABEL_KINDS = _labels_to_kinds()
 
 _TEXT: dict[str, dict[str, str]] = {
@@ -659,13 +703,13 @@ def _ranking_sheet(ws: Worksheet, settings: Settings, ranking: pd.DataFrame | No
         _put(ws, 3, 1, _t("empty", lang)).font = _NOTE_FONT
         return
     assert ranking is not None
-    df = ranking.copy()
-    sort_cols = [c for c in ("participation_rate", "hours_per_capita", "unit") if c in df.columns]
-    if sort_cols:
-        df = df.sort_values(sort_cols, ascending=[c == "unit" for c in sort_cols], na_position="last", kind="stable")
-    df = df.reset_index(drop=True)
-    if "rank" not in df.columns:
-        df.insert(0, "rank", range(1, len(df) + 1))
+    from dashboard.evaluation.ranking import rank_units  # the one ranking order (DESIGN §4)
+
+    df = rank_units(ranking).drop(columns=["not_candidate_because"], errors="ignore")
+    if "vetoed_by" in df.columns:  # the evaluation's reasons (codes) as the indicators' names
+        sep = "、" if lang == "zh" else ", "
+        named = {"participation_rate": "participation_rate", "training_funds": "funds_ratio"}
+        df["vetoed_by"] = [sep.join(_label(named.get(v, v), lang) for v in vs) for vs in df["vetoed_by"]]
     labelled, pct = _labelled(df, lang)
     pos = _write_table(ws, labelled, 2, pct, lang)
     # Colour the participation rate of each unit against its own (possibly overridden) target.

@@ -45,14 +45,22 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true", help="check and show what would change, write nothing")
     imp.add_argument("--user", default=None, help="who imports (default: the login name)")
 
-    summ = sub.add_parser("summary", parents=[common], help="the metrics of a selection")
-    summ.add_argument("--from", dest="month_from", type=_month)
-    summ.add_argument("--to", dest="month_to", type=_month)
-    summ.add_argument("--department", action="append", default=[])
-    summ.add_argument("--unit", action="append", default=[])
-    summ.add_argument("--type", dest="unit_type", action="append", default=[])
-    summ.add_argument("--pilot", action="store_true", help="pilot units only")
+    filters = argparse.ArgumentParser(add_help=False)  # the selection: summary, units, evaluate
+    filters.add_argument("--from", dest="month_from", type=_month)
+    filters.add_argument("--to", dest="month_to", type=_month)
+    filters.add_argument("--department", action="append", default=[])
+    filters.add_argument("--unit", action="append", default=[])
+    filters.add_argument("--type", dest="unit_type", action="append", default=[])
+    filters.add_argument("--pilot", action="store_true", help="pilot units only")
+
+    summ = sub.add_parser("summary", parents=[common, filters], help="the metrics of a selection")
     summ.add_argument("--json", action="store_true", help="print one JSON object")
+
+    units = sub.add_parser("units", parents=[common, filters], help="the unit ranking (score, every metric)")
+    units.add_argument("--json", action="store_true", help="print the ranking as a JSON list")
+
+    evaluate = sub.add_parser("evaluate", parents=[common, filters], help="考核评比: scores, vetoes, shortlists")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
 
     demo = sub.add_parser("demo", parents=[common], help="load the built-in demo organisation")
     demo.add_argument("--if-empty", action="store_true", help="only when the store holds no data")
@@ -201,10 +209,11 @@ def cmd_sync(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> i
     return 0
 
 
-def cmd_summary(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> int:
-    from dashboard.metrics import Selection, resolve_period, summary
+def _selection(args, lang: str, err: TextIO):
+    """The filters of summary/units/evaluate as a Selection; None (after saying why) when the
+    period runs backwards. Exit 2 then."""
+    from dashboard.metrics import Selection
 
-    store = _open_store(settings, args.db)
     sel = Selection(
         departments=tuple(args.department),
         unit_types=tuple(args.unit_type),
@@ -215,7 +224,17 @@ def cmd_summary(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -
     )
     if sel.month_from and sel.month_to and sel.month_from > sel.month_to:
         err.write(cli_text("bad_period", lang, month_from=sel.month_from, month_to=sel.month_to) + "\n")
+        return None
+    return sel
+
+
+def cmd_summary(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> int:
+    from dashboard.metrics import resolve_period, summary
+
+    sel = _selection(args, lang, err)
+    if sel is None:
         return 2
+    store = _open_store(settings, args.db)
     sel = resolve_period(store, sel)
     result = summary(store, settings, sel)
     data = result.to_json()
@@ -239,6 +258,37 @@ def cmd_summary(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -
         f"  {cli_text('k_units_behind', lang)}: {fmt_int(data['units_behind'])}",
     ]
     out.write("\n".join(lines) + "\n")
+    return 0
+
+
+def cmd_units(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> int:
+    """The one ranking (DESIGN §4) with every unit metric, the score and the rank."""
+    from dashboard.evaluation.report import ranking_json, ranking_lines
+    from dashboard.evaluation.scoring import ranking
+    from dashboard.metrics import resolve_period
+
+    sel = _selection(args, lang, err)
+    if sel is None:
+        return 2
+    store = _open_store(settings, args.db)
+    sel = resolve_period(store, sel)
+    table = ranking(store, settings, sel)
+    text = json.dumps(ranking_json(table), ensure_ascii=False, indent=2) if args.json else None
+    out.write((text or "\n".join(ranking_lines(table, sel, lang))) + "\n")
+    return 0
+
+
+def cmd_evaluate(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> int:
+    """考核评比 (DESIGN §4b): the keys of DESIGN §6 with --json, a readable report without."""
+    from dashboard.evaluation.report import evaluation_lines
+    from dashboard.evaluation.scoring import evaluate
+
+    sel = _selection(args, lang, err)
+    if sel is None:
+        return 2
+    result = evaluate(_open_store(settings, args.db), settings, sel)
+    text = json.dumps(result.to_json(), ensure_ascii=False, indent=2) if args.json else None
+    out.write((text or "\n".join(evaluation_lines(result, lang))) + "\n")
     return 0
 
 
@@ -360,6 +410,8 @@ def cmd_bench(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> 
 COMMANDS = {
     "import": cmd_import,
     "summary": cmd_summary,
+    "units": cmd_units,
+    "evaluate": cmd_evaluate,
     "demo": cmd_demo,
     "sync": cmd_sync,
     "batches": cmd_batches,

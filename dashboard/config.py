@@ -10,7 +10,7 @@ import calendar
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,15 @@ TARGET_KEYS = (
     "certificates_per_100",
     "phase_progress",
 )
+# The indicators of 考核评比 (DESIGN §4b) and their default weights (they need not add up to 100).
+EVALUATION_INDICATORS = (
+    "participation_rate",
+    "hours_per_capita",
+    "certificates_per_100",
+    "phase_progress",
+    "submission_rate",
+)
+DEFAULT_WEIGHTS = (30.0, 25.0, 15.0, 20.0, 10.0)
 
 
 class SettingsError(Exception):
@@ -77,13 +86,39 @@ class Targets:
         return float(getattr(self, key))
 
 
+@dataclass(frozen=True)
+class EvaluationRules:
+    """[evaluation]: how units are scored and who may be commended (DESIGN §4b).
+
+    ``weights`` are (indicator, weight) pairs in ``EVALUATION_INDICATORS`` order: a tuple, so the
+    rules are hashable and a page can cache a "what if" evaluation by them."""
+
+    weights: tuple[tuple[str, float], ...] = tuple(zip(EVALUATION_INDICATORS, DEFAULT_WEIGHTS, strict=True))
+    veto_participation_rate: float = 0.90
+    min_training_funds_ratio: float = 0.015
+    award_min_score: float = 90.0
+    award_share: float = 0.2
+    min_hours_per_month: float = 4.0
+    require_certificate: bool = False
+    individual_awards: int = 10
+
+    def weight(self, indicator: str) -> float:
+        return dict(self.weights)[indicator]
+
+    def with_weights(self, weights: dict[str, float]) -> EvaluationRules:
+        """The same rules with other weights (the page's "what if"); indicators not given keep
+        theirs. Raises SettingsError as config.toml would for a wrong one."""
+        table = {**dict(self.weights), **weights}
+        return replace(self, weights=_weights(table, "evaluation.weights"))
+
+
 # What each kind needs mapped in [external.<kind>].columns: its required fields, plus the month of
 # summary/ledger rows (a database has no title or file name to take the month from).
 _EXTERNAL_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "roster": (("unit", "department", "headcount"), ("unit_type", "is_pilot")),
     "summary": (
         ("unit", "month", "headcount", "participants", "sessions", "person_times", "hours", "certificates"),
-        ("suggestions",),
+        ("suggestions", "training_funds", "payroll"),
     ),
     "ledger": (("employee_id", "name", "unit", "month", "hours", "points"), ("attendance",)),
     "certificates": (("employee_id", "name", "unit", "cert_name", "level", "cert_date"), ()),
@@ -152,6 +187,7 @@ class Settings:
     config_dir: Path = ROOT
     external: ExternalSource | None = None  # [external]; None when no external database is set up
     access: Access = field(default_factory=Access)  # [access]
+    evaluation: EvaluationRules = field(default_factory=EvaluationRules)  # [evaluation]
 
     @property
     def milestones(self) -> tuple[Milestone, ...]:
@@ -237,6 +273,62 @@ def _overrides(table: dict[str, Any], path: str) -> dict[str, dict[str, float]]:
                 raise SettingsError(f"{path}.{scope}.{k}", f"unknown target; known: {', '.join(TARGET_KEYS)}")
         out[scope] = {k: _float(values, k, f"{path}.{scope}") for k in values}
     return out
+
+
+def _weights(table: dict[str, Any], path: str) -> tuple[tuple[str, float], ...]:
+    for k in table:
+        if k not in EVALUATION_INDICATORS:
+            raise SettingsError(f"{path}.{k}", f"unknown indicator; known: {', '.join(EVALUATION_INDICATORS)}")
+    defaults = dict(zip(EVALUATION_INDICATORS, DEFAULT_WEIGHTS, strict=True))
+    out = tuple((k, _float(table, k, path, defaults[k])) for k in EVALUATION_INDICATORS)
+    if not any(w > 0 for _, w in out):
+        raise SettingsError(path, "at least one weight must be above 0")
+    return out
+
+
+def _share(table: dict[str, Any], key: str, path: str, default: float) -> float:
+    value = _float(table, key, path, default)
+    if value > 1:
+        raise SettingsError(f"{path}.{key}", f"expected a share between 0 and 1, got {table[key]!r}")
+    return value
+
+
+_EVALUATION_KEYS = (
+    "weights",
+    "veto_participation_rate",
+    "min_training_funds_ratio",
+    "award_min_score",
+    "award_share",
+    "min_hours_per_month",
+    "require_certificate",
+    "individual_awards",
+)
+
+
+def _evaluation(raw: dict[str, Any]) -> EvaluationRules:
+    path = "evaluation"
+    for k in raw:
+        if k not in _EVALUATION_KEYS:
+            raise SettingsError(f"{path}.{k}", f"unknown key; known: {', '.join(_EVALUATION_KEYS)}")
+    d = EvaluationRules()
+    score = _float(raw, "award_min_score", path, d.award_min_score)
+    if score > 100:
+        raise SettingsError(
+            f"{path}.award_min_score", f"expected a score between 0 and 100, got {raw['award_min_score']!r}"
+        )
+    awards = _get(raw, "individual_awards", path, int, d.individual_awards)
+    if awards < 0:
+        raise SettingsError(f"{path}.individual_awards", f"must not be negative, got {awards!r}")
+    return EvaluationRules(
+        weights=_weights(_get(raw, "weights", path, dict, {}), f"{path}.weights"),
+        veto_participation_rate=_share(raw, "veto_participation_rate", path, d.veto_participation_rate),
+        min_training_funds_ratio=_share(raw, "min_training_funds_ratio", path, d.min_training_funds_ratio),
+        award_min_score=score,
+        award_share=_share(raw, "award_share", path, d.award_share),
+        min_hours_per_month=_float(raw, "min_hours_per_month", path, d.min_hours_per_month),
+        require_certificate=_get(raw, "require_certificate", path, bool, d.require_certificate),
+        individual_awards=awards,
+    )
 
 
 def _external_kind(kind: str, table: Any) -> ExternalKind:
@@ -384,6 +476,7 @@ def parse_settings(raw: dict[str, Any], config_dir: Path = ROOT) -> Settings:
         config_dir=config_dir,
         external=_external(raw.get("external")),
         access=access,
+        evaluation=_evaluation(_get(raw, "evaluation", "", dict, {})),
     )
 
 

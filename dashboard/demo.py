@@ -31,20 +31,25 @@ class DemoUnit:
     pilot: bool = False
     laggard: bool = False
     ledger_from: int | None = 1  # first month that sends a ledger; None = summary only
+    funds_ratio: float | None = 0.022  # 培训经费 ÷ 工资总额 reported each month; None = not reported
 
 
+# 考核评比 shows every case: 水汽车间 spends 1.2% of its payroll on training (below the national 1.5%:
+# vetoed), 仪表车间 and 质检科 leave the funds columns blank (not reported), 供销科's participation is
+# below 90% (vetoed), and 成型车间 leaves 工资总额 blank in March (that row counts for neither sum).
 UNITS: tuple[DemoUnit, ...] = (
-    DemoUnit("塑编车间", "生产系统", "车间", 130, pilot=True),
-    DemoUnit("成型车间", "生产系统", "车间", 160),
-    DemoUnit("挤出车间", "生产系统", "车间", 120),
-    DemoUnit("包装车间", "生产系统", "车间", 100, laggard=True),
-    DemoUnit("电修车间", "辅助系统", "车间", 55, pilot=True),
-    DemoUnit("水汽车间", "辅助系统", "车间", 70),
-    DemoUnit("仪表车间", "辅助系统", "班组", 45),
-    DemoUnit("机关支部", "机关", "机关", 50, pilot=True),
-    DemoUnit("质检科", "机关", "科室", 40, ledger_from=4),
-    DemoUnit("供销科", "机关", "科室", 30, laggard=True, ledger_from=None),
+    DemoUnit("塑编车间", "生产系统", "车间", 130, pilot=True, funds_ratio=0.031),
+    DemoUnit("成型车间", "生产系统", "车间", 160, funds_ratio=0.024),
+    DemoUnit("挤出车间", "生产系统", "车间", 120, funds_ratio=0.019),
+    DemoUnit("包装车间", "生产系统", "车间", 100, laggard=True, funds_ratio=0.016),
+    DemoUnit("电修车间", "辅助系统", "车间", 55, pilot=True, funds_ratio=0.027),
+    DemoUnit("水汽车间", "辅助系统", "车间", 70, funds_ratio=0.012),
+    DemoUnit("仪表车间", "辅助系统", "班组", 45, funds_ratio=None),
+    DemoUnit("机关支部", "机关", "机关", 50, pilot=True, funds_ratio=0.025),
+    DemoUnit("质检科", "机关", "科室", 40, ledger_from=4, funds_ratio=None),
+    DemoUnit("供销科", "机关", "科室", 30, laggard=True, ledger_from=None, funds_ratio=0.018),
 )
+WAGE = {"车间": 7_800, "班组": 8_200, "科室": 9_000, "机关": 9_600}  # 元 a person a month
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛阎段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国文斌海燕雪梅琳鹏辉宇浩凯俊峰志永春晓东"
@@ -100,6 +105,19 @@ def _roster_file() -> tuple[str, io.BytesIO]:
     return f"{ORG}_单位名册.xlsx", _bytes(wb)
 
 
+def _funds(unit: DemoUnit, month: int, staff: int) -> tuple[float | None, float | None]:
+    """(培训经费 in 元, 工资总额 in 万元) of a unit-month, or blanks. Its own generator, so the
+    rest of the demo is what it was before the funds columns came."""
+    if unit.funds_ratio is None:
+        return None, None
+    rng = random.Random(f"{SEED}-funds-{unit.name}-{month}")
+    payroll = staff * WAGE[unit.unit_type] * rng.uniform(0.95, 1.1)
+    funds = round(payroll * unit.funds_ratio * rng.uniform(0.8, 1.2), -1)
+    if unit.name == "成型车间" and month == 3:
+        return funds, None  # 工资总额 left blank: the row counts for neither sum
+    return funds, round(payroll / 10_000, 2)
+
+
 def _month_file(rng: random.Random, people: list[Person], month: int) -> tuple[str, io.BytesIO]:
     ym = f"{DEMO_YEAR}-{month:02d}"
     wb = _book()
@@ -116,13 +134,15 @@ def _month_file(rng: random.Random, people: list[Person], month: int) -> tuple[s
             "培训学时（小时）",
             "取证人数",
             "合理化建议（条）",
+            "职工教育经费（元）",
+            "工资总额（万元）",
         ]
     )
     ledger = wb.create_sheet("学习台账")
     ledger.append(["工号", "姓名", "单位", "月份", "培训学时", "学习积分", "出勤次数"])
     certs = wb.create_sheet("证书")
     certs.append(["工号", "姓名", "单位", "证书名称", "等级", "取证日期"])
-    totals = [0, 0, 0, 0, 0.0, 0, 0]
+    totals = [0, 0, 0, 0, 0.0, 0, 0, 0.0, 0.0]
     for unit in UNITS:
         staff = [p for p in people if p.unit is unit and p.joined <= month]
         share = _active_share(unit, month)
@@ -155,11 +175,12 @@ def _month_file(rng: random.Random, people: list[Person], month: int) -> tuple[s
             hours_total,
             n_certs,
             rng.randint(0, 6),
+            *_funds(unit, month, len(staff)),
         ]
         summary.append(row)
         for i, v in enumerate(row[1:]):
-            totals[i] += v
-    summary.append(["合计", *[round(t, 1) for t in totals]])
+            totals[i] += v or 0
+    summary.append(["合计", *[round(t, 1) for t in totals[:-2]], round(totals[-2]), round(totals[-1], 2)])
     summary.append(["注：参学人数指本月参加集中学习、岗位练兵、技术培训的职工人数。"])
     return f"{ORG}_{DEMO_YEAR}年{month}月_创争月报.xlsx", _bytes(wb)
 

@@ -43,6 +43,9 @@ class Kind:
 COUNT = Kind("count", 0, False, "#,##0")
 DECIMAL = Kind("decimal", 1, False, "#,##0.0")
 RATE = Kind("rate", 1, True, "0.0%")
+# A small share compared with a threshold of a few percent (training funds ÷ payroll against 1.5%):
+# one decimal would show 1.46% as "1.5%" beside a veto for being below 1.5%.
+FINE_RATE = Kind("fine_rate", 2, True, "0.00%")
 
 # The kind of every figure column the metrics return (metrics.unit_table, monthly, top_learners,
 # data_quality, briefing.laggards …), by its internal name.
@@ -81,6 +84,19 @@ COLUMN_KINDS: dict[str, Kind] = {
     "participants_diff": RATE,
     "hours_diff": RATE,
     "share_done": RATE,
+    # 考核评比 (dashboard.evaluation)
+    "score": DECIMAL,
+    "submitted_months": COUNT,
+    "due_months": COUNT,
+    "submission_rate": RATE,
+    "training_funds": COUNT,
+    "payroll": COUNT,
+    "funds_ratio": FINE_RATE,
+    "points_participation_rate": DECIMAL,
+    "points_hours_per_capita": DECIMAL,
+    "points_certificates_per_100": DECIMAL,
+    "points_phase_progress": DECIMAL,
+    "points_submission_rate": DECIMAL,
 }
 
 # Chinese offices count large figures in 万 (10⁴) and 亿 (10⁸); from 10万 on a figure is shortened.

@@ -921,3 +921,185 @@ def account_error_text(error: Any, lang: str = "zh") -> str:
     parameter (the units not in the roster) is joined as the language writes lists."""
     params = {k: _list(v, lang) if isinstance(v, (list, tuple)) else v for k, v in error.params.items()}
     return cli_text(f"user_{error.code}", lang, name=error.name, **params)
+
+
+# ---- 考核评比 (evaluation, DESIGN §4b): indicators, vetoes, shortlists, downloads, command line ------
+
+FIELD_LABELS.update(
+    {
+        "training_funds": {"zh": "培训经费（元）", "en": "Training funds (yuan)"},
+        "payroll": {"zh": "工资总额（元）", "en": "Payroll (yuan)"},
+    }
+)
+
+EVALUATION_TEXT: dict[str, dict[str, str]] = {
+    # the indicators of [evaluation] (config.EVALUATION_INDICATORS)
+    "ind_participation_rate": {"zh": "参学率", "en": "Participation rate"},
+    "ind_hours_per_capita": {"zh": "人均学时", "en": "Hours per capita"},
+    "ind_certificates_per_100": {"zh": "每百人取证", "en": "Certificates per 100 staff"},
+    "ind_phase_progress": {"zh": "阶段进度", "en": "Phase progress"},
+    "ind_submission_rate": {"zh": "报送率", "en": "Submission rate"},
+    # why a unit or a person is not on a shortlist
+    "why_participation_rate": {
+        "zh": "一票否决：参学率 {actual} 低于 {threshold}",
+        "en": "vetoed: participation {actual} below {threshold}",
+    },
+    "why_training_funds": {
+        "zh": "一票否决：培训经费占工资总额 {actual}，低于 {threshold}",
+        "en": "vetoed: training funds {actual} of payroll, below {threshold}",
+    },
+    "why_below_min_score": {
+        "zh": "得分 {score} 低于 {min_score} 分",
+        "en": "score {score} below {min_score}",
+    },
+    "why_beyond_award_share": {
+        "zh": "超出推荐名额（{quota} 个）",
+        "en": "beyond the {quota} place(s) to award",
+    },
+    "why_hours_below_minimum": {
+        "zh": "学时 {hours} 少于 {min_hours}",
+        "en": "{hours} hours, fewer than {min_hours}",
+    },
+    "why_no_certificate": {"zh": "期内未取得证书", "en": "no certificate in the period"},
+    "funds_not_reported": {"zh": "未报送", "en": "not reported"},
+    "candidate_yes": {"zh": "推荐", "en": "nominated"},
+    # the rules, written out on the shortlist and the page
+    "rule_score": {
+        "zh": "考核得分：各指标达成度（实际值 ÷ 目标值，最高为 1；目标为 0 时为 1）乘以权重，折算为百分制，保留一位小数。权重：{weights}。",
+        "en": "Score: each indicator's attainment (actual ÷ target, at most 1; 1 when the target is 0) times its weight, scaled to 100, one decimal. Weights: {weights}.",
+    },
+    "rule_vetoes": {
+        "zh": "一票否决：参学率低于 {rate}；或已报送培训经费且占工资总额低于 {ratio}。被否决的单位保留得分，但不能推荐。",
+        "en": "Vetoes: participation below {rate}; or training funds reported and below {ratio} of payroll. A vetoed unit keeps its score but cannot be nominated.",
+    },
+    "rule_units": {
+        "zh": "先进集体：在未被否决、得分不低于 {min_score} 分的单位中，按排名（得分、参学率、人均学时、单位名称）取前 {quota} 个（{share} × {n} 个单位，向上取整）。",
+        "en": "Advanced collectives: of the units not vetoed and scoring at least {min_score}, the first {quota} in ranking order (score, participation, hours per capita, name) ({share} × {n} units, rounded up).",
+    },
+    "rule_individuals": {
+        "zh": "知识型职工标兵：按学习积分、培训学时、工号排序，期内学时不少于 {min_hours}（每月 {per_month} 学时 × {months} 个月）{certificate}，取前 {k} 名。",
+        "en": "Top learners: ranked by points, hours, employee ID; at least {min_hours} hours in the period ({per_month} a month × {months} month(s)){certificate}; the first {k}.",
+    },
+    "rule_certificate": {"zh": "、期内取得证书", "en": ", a certificate gained in the period"},
+    "rule_submission": {
+        "zh": "报送率：期内已报送月份 ÷ 应报月份（截至全单位最近报送的月份）。",
+        "en": "Submission rate: months reported ÷ months due (up to the latest month any unit reported).",
+    },
+    # downloads
+    "file_shortlist": {"zh": "推荐名单.xlsx", "en": "shortlists.xlsx"},
+    "file_zip": {"zh": "推荐材料.zip", "en": "nominations.zip"},
+    "file_unit_form": {"zh": "先进集体推荐表_{n:02d}_{name}.docx", "en": "collective_form_{n:02d}_{name}.docx"},
+    "file_person_form": {
+        "zh": "知识型职工标兵推荐表_{n:02d}_{name}_{employee_id}.docx",
+        "en": "top_learner_form_{n:02d}_{name}_{employee_id}.docx",
+    },
+    "folder_units": {"zh": "先进集体推荐表", "en": "collective forms"},
+    "folder_people": {"zh": "知识型职工标兵推荐表", "en": "top learner forms"},
+    "sheet_units": {"zh": "先进集体", "en": "Collectives"},
+    "sheet_people": {"zh": "知识型职工标兵", "en": "Top learners"},
+    "sheet_scores": {"zh": "单位考核得分", "en": "Unit scores"},
+    "sheet_rules": {"zh": "评选规则", "en": "Rules"},
+    "title_units": {"zh": "{org}创争活动先进集体推荐名单", "en": "{org} — advanced collectives shortlist"},
+    "title_people": {"zh": "{org}创争活动知识型职工标兵推荐名单", "en": "{org} — top learners shortlist"},
+    "title_scores": {"zh": "{org}创争活动单位考核得分", "en": "{org} — unit scores"},
+    "title_rules": {"zh": "评选规则", "en": "Rules"},
+    "subtitle": {"zh": "统计期间：{period}；范围：{scope}", "en": "Period: {period}; scope: {scope}"},
+    "as_of": {"zh": "数据截至 {as_of}；生成于 {generated}", "en": "Data as of {as_of}; generated {generated}"},
+    "rule_label": {"zh": "评选规则", "en": "Rule"},
+    "none_selected": {"zh": "（本期无符合条件的推荐对象）", "en": "(nobody qualifies in this period)"},
+    "all_units": {"zh": "全部单位", "en": "all units"},
+    "col_no": {"zh": "序号", "en": "No."},
+    "col_rank": {"zh": "排名", "en": "Rank"},
+    "col_board_rank": {"zh": "积分排名", "en": "Leaderboard rank"},
+    "col_score": {"zh": "考核得分", "en": "Score"},
+    "col_points": {"zh": "{indicator}得分", "en": "{indicator} points"},
+    "col_funds_ratio": {"zh": "培训经费占比", "en": "Training funds ÷ payroll"},
+    "col_submitted": {"zh": "已报月数", "en": "Months reported"},
+    "col_due": {"zh": "应报月数", "en": "Months due"},
+    "col_vetoed": {"zh": "一票否决", "en": "Vetoed"},
+    "col_candidate": {"zh": "是否推荐", "en": "Nominated"},
+    "col_note": {"zh": "说明", "en": "Note"},
+    "col_certificates_in_p": {"zh": "期内取证", "en": "Certificates in period"},
+    "col_training_hours": {"zh": "培训学时", "en": "Training hours"},
+    "col_months": {"zh": "学习月数", "en": "Months with study"},
+    "col_item": {"zh": "项目", "en": "Item"},
+    "col_value": {"zh": "内容", "en": "Value"},
+    "item_period": {"zh": "统计期间", "en": "Period"},
+    "item_scope": {"zh": "范围", "en": "Scope"},
+    "item_weights": {"zh": "指标权重", "en": "Weights"},
+    "item_quota": {"zh": "先进集体名额", "en": "Collective places"},
+    "item_min_hours": {"zh": "标兵最低学时", "en": "Least hours for a top learner"},
+    # the 推荐表 (.docx)
+    "form_unit_title": {
+        "zh": "{year}年度创争活动先进集体推荐表",
+        "en": "{year} campaign: nomination of an advanced collective",
+    },
+    "form_person_title": {
+        "zh": "{year}年度创争活动知识型职工标兵推荐表",
+        "en": "{year} campaign: nomination of a top learner",
+    },
+    "form_filed_by": {"zh": "填报单位（盖章）：", "en": "Nominating unit (seal): "},
+    "form_filed_on": {"zh": "填报日期：　　年　　月　　日", "en": "Date:"},
+    "form_unit": {"zh": "单位名称", "en": "Unit"},
+    "form_department": {"zh": "所属部门", "en": "Department"},
+    "form_unit_type": {"zh": "单位类型", "en": "Unit type"},
+    "form_headcount": {"zh": "职工人数", "en": "Headcount"},
+    "form_participants": {"zh": "参学人数", "en": "Participants"},
+    "form_training_hours": {"zh": "培训学时", "en": "Training hours"},
+    "form_certificates": {"zh": "取证人数", "en": "Certificates"},
+    "form_funds": {"zh": "培训经费占工资总额", "en": "Training funds ÷ payroll"},
+    "form_score": {"zh": "考核得分", "en": "Score"},
+    "form_rank": {"zh": "排名", "en": "Rank"},
+    "form_rank_value": {"zh": "第 {rank} 名（共 {n} 个单位）", "en": "{rank} of {n} units"},
+    "form_board_rank_value": {"zh": "第 {rank} 名", "en": "No. {rank}"},
+    "form_period": {"zh": "统计期间", "en": "Period"},
+    "form_name": {"zh": "姓名", "en": "Name"},
+    "form_employee_id": {"zh": "工号", "en": "Employee ID"},
+    "form_gender": {"zh": "性别", "en": "Gender"},
+    "form_birth": {"zh": "出生年月", "en": "Date of birth"},
+    "form_politics": {"zh": "政治面貌", "en": "Political status"},
+    "form_education": {"zh": "文化程度", "en": "Education"},
+    "form_post": {"zh": "岗位（职务）", "en": "Post"},
+    "form_skill": {"zh": "技能等级", "en": "Skill level"},
+    "form_points": {"zh": "学习积分", "en": "Learning points"},
+    "form_hours": {"zh": "培训学时", "en": "Training hours"},
+    "form_months": {"zh": "学习月数", "en": "Months with study"},
+    "form_certs": {"zh": "期内取证", "en": "Certificates in period"},
+    "form_deeds": {"zh": "主\n要\n事\n迹", "en": "Main achievements"},
+    "form_deeds_hint": {
+        "zh": "（主要事迹，不超过1500字，可另附页）",
+        "en": "(main achievements, up to 1,500 characters; attach pages if needed)",
+    },
+    "form_unit_opinion": {"zh": "推荐单位意见", "en": "Opinion of the nominating unit"},
+    "form_group_opinion": {"zh": "领导小组意见", "en": "Opinion of the leading group"},
+    "form_seal": {"zh": "签章：", "en": "Signature / seal:"},
+    "form_date": {"zh": "年　　月　　日", "en": "Date:"},
+    "form_footer": {
+        "zh": "表中数据由创争活动监测看板按 {period} 的统计生成，考核得分满分 100 分。",
+        "en": "Figures from the campaign dashboard for {period}; scores out of 100.",
+    },
+    # command line
+    "cli_units_head": {
+        "zh": "单位排名 {month_from} 至 {month_to}（{n} 个单位；得分、参学率、人均学时、单位名称）",
+        "en": "Unit ranking {month_from} to {month_to} ({n} units; score, participation, hours per capita, name)",
+    },
+    "cli_eval_head": {
+        "zh": "考核评比 {month_from} 至 {month_to}：{n} 个单位，先进集体名额 {quota} 个",
+        "en": "Evaluation {month_from} to {month_to}: {n} units, {quota} collective place(s)",
+    },
+    "cli_units_cands": {"zh": "先进集体候选：{names}", "en": "Advanced collective candidates: {names}"},
+    "cli_people_cands": {"zh": "知识型职工标兵候选：{names}", "en": "Top learner candidates: {names}"},
+    "cli_none": {"zh": "无", "en": "none"},
+}
+
+
+def evaluation_text(key: str, lang: str = "zh", **params: object) -> str:
+    """A string of the evaluation (page, downloads, CLI) in the chosen language."""
+    entry = EVALUATION_TEXT[key]
+    template = entry.get(lang if lang in LANGS else "zh", entry["zh"])
+    return template.format(**params) if params else template
+
+
+def indicator_label(indicator: str, lang: str = "zh") -> str:
+    """参学率, 人均学时, 每百人取证, 阶段进度, 报送率 (the indicators of [evaluation])."""
+    return evaluation_text(f"ind_{indicator}", lang)

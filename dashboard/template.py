@@ -103,6 +103,8 @@ def example_rows(settings: Settings) -> dict[Kind, list[dict[str, Any]]]:
                 "hours": 712.5,
                 "certificates": 3,
                 "suggestions": 12,
+                "training_funds": 25600.0,
+                "payroll": 1_080_000.0,
             }
         ],
         Kind.LEDGER: [
@@ -168,6 +170,12 @@ def _rule(spec: FieldSpec, lang: str) -> str:
         )
     if spec.name == "participants":
         what += "；不得大于职工人数" if zh else "; not more than the headcount"
+    if spec.name in ("training_funds", "payroll"):
+        what += (
+            "；单位为元（表头写“（万元）”时按万元填写）"
+            if zh
+            else "; in yuan (in 10,000 yuan when the header says （万元）)"
+        )
     if spec.name == "done_date":
         what += "；留空表示尚未完成" if zh else "; blank means not done yet"
     if spec.name == "employee_id":

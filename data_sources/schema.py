@@ -50,6 +50,8 @@ FIELDS: dict[Kind, tuple[FieldSpec, ...]] = {
         FieldSpec("hours", "number"),
         FieldSpec("certificates", "int"),
         FieldSpec("suggestions", "int", False),
+        FieldSpec("training_funds", "number", False),  # 培训经费, 元 (万元 headers are converted)
+        FieldSpec("payroll", "number", False),  # 工资总额, 元
     ),
     Kind.LEDGER: (
         FieldSpec("employee_id", "text"),

@@ -33,6 +33,90 @@ def _end(month: str) -> date:
     return date(y, m, calendar.monthrange(y, m)[1])
 
 
+def chosen_units(
+    rows: dict[Kind, list[dict[str, Any]]],
+    departments: tuple[str, ...] = (),
+    units: tuple[str, ...] = (),
+    unit_types: tuple[str, ...] = (),
+    pilot_only: bool = False,
+) -> list[str]:
+    """U: every unit the rows mention (the roster and the units rows name), filtered."""
+    roster = {r["unit"]: r for r in rows[Kind.ROSTER]}
+    all_units = set(roster)
+    for kind in (Kind.SUMMARY, Kind.LEDGER, Kind.CERTIFICATES, Kind.MILESTONES):
+        all_units |= {r["unit"] for r in rows[kind]}
+
+    def keep(u: str) -> bool:
+        r = roster.get(u) or {}
+        return (
+            (not departments or r.get("department") in departments)
+            and (not unit_types or r.get("unit_type") in unit_types)
+            and (not pilot_only or bool(r.get("is_pilot")))
+            and (not units or u in units)
+        )
+
+    return sorted(u for u in all_units if keep(u))
+
+
+def unit_figures(
+    rows: dict[Kind, list[dict[str, Any]]],
+    campaign_milestones: list[tuple[str, date]],
+    u: str,
+    month_from: str,
+    month_to: str,
+) -> dict[str, Any]:
+    """One unit's figures over P by the definitions of DESIGN §4 (participants not yet capped)."""
+    roster = {r["unit"]: r for r in rows[Kind.ROSTER]}
+    in_p = lambda m: month_from <= m <= month_to  # noqa: E731
+    end = _end(month_to)
+    ledger = [r for r in rows[Kind.LEDGER] if r["unit"] == u and in_p(r["month"])]
+    certs = [r for r in rows[Kind.CERTIFICATES] if r["unit"] == u and in_p(r["cert_date"].strftime("%Y-%m"))]
+    summ = sorted((r for r in rows[Kind.SUMMARY] if r["unit"] == u and in_p(r["month"])), key=lambda r: r["month"])
+    ledger_months = {r["month"] for r in ledger}
+    cert_months = {r["cert_date"].strftime("%Y-%m") for r in certs}
+    levels: dict[str, int] = defaultdict(int)
+    for r in certs:
+        levels[r["level"]] += 1
+    levels[UNGRADED] += sum(r["certificates"] for r in summ if r["month"] not in cert_months)
+    people = {r["employee_id"] for r in ledger if r["hours"] > 0}
+    summary_max = max((r["participants"] for r in summ if r["month"] not in ledger_months), default=0)
+    due = dict(campaign_milestones)
+    done_dates: dict[str, date | None] = dict.fromkeys(due)
+    for r in rows[Kind.MILESTONES]:
+        if r["unit"] != u:
+            continue
+        if r.get("planned_date") or r["milestone"] not in due:
+            due[r["milestone"]] = r.get("planned_date")
+        done_dates[r["milestone"]] = r.get("done_date")
+    done = {m for m, d in done_dates.items() if d is not None and d <= end}
+    return {
+        "headcount": summ[-1]["headcount"] if summ else ((roster.get(u) or {}).get("headcount") or 0),
+        "participants": max(len(people), summary_max),
+        "hours": sum(r["hours"] for r in ledger) + sum(r["hours"] for r in summ if r["month"] not in ledger_months),
+        "certificates": len(certs) + sum(r["certificates"] for r in summ if r["month"] not in cert_months),
+        "levels": dict(levels),
+        "milestones_done": len(done),
+        "milestones_total": len(due),
+        "behind": any(d is not None and d <= end and m not in done for m, d in due.items()),
+    }
+
+
+def ranked_learners(
+    rows: dict[Kind, list[dict[str, Any]]], chosen: list[str], month_from: str, month_to: str
+) -> list[dict[str, Any]]:
+    """Top learners, everyone: U's ledger rows in P, Σ points desc, Σ hours desc, 工号; the name
+    and unit of the person's latest row."""
+    people: dict[str, dict[str, Any]] = {}
+    for r in sorted(rows[Kind.LEDGER], key=lambda r: r["month"]):
+        if r["unit"] in chosen and month_from <= r["month"] <= month_to:
+            p = people.setdefault(r["employee_id"], {"points": 0.0, "hours": 0.0})
+            p["points"] += r["points"]
+            p["hours"] += r["hours"]
+            p["name"], p["unit"] = r["name"], r["unit"]
+    ranked = sorted(people.items(), key=lambda kv: (-kv[1]["points"], -kv[1]["hours"], kv[0]))
+    return [{"employee_id": k, **v} for k, v in ranked]
+
+
 def expected_summary(
     rows: dict[Kind, list[dict[str, Any]]],
     campaign_milestones: list[tuple[str, date]],
@@ -42,62 +126,23 @@ def expected_summary(
     units: tuple[str, ...] = (),
     top_n: int = 10,
 ) -> dict[str, Any]:
-    roster = {r["unit"]: r for r in rows[Kind.ROSTER]}
-    all_units = set(roster)
-    for kind in (Kind.SUMMARY, Kind.LEDGER, Kind.CERTIFICATES, Kind.MILESTONES):
-        all_units |= {r["unit"] for r in rows[kind]}
-    chosen = sorted(
-        u
-        for u in all_units
-        if (not departments or (roster.get(u) or {}).get("department") in departments) and (not units or u in units)
-    )
-    in_p = lambda m: month_from <= m <= month_to  # noqa: E731
-    end = _end(month_to)
+    chosen = chosen_units(rows, departments, units)
     total = defaultdict(float)
     levels: dict[str, int] = defaultdict(int)
     behind: list[str] = []
     progress: list[float] = []
     launched = 0
     for u in chosen:
-        ledger = [r for r in rows[Kind.LEDGER] if r["unit"] == u and in_p(r["month"])]
-        certs = [r for r in rows[Kind.CERTIFICATES] if r["unit"] == u and in_p(r["cert_date"].strftime("%Y-%m"))]
-        summ = sorted((r for r in rows[Kind.SUMMARY] if r["unit"] == u and in_p(r["month"])), key=lambda r: r["month"])
-        ledger_months = {r["month"] for r in ledger}
-        cert_months = {r["cert_date"].strftime("%Y-%m") for r in certs}
-        hours = sum(r["hours"] for r in ledger) + sum(r["hours"] for r in summ if r["month"] not in ledger_months)
-        n_certs = len(certs) + sum(r["certificates"] for r in summ if r["month"] not in cert_months)
-        for r in certs:
-            levels[r["level"]] += 1
-        levels[UNGRADED] += sum(r["certificates"] for r in summ if r["month"] not in cert_months)
-        headcount = summ[-1]["headcount"] if summ else ((roster.get(u) or {}).get("headcount") or 0)
-        people = {r["employee_id"] for r in ledger if r["hours"] > 0}
-        summary_max = max((r["participants"] for r in summ if r["month"] not in ledger_months), default=0)
-        total["headcount"] += headcount
-        total["participants"] += max(len(people), summary_max)
-        total["hours"] += hours
-        total["certificates"] += n_certs
-        due = dict(campaign_milestones)
-        done_dates: dict[str, date | None] = dict.fromkeys(due)
-        for r in rows[Kind.MILESTONES]:
-            if r["unit"] != u:
-                continue
-            if r.get("planned_date") or r["milestone"] not in due:
-                due[r["milestone"]] = r.get("planned_date")
-            done_dates[r["milestone"]] = r.get("done_date")
-        done = {m for m, d in done_dates.items() if d is not None and d <= end}
-        progress.append(len(done) / len(due) if due else 0.0)
-        launched += bool(done)
-        if any(d is not None and d <= end and m not in done for m, d in due.items()):
+        f = unit_figures(rows, campaign_milestones, u, month_from, month_to)
+        for level, n in f["levels"].items():
+            levels[level] += n
+        for k in ("headcount", "participants", "hours", "certificates"):
+            total[k] += f[k]
+        progress.append(f["milestones_done"] / f["milestones_total"] if f["milestones_total"] else 0.0)
+        launched += f["milestones_done"] > 0
+        if f["behind"]:
             behind.append(u)
-    # Top learners: U's ledger rows in P, Σ points desc, Σ hours desc, 工号.
-    people: dict[str, dict[str, Any]] = {}
-    for r in sorted(rows[Kind.LEDGER], key=lambda r: r["month"]):
-        if r["unit"] in chosen and in_p(r["month"]):
-            p = people.setdefault(r["employee_id"], {"points": 0.0, "hours": 0.0})
-            p["points"] += r["points"]
-            p["hours"] += r["hours"]
-            p["name"], p["unit"] = r["name"], r["unit"]
-    ranked = sorted(people.items(), key=lambda kv: (-kv[1]["points"], -kv[1]["hours"], kv[0]))[:top_n]
+    ranked = ranked_learners(rows, chosen, month_from, month_to)[:top_n]
     hc = total["headcount"]
     return {
         "units": len(chosen),
@@ -112,8 +157,5 @@ def expected_summary(
         "phase_progress": sum(progress) / len(progress) if progress else 0.0,
         "units_behind": len(behind),
         "behind_units": behind,
-        "top_learners": [
-            {"employee_id": k, "name": v["name"], "unit": v["unit"], "points": v["points"], "hours": v["hours"]}
-            for k, v in ranked
-        ],
+        "top_learners": [{k: p[k] for k in ("employee_id", "name", "unit", "points", "hours")} for p in ranked],
     }

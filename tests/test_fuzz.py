@@ -261,6 +261,8 @@ def valid_ish_sheet(draw: Any) -> dict[str, Any]:
         ),
         "certificates": st.integers(0, 10),
         "suggestions": st.one_of(st.none(), st.integers(0, 10)),
+        "training_funds": st.one_of(st.none(), st.floats(0, 1e7, allow_nan=False), st.just("1,200")),
+        "payroll": st.one_of(st.none(), st.floats(0, 1e9, allow_nan=False), st.just(-5)),
         "employee_id": st.sampled_from([f"E{i:02d}" for i in range(12)] + [1001, 1002]),
         "name": st.sampled_from(["张三", "李四", "<script>x</script>", "王五"]),
         "points": st.floats(0, 1e5, allow_nan=False),

@@ -7,7 +7,8 @@ user can fix everything in one go instead of one error per upload.
 
 The package, by concern: ``sniff`` (what the bytes are), ``guards`` and ``limits`` (hostile
 files refused before a parser builds anything), ``grids`` (workbooks through calamine) and
-``csvfile`` (text), ``tables`` (the table of a sheet), ``rows`` (typed rows).
+``csvfile`` (text), ``tables`` (the table of a sheet), ``rows`` (typed rows), ``money``
+(money columns written in 万元 converted to 元).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ import re
 from collections.abc import Set as AbstractSet
 from typing import Any
 
+from data_sources.reading.money import in_yuan
 from data_sources.schema import FIELDS, Kind, ParsedSheet, Problem, column_letter
 from data_sources.values import CellError, display_value, field_parser, is_blank, normalise_header, parse_or_error
 
@@ -37,11 +38,13 @@ def read_rows(
     default_year: int,
     marker: int | None = None,
     formula_cells: AbstractSet[tuple[int, int]] = frozenset(),
+    scales: dict[str, int] | None = None,
 ) -> None:
     """Type the rows of ``grid`` from ``start`` into ``sheet.rows`` (problems into
     ``sheet.problems``). ``columns`` are (field, 0-based column, header as written); ``marker``
     the 序号 column, where the template marks its example rows; ``formula_cells`` the (row,
-    column) cells whose formula has no saved value."""
+    column) cells whose formula has no saved value; ``scales`` the factor to 元 of a money column
+    written in 万元/千元 (reading.money)."""
     file, name, problems = sheet.file, sheet.sheet, sheet.problems
     needs_month = sheet.kind in MONTH_KINDS
     where = {f: (j, written) for f, j, written in columns}
@@ -51,11 +54,14 @@ def read_rows(
             continue
         j, written = where[spec.name]
         cache: dict[Any, Any] | None = {} if spec.name not in ("employee_id", "name") else None
+        parser = field_parser(spec.type, default_year)
+        if scales and spec.name in scales:
+            parser = in_yuan(parser, scales[spec.name])
         plan.append(
             (
                 spec.name,
                 j,
-                field_parser(spec.type, default_year),
+                parser,
                 spec.required,
                 written,
                 column_letter(j),

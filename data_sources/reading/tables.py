@@ -17,6 +17,7 @@ from typing import Any
 
 from dashboard.config import Settings
 from data_sources.reading.grids import Grid, Merge
+from data_sources.reading.money import money_scales
 from data_sources.reading.rows import read_rows
 from data_sources.schema import FIELDS, Kind, ParsedSheet, Problem, column_letter
 from data_sources.values import (
@@ -252,6 +253,9 @@ class SheetReader:
         while start < len(rows) and _is_units_row(rows[start]):
             start += 1  # a line of units under the header: （人） （小时） …
         _fill_merged_down(rows, grid.merges, start)
+        scales = money_scales(
+            rows, at, start, _ffill(rows[at]) if two_level else [], [(f, c.index) for f, c in used.items()]
+        )
         read_rows(
             sheet,
             rows,
@@ -260,6 +264,7 @@ class SheetReader:
             default_year=int(sheet.period[:4]) if sheet.period else self.settings.year,
             marker=marker,
             formula_cells=grid.formula_cells,
+            scales=scales,
         )
         if sheet.period is None and kind in MONTH_KINDS:
             months = {r.get("month") for r in sheet.rows} - {None}

@@ -75,6 +75,19 @@ def keep_in_step(conn: Connection, touched: set[tuple[str, str]], people: set[tu
     recompute_learner_years(conn, people)
 
 
+_SUMMARY_FIGURES = (
+    "unit",
+    "month",
+    "headcount",
+    "participants",
+    "sessions",
+    "person_times",
+    "hours",
+    "certificates",
+    "suggestions",
+)
+
+
 def recompute_unit_months(conn: Connection, touched: set[tuple[str, str]], now: datetime) -> None:
     """Rebuild the unit_months rows of exactly these unit-months from the detail tables."""
     if not touched:
@@ -89,7 +102,11 @@ def recompute_unit_months(conn: Connection, touched: set[tuple[str, str]], now: 
     for month, unit_set in by_month.items():
         for chunk in chunks(sorted(unit_set)):
             for r in conn.execute(
-                sa.select(summary_rows).where(summary_rows.c.month == month, summary_rows.c.unit.in_(chunk))
+                # the columns unit_months holds (not the funds of revision 0007: a store being
+                # upgraded recomputes before it has them)
+                sa.select(*[summary_rows.c[c] for c in _SUMMARY_FIGURES]).where(
+                    summary_rows.c.month == month, summary_rows.c.unit.in_(chunk)
+                )
             ):
                 summ[(r.unit, r.month)] = r
             # one ledger row per 工号 and month, so Σ(hours > 0) is the distinct count

@@ -62,6 +62,16 @@ def _month_text(v: str) -> str:
     return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}" if m else s
 
 
+# Optional summary columns a sheet without them leaves as stored (DESIGN §3): the record holds them
+# only when the sheet has the column, and write.diff fills the rest from the stored row.
+SUMMARY_KEPT = ("training_funds", "payroll")
+
+
+def _kept_when_absent(row: dict[str, Any], sheet: ParsedSheet, fields: tuple[str, ...]) -> dict[str, Any]:
+    present = set(sheet.columns) | set(row)
+    return {f: _float(row.get(f)) for f in fields if f in present}
+
+
 def stored_row(kind: Kind, row: dict[str, Any], sheet: ParsedSheet) -> dict[str, Any]:
     """A parsed row → the stored columns of its table (roster: only the fields the sheet has)."""
     if kind is Kind.ROSTER:
@@ -88,6 +98,7 @@ def stored_row(kind: Kind, row: dict[str, Any], sheet: ParsedSheet) -> dict[str,
             "hours": _float(row.get("hours")) or 0.0,
             "certificates": _int(row.get("certificates")) or 0,
             "suggestions": _int(row.get("suggestions")),
+            **_kept_when_absent(row, sheet, SUMMARY_KEPT),
         }
     if kind is Kind.LEDGER:
         return {

@@ -51,6 +51,9 @@ summary_rows = sa.Table(
     sa.Column("hours", sa.Double(), nullable=False),
     sa.Column("certificates", sa.Integer(), nullable=False),
     sa.Column("suggestions", sa.Integer(), nullable=True),
+    # 考核评比's funds ratio (revision 0007): 元, NULL when not reported
+    sa.Column("training_funds", sa.Double(), nullable=True),
+    sa.Column("payroll", sa.Double(), nullable=True),
     sa.Index("ix_summary_month_unit", "month", "unit"),
     sqlite_with_rowid=False,
     **MYSQL_TABLE,

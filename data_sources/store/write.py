@@ -120,7 +120,10 @@ def diff(conn: Connection, parsed: ParsedFile) -> tuple[ImportPlan, list[dict[st
         existing = fetch_existing(conn, table, keys)
         kp = KindPlan(rows=rows_seen[kind])
         for key, rec in incoming[kind].items():
-            _compare(kp, key, existing.get(key), rec)
+            old = existing.get(key)
+            if old is not None and len(rec) < len(old):  # a column the sheet lacks keeps its value
+                rec = incoming[kind][key] = {**old, **rec}
+            _compare(kp, key, old, rec)
         kinds[kind] = kp
     plan = ImportPlan(
         file=parsed.file,
