@@ -78,7 +78,11 @@ def run(*argv: str, stdin: str | None = None, monkeypatch: pytest.MonkeyPatch | 
 
 
 def test_user_add_list_passwd_remove(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert run("user", "list", "--db", db_url) == (0, "还没有用户（所有人都是管理员）。\n", "")
+    assert run("user", "list", "--db", db_url) == (
+        0,
+        "还没有用户：访问者只能查看，不能导入或撤销。请先添加管理员（--role admin）。\n",
+        "",
+    )
     code, out, err = run(
         "user",
         "add",
