@@ -699,3 +699,79 @@ def test_the_meeting_briefing_downloads_from_the_overview(browser, demo_server) 
     cells = [str(c.value) for row in wb["报送情况"].iter_rows() for c in row if c.value is not None]
     assert "包装车间" in cells  # a demo unit, one row of the grid
     pg.context.close()
+
+
+# ---- Streamlit's upload endpoint before sign-in (issue 11.6) --------------------------------------
+
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+PUT_FILES = """async ({ids, size, count}) => {
+    const xsrf = document.cookie.split('; ').find(c => c.startsWith('_streamlit_xsrf='));
+    const token = xsrf ? decodeURIComponent(xsrf.slice('_streamlit_xsrf='.length)) : '';
+    const out = [];
+    for (let i = 0; i < count; i++) {
+        const codes = [];
+        for (const id of ids) {
+            const form = new FormData();
+            form.append('file', new Blob([new Uint8Array(size)]), 'big.xlsx');
+            try {
+                const r = await fetch(`/_stcore/upload_file/${id}/${crypto.randomUUID()}`,
+                    {method: 'PUT', body: form, headers: {'X-Xsrftoken': token}, credentials: 'same-origin'});
+                codes.push(r.status);
+            } catch (e) {
+                codes.push(0);  // the server closed the connection before the body was sent
+            }
+        }
+        out.push(codes.includes(204) ? 204 : Math.max(...codes));
+    }
+    return out;
+}"""
+
+
+def page_with_session_ids(browser, server: Server | None = None):
+    """A page and the UUIDs its websocket received (Streamlit's session id among them: the
+    upload URL's first part, which any visitor learns from their own connection)."""
+    pg = new_page(browser, server)
+    seen: list[str] = []
+
+    def frames(ws) -> None:
+        def note(payload) -> None:
+            text = payload if isinstance(payload, str) else payload.decode("latin-1")
+            seen.extend(u for u in UUID_RE.findall(text) if u not in seen)
+
+        ws.on("framereceived", note)
+
+    pg.on("websocket", frames)
+    return pg, seen
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def test_uploads_before_sign_in_are_refused_before_the_server_reads_them(browser, accounts_server) -> None:
+    """The attack of issue 11.6: from the sign-in form, with the page's XSRF token, PUT files
+    to Streamlit's upload endpoint. It used to accept 6 × 40 MB and hold them for the browser
+    session's life; now serve.py's guard answers 403 before the body is read, also to a
+    signed-in viewer, and lets a reporter's upload through."""
+    pg, ids = page_with_session_ids(browser)
+    pg.goto(f"{accounts_server.url}/overview")
+    settle(pg)
+    assert sign_in_form_shown(pg) and ids
+    before = rss_mb(accounts_server.proc.pid)
+    assert pg.evaluate(PUT_FILES, {"ids": ids, "size": 40 * 1024 * 1024, "count": 6}) == [403] * 6
+    grown = rss_mb(accounts_server.proc.pid) - before
+    assert grown < 40, f"the server grew by {grown:.0f} MB"
+
+    sign_in(pg, "wang", "wang-password")  # a viewer: signed in, but no 数据管理
+    assert pg.evaluate(PUT_FILES, {"ids": ids, "size": 1024, "count": 1}) == [403]
+    pg.context.close()
+
+    reporter, ids = page_with_session_ids(browser)
+    reporter.goto(f"{accounts_server.url}/data")
+    sign_in(reporter, "li", "li-password")
+    assert session_cookie_of(reporter) is not None
+    assert reporter.evaluate(PUT_FILES, {"ids": ids, "size": 1024, "count": 1}) == [204]
+    reporter.context.close()
