@@ -775,3 +775,44 @@ def test_uploads_before_sign_in_are_refused_before_the_server_reads_them(browser
     assert session_cookie_of(reporter) is not None
     assert reporter.evaluate(PUT_FILES, {"ids": ids, "size": 1024, "count": 1}) == [204]
     reporter.context.close()
+
+
+# ---- CSV injection through the tables' own download (issue 11.8) -----------------------------------
+
+FORMULA_UNIT = "=cmd|' /C calc'!A0"
+
+
+def test_no_table_offers_streamlits_raw_csv_download(browser, tmp_path) -> None:
+    """A reporter can name a unit (or a person) like a formula in a CSV report; Streamlit's
+    "Download as CSV" of a table wrote it raw, and Excel would run it. The app turns that
+    download off (client.disableDataExport); the table's own .xlsx download keeps the name as
+    text."""
+    from openpyxl import load_workbook
+
+    url = _demo_db(tmp_path / "formula.db")
+    report = tmp_path / "月报.csv"
+    report.write_text(
+        "单位,职工人数,参学人数,培训场次,培训人次,培训学时,取证人数\n" + f'"{FORMULA_UNIT}",40,20,3,60,120.5,1\n',
+        encoding="utf-8",
+    )
+    done = _cli("import", str(report), "--period", "2025-01", "--db", url)
+    assert done.returncode == 0, done.stderr
+    server = Server(url, tmp_path / "streamlit.log")
+    server.token = admin_session(url)
+    try:
+        pg = new_page(browser, server)
+        pg.goto(f"{server.url}/units?from=2025-01&to=2025-01")
+        settle(pg)
+        grid = pg.locator("[data-testid='stDataFrame']").first
+        grid.hover()
+        toolbar = pg.locator("[data-testid='stElementToolbar']").first
+        toolbar.get_by_role("button", name="Search").wait_for()  # the toolbar is there …
+        assert toolbar.get_by_role("button", name="Download as CSV").count() == 0  # … without the CSV
+        with pg.expect_download() as dl:
+            pg.locator('[data-testid="stDownloadButton"] button').filter(has_text="下载 Excel").first.click()
+        ws = load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes())).active
+        cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and "cmd|" in c.value]
+        assert [(c.value, c.data_type) for c in cells] == [("'" + FORMULA_UNIT, "s")]
+        pg.context.close()
+    finally:
+        server.stop()
