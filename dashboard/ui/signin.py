@@ -91,7 +91,7 @@ def _session_account() -> tuple[Account | None, bool]:
     token = st.session_state.get(TOKEN)
     if not token:
         cookie = st.context.cookies.get(SESSION_COOKIE)
-        token = cookie if cookie and cookie not in ended_here else None
+        token = cookie if isinstance(cookie, str) and cookie and cookie not in ended_here else None
     if not token:
         return None, False
     acc = access.account_for_session(store(), token)
