@@ -698,9 +698,10 @@ UI_TEXT: dict[str, dict[str, str]] = {
         "en": "The account {email} has no access yet; ask an administrator.",
     },
     "login_no_accounts": {
-        "zh": "已要求登录，但还没有任何账号。请在服务器上运行：python -m dashboard user add 用户名 --role admin",
-        "en": "Sign-in is required but there is no account yet. On the server run: "
-        "python -m dashboard user add NAME --role admin",
+        "zh": "已配置单位账号登录，但还没有任何账号。请先在服务器上添加管理员："
+        "python -m dashboard user add 用户名 --role admin --email 邮箱 --no-password",
+        "en": "Sign-in with the organisation's account is set up but there is no account yet. First add the "
+        "administrator on the server: python -m dashboard user add NAME --role admin --email E --no-password",
     },
     "signed_in_as": {"zh": "已登录：{name}（{role}）", "en": "Signed in: {name} ({role})"},
     "anonymous_as": {"zh": "未登录（只读）", "en": "Not signed in (read only)"},
