@@ -123,3 +123,55 @@ def test_the_upload_endpoint_is_for_signed_in_reporters_and_administrators(clien
         c.cookies.set("cz_session", access.start_session(store, name))
         assert c.put(url, content=body).status_code == 204
     assert reached == [body, body]
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """The local addresses of the sockets listening on ``port`` (Linux /proc/net/tcp{,6})."""
+    found: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.rsplit(":", 1)
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                found.add(address)
+    return found
+
+
+def test_make_run_serves_this_computer_only(tmp_path: Path) -> None:
+    """Issue 11.4: Streamlit listened on every interface. `make run` passes ADDRESS (default
+    127.0.0.1), and the repository's .streamlit/config.toml says the same to a bare
+    `streamlit run serve.py`: started so, the server listens on the loopback address only."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from tests.test_browser import ROOT, _free_port
+
+    dry = subprocess.run(["make", "-n", "run"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert "streamlit run serve.py" in dry.stdout and "--server.address 127.0.0.1" in dry.stdout, dry.stdout
+
+    port = _free_port()
+    env = {**os.environ, "DASHBOARD_DB_URL": f"sqlite:///{tmp_path / 'bind.db'}"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None, "streamlit did not start"
+                time.sleep(0.3)
+        assert _listening_addresses(port) == {"0100007F"}  # 127.0.0.1, nothing else
+    finally:
+        proc.terminate()
+        proc.wait(20)
