@@ -1,8 +1,10 @@
-# Two commands: `make run` (set up, load the demo on first start, open the app on SQLite) and
+# Two commands: `make run` (set up, load the demo on first start, serve the app on SQLite to this
+# computer only: http://127.0.0.1:8501; ADDRESS=0.0.0.0 opens it to the network, see SECURITY.md) and
 # `make test` (set up, start the test services, lint, run every test).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+ADDRESS ?= 127.0.0.1
 
 .PHONY: setup run test lint format bench clean
 
@@ -17,7 +19,7 @@ setup: $(VENV)/.installed
 
 run: setup
 	$(PY) -m dashboard demo --if-empty
-	$(VENV)/bin/streamlit run dashboard/app.py --server.port $(PORT)
+	$(VENV)/bin/streamlit run serve.py --server.port $(PORT) --server.address $(ADDRESS)
 
 test:
 	bash scripts/test.sh

@@ -3,7 +3,8 @@ loads and check the figures (DESIGN.md section 6).
 
 Exit codes: 0 done; 1 a file (or a synced row) was rejected (nothing written) or an undo refused;
 2 wrong usage (also ``sync`` with no [external] source); 3 the store, the external source or the
-configuration cannot be used. No traceback reaches the user for any of these.
+configuration cannot be used, also when the store goes away in the middle of a command. No
+traceback reaches the user for any of these.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+import sqlalchemy as sa
+
 from dashboard.config import Settings, SettingsError, load_settings
 from dashboard.i18n import KIND_LABELS, account_error_text, cli_text, format_problem
 from data_sources.schema import ImportRejected, Problem, StoreTooNew, StoreUnavailable, UndoRefused
+from data_sources.store import lost_error
 
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -427,10 +431,17 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     err = err or sys.stderr
     args = build_parser().parse_args(argv)
     lang = args.lang or "zh"
+    settings = None
     try:
         settings = load_settings(args.config)
         lang = args.lang or settings.default_language
         return COMMANDS[args.command](args, settings, lang, out, err)
+    except sa.exc.SQLAlchemyError as e:  # the store went away while the command ran
+        lost = lost_error(settings.resolve_database_url(getattr(args, "db", None)), e) if settings else None
+        if lost is None:  # not an outage: a bug, with its traceback
+            raise
+        err.write(cli_text("store_lost", lang, url=lost.url, detail=lost.detail) + "\n")
+        return 3
     except SettingsError as e:
         err.write(cli_text("bad_config", lang, key=e.key, problem=e.problem) + "\n")
         return 3

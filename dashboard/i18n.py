@@ -358,7 +358,10 @@ CLI_TEXT: dict[str, dict[str, str]] = {
     "user_added": {"zh": "已添加用户 {name}（{role}）。", "en": "User {name} ({role}) added."},
     "user_passwd": {"zh": "已更改用户 {name} 的密码。", "en": "Password of {name} changed."},
     "user_removed": {"zh": "已删除用户 {name}。", "en": "User {name} removed."},
-    "user_none": {"zh": "还没有用户（所有人都是管理员）。", "en": "No users yet (everyone is an administrator)."},
+    "user_none": {
+        "zh": "还没有用户：访问者只能查看，不能导入或撤销。请先添加管理员（--role admin）。",
+        "en": "No users yet: visitors can only look, not import or undo. Add the administrator first (--role admin).",
+    },
     "user_no_admin": {
         "zh": "注意：还没有管理员账号，网页上没有人能管理数据。请再添加一个 --role admin 的用户。",
         "en": "Note: there is no administrator yet, so nobody can manage the data in the app. Add a user with --role admin.",
@@ -715,7 +718,6 @@ UI_TEXT: dict[str, dict[str, str]] = {
         "en": "Batch #{later} changed rows of batch #{batch} since; undo batch #{later} first.",
     },
     "data_template_file": {"zh": "创争活动填报模板", "en": "campaign_upload_template"},
-    "data_user_default": {"zh": "网页上传", "en": "web upload"},
     "data_units_added": {
         "zh": "以下单位不在名册中，将自动添加：{units}",
         "en": "These units are not in the roster and will be added: {units}",
@@ -733,7 +735,6 @@ UI_TEXT: dict[str, dict[str, str]] = {
     "data_template_none": {"zh": "填报模板暂不可用。", "en": "The template is not available yet."},
     "data_roster": {"zh": "单位名册", "en": "Unit roster"},
     "data_targets": {"zh": "目标值（在 config.toml 中修改）", "en": "Targets (edit in config.toml)"},
-    "data_user": {"zh": "操作人", "en": "Your name"},
     "data_demo": {"zh": "演示数据", "en": "Demo data"},
     "t_participation_rate": {"zh": "参学率", "en": "Participation rate"},
     "t_launch_rate": {"zh": "开展率", "en": "Launch rate"},
@@ -763,9 +764,10 @@ UI_TEXT: dict[str, dict[str, str]] = {
         "en": "The account {email} has no access yet; ask an administrator.",
     },
     "login_no_accounts": {
-        "zh": "已要求登录，但还没有任何账号。请在服务器上运行：python -m dashboard user add 用户名 --role admin",
-        "en": "Sign-in is required but there is no account yet. On the server run: "
-        "python -m dashboard user add NAME --role admin",
+        "zh": "已配置单位账号登录，但还没有任何账号。请先在服务器上添加管理员："
+        "python -m dashboard user add 用户名 --role admin --email 邮箱 --no-password",
+        "en": "Sign-in with the organisation's account is set up but there is no account yet. First add the "
+        "administrator on the server: python -m dashboard user add NAME --role admin --email E --no-password",
     },
     "signed_in_as": {"zh": "已登录：{name}（{role}）", "en": "Signed in: {name} ({role})"},
     "anonymous_as": {"zh": "未登录（只读）", "en": "Not signed in (read only)"},
@@ -901,9 +903,9 @@ ACCESS_UI_TEXT: dict[str, dict[str, str]] = {
     "audit_unknown_name": {"zh": "（未知用户名）", "en": "(unknown name)"},
     "first_admin_title": {"zh": "创建管理员", "en": "Create the administrator"},
     "first_admin_body": {
-        "zh": "这是新安装的看板，还没有任何账号：在此之前任何访问者都是管理员。请先创建管理员账号，之后所有人都需要登录。",
-        "en": "This dashboard is freshly installed and has no account: until there is one, every visitor is an "
-        "administrator. Create the administrator first; after that everybody signs in.",
+        "zh": "管理员可以导入、撤销数据并查看操作日志；其他账号在服务器上用 python -m dashboard user add 添加。",
+        "en": "The administrator imports and undoes data and reads the audit log; further accounts are added on the "
+        "server with python -m dashboard user add.",
     },
     "first_admin_name": {"zh": "管理员用户名", "en": "Administrator's name"},
     "first_admin_password": {"zh": "密码（至少 {min} 个字符）", "en": "Password (at least {min} characters)"},
@@ -914,6 +916,44 @@ ACCESS_UI_TEXT: dict[str, dict[str, str]] = {
 
 CLI_TEXT.update(ACCESS_CLI_TEXT)
 UI_TEXT.update(ACCESS_UI_TEXT)
+
+# ---- access in the app and the CLI: the fresh install, outages, the server (issue 11) ------
+
+SECURITY_CLI_TEXT: dict[str, dict[str, str]] = {
+    "store_lost": {
+        "zh": "与数据库的连接中断（{url}）：{detail}。导入、同步、撤销都是一个整体，要么全部写入、要么什么也没写；"
+        "数据库恢复后请用 batches 查看，再重做一次（重复导入相同的数据不会改变数据）。",
+        "en": "Lost the connection to the database ({url}): {detail}. An import, sync or undo is all or nothing: "
+        "either all of it was written or none of it; when the database is back, check with batches and do it "
+        "again (importing the same rows again changes nothing).",
+    },
+}
+
+SECURITY_UI_TEXT: dict[str, dict[str, str]] = {
+    "first_admin_notice": {
+        "zh": "尚未设置管理员：现在任何访问者都只能查看，不能导入、撤销或加载演示数据。请先创建管理员账号，之后导入和撤销都要登录。",
+        "en": "No administrator yet: every visitor can only look; nobody can import, undo or load the demo. "
+        "Create the administrator first; after that importing and undoing need a sign-in.",
+    },
+    "store_unavailable_public": {
+        "zh": "暂时无法连接数据库，请稍后再试或联系管理员。数据库恢复后本页会自动刷新。",
+        "en": "The database cannot be reached at the moment; try again later or tell the administrator. "
+        "The page reloads by itself when it is back.",
+    },
+    "store_lost_public": {
+        "zh": "与数据库的连接中断。已导入的数据不会因此丢失；数据库恢复后本页会自动刷新，也可点「重试」。",
+        "en": "Lost the connection to the database. No imported data is lost by this; the page reloads by "
+        "itself when the database is back, or press Retry.",
+    },
+    "serve_unguarded": {
+        "zh": "本看板不是用 make run（streamlit run serve.py）启动的：上传接口没有登录保护，刷新页面后需要重新登录。",
+        "en": "This dashboard was not started with make run (streamlit run serve.py): the upload endpoint is not "
+        "guarded by sign-in, and a reload signs you out.",
+    },
+}
+
+CLI_TEXT.update(SECURITY_CLI_TEXT)
+UI_TEXT.update(SECURITY_UI_TEXT)
 
 
 def account_error_text(error: Any, lang: str = "zh") -> str:

@@ -53,7 +53,7 @@ files = st.file_uploader(
     accept_multiple_files=True,
     key=uploader_key,
 )
-c1, c2 = st.columns(2)
+c1, _ = st.columns(2)
 with c1:
     months = periods.period_options(filter_options().get("months", []) if not database.is_empty() else [])
     period = st.selectbox(
@@ -62,12 +62,7 @@ with c1:
         format_func=lambda m: t("data_period_none") if m is None else fmt_month(m, lang),
         key="data_period",
     )
-with c2:
-    if signin.is_open_access():  # no accounts: who imports is typed in, as before sign-in existed
-        st.text_input(t("data_user"), value=t("data_user_default"), key="data_user", max_chars=40)
-    else:
-        st.text_input(t("data_user"), value=account.name, disabled=True, key="data_user_signed_in")
-user = signin.acting_user()
+user = signin.acting_user()  # the signed-in account: nobody imports anonymously (issue 11.4)
 
 if files:
     st.subheader(t("data_preview"))

@@ -78,7 +78,11 @@ def run(*argv: str, stdin: str | None = None, monkeypatch: pytest.MonkeyPatch | 
 
 
 def test_user_add_list_passwd_remove(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert run("user", "list", "--db", db_url) == (0, "还没有用户（所有人都是管理员）。\n", "")
+    assert run("user", "list", "--db", db_url) == (
+        0,
+        "还没有用户：访问者只能查看，不能导入或撤销。请先添加管理员（--role admin）。\n",
+        "",
+    )
     code, out, err = run(
         "user",
         "add",
@@ -447,6 +451,100 @@ def test_anonymous_viewer_mode_reads_without_signing_in(
         assert "data" not in at.session_state["_nav_visible"]
         at.switch_page("../pages/data.py").run()
         assert at.error and "无权" in at.error[0].value
+    finally:
+        session.get_settings.clear()
+
+
+def _try_sign_in(at: AppTest, name: str, password: str) -> list[str]:
+    at.text_input(key="login_name").input(name)
+    at.text_input(key="login_password").input(password)
+    next(b for b in at.button if b.label == "登录").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return [e.value for e in at.error]
+
+
+def test_a_password_typed_as_the_name_never_shows_in_the_audit_table(accounts_url: str) -> None:
+    """Issue 11.10: people type their password into 用户名; the page used to record the failed
+    sign-in under the text typed, for every administrator to read."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert _try_sign_in(at, "boss-Passw0rd!", "x") == ["用户名或密码错误。"]
+    admin = _sign_in("boss", "admin-pw", "data")
+    audit = next(df.value for df in admin.dataframe if "操作" in df.value.columns)
+    assert audit.iloc[1][["用户", "操作"]].tolist() == ["（未知用户名）", "登录失败"]
+    shown = "\n".join(str(v) for df in admin.dataframe for v in df.value.to_numpy().ravel())
+    assert "boss-Passw0rd!" not in shown
+
+
+def test_the_sixth_wrong_password_locks_the_name_on_the_page(accounts_url: str) -> None:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    for _ in range(access.MAX_FAILURES - 1):
+        assert _try_sign_in(at, "wang", "wrong-password") == ["用户名或密码错误。"]
+    minutes = int(access.LOCK_DURATION.total_seconds() // 60)
+    locked = [ui_text("login_locked", "zh", minutes=minutes)]
+    assert _try_sign_in(at, "wang", "wrong-password") == locked
+    assert _try_sign_in(at, "wang", "wang-password") == locked  # even the right one, during the lock
+    assert not at.metric
+
+
+@pytest.fixture
+def no_account_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    monkeypatch.setenv(ENV_DB_URL, url)
+    return url
+
+
+def _first_admin(at: AppTest, name: str, password: str, again: str) -> list[str]:
+    at.text_input(key="first_admin_name").input(name)
+    at.text_input(key="first_admin_password").input(password)
+    at.text_input(key="first_admin_password_again").input(again)
+    next(b for b in at.button if b.label == ui_text("first_admin_submit", "zh")).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return [e.value for e in at.error]
+
+
+def test_the_first_administrator_is_created_on_the_page_and_signed_in(no_account_url: str) -> None:
+    """Issue 11.4: a store with no account makes nobody an administrator; every page says so
+    and offers the form; its refusals are the CLI's words; the new administrator is signed in
+    and recorded; once made, the form is gone for everybody."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert [w.value for w in at.warning] == [ui_text("first_admin_notice", "zh")]
+    assert "data" not in at.session_state["_nav_visible"]
+    assert "未登录（只读）" in [c.value for c in at.sidebar.caption]
+    assert _first_admin(at, "王主席", "password-1", "password-2") == [ui_text("first_admin_mismatch", "zh")]
+    assert _first_admin(at, "王主席", "short", "short") == ["密码至少需要 8 个字符。"]
+    assert _first_admin(at, "王主席", "password-1", "password-1") == []
+    assert "已登录：王主席（管理）" in [c.value for c in at.sidebar.caption]
+    assert "data" in at.session_state["_nav_visible"] and not at.warning
+    store = Store.open(no_account_url)
+    try:
+        assert [(u.name, u.role) for u in access.list_users(store)] == [("王主席", "admin")]
+        assert [(e.user, e.action, e.detail.get("first_admin")) for e in access.audit_entries(store)] == [
+            ("王主席", "user_add", True)
+        ]
+    finally:
+        store.close()
+    other = AppTest.from_file(APP, default_timeout=60)  # another visitor: the sign-in form now
+    other.run()
+    assert [s.value for s in other.subheader] == ["登录"] and not other.warning
+
+
+def test_with_require_login_a_fresh_install_shows_only_the_first_run_form(
+    no_account_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config.toml"
+    text = (ROOT / "config.toml").read_text(encoding="utf-8").replace("require_login = false", "require_login = true")
+    config.write_text(text, encoding="utf-8")
+    monkeypatch.setenv(ENV_CONFIG, str(config))
+    session.get_settings.clear()
+    try:
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.run()
+        assert not at.exception and not at.metric
+        assert [t.value for t in at.title] == [ui_text("app_title", "zh")]
+        assert at.text_input(key="first_admin_name")  # the form, open
     finally:
         session.get_settings.clear()
 

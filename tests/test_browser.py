@@ -61,11 +61,15 @@ def _free_port() -> int:
 
 
 class Server:
-    """A `streamlit run dashboard/app.py` on a free port with its own store."""
+    """`streamlit run serve.py` (as `make run` starts it) on a free port with its own store;
+    ``token``: a session of the store's administrator, for ``new_page(browser, server)``."""
 
     def __init__(self, db_url: str, log: Path, port: int | None = None, extra_args: tuple[str, ...] = ()):
         self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.db_url = db_url
+        self.log = log
+        self.token: str | None = None
         env = {**os.environ, "DASHBOARD_DB_URL": db_url, "PYTHONPATH": str(ROOT)}
         self._log = log.open("w")
         self.proc = subprocess.Popen(
@@ -74,7 +78,7 @@ class Server:
                 "-m",
                 "streamlit",
                 "run",
-                str(ROOT / "dashboard" / "app.py"),
+                str(ROOT / "serve.py"),
                 "--server.port",
                 str(self.port),
                 "--server.address",
@@ -137,17 +141,47 @@ def _demo_db(path: Path) -> str:
     return url
 
 
+ADMIN = ("管理员", "admin-password")
+
+
+def admin_session(url: str) -> str:
+    """Create the store's first administrator (ADMIN) and return the token of a session of it:
+    since issue 11.4 a store without an account lets visitors only read."""
+    from data_sources import access
+    from data_sources.store import Store
+
+    store = Store.open(url)
+    try:
+        acc = access.get_user(store, ADMIN[0]) or access.create_first_admin(store, *ADMIN)
+        return access.start_session(store, acc)
+    finally:
+        store.close()
+
+
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory) -> Iterator[Server]:
+    """The demo organisation with its administrator; ``new_page(browser, demo_server)`` opens
+    a browser signed in as that administrator."""
     _need_browser()
     tmp = tmp_path_factory.mktemp("browser")
-    server = Server(_demo_db(tmp / "demo.db"), tmp / "streamlit.log")
+    url = _demo_db(tmp / "demo.db")
+    token = admin_session(url)
+    server = Server(url, tmp / "streamlit.log")
+    server.token = token
     yield server
     server.stop()
 
 
-def new_page(browser, width: int = 1600, height: int = 1000):
+def session_cookie(server: Server, token: str) -> dict[str, object]:
+    """The cookie the app sets at sign-in (HttpOnly, SameSite=Strict), for Playwright."""
+    return {"name": "cz_session", "value": token, "url": server.url, "httpOnly": True, "sameSite": "Strict"}
+
+
+def new_page(browser, server: Server | None = None, width: int = 1600, height: int = 1000):
+    """A page in a new browser context; signed in as the administrator of ``server`` when given."""
     context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    if server is not None and server.token:
+        context.add_cookies([session_cookie(server, server.token)])
     page = context.new_page()
     page.set_default_timeout(30_000)
     return page
@@ -194,7 +228,7 @@ PAGES = [
 
 @pytest.mark.parametrize(("url_path", "title"), PAGES)
 def test_every_page_renders_in_chinese_with_data_as_of(browser, demo_server, url_path, title):
-    page = new_page(browser)
+    page = new_page(browser, demo_server)
     page.goto(
         f"{demo_server.url}/{url_path}?from=2024-01&to=2024-12" + ("&unit=塑编车间" if url_path == "unit" else "")
     )
@@ -207,7 +241,7 @@ def test_every_page_renders_in_chinese_with_data_as_of(browser, demo_server, url
 
 
 def test_department_filter_changes_the_kpis_and_the_url_restores_the_view(browser, demo_server):
-    page = new_page(browser)
+    page = new_page(browser, demo_server)
     page.goto(f"{demo_server.url}/overview?from=2024-01&to=2024-12")
     settle(page)
     before = kpis(page)
@@ -227,7 +261,7 @@ def test_department_filter_changes_the_kpis_and_the_url_restores_the_view(browse
     # A leader bookmarks the URL: a fresh browser session restores the same view.
     copied = page.url
     page.context.close()
-    again = new_page(browser)
+    again = new_page(browser, demo_server)
     again.goto(copied)
     settle(again)
     assert kpis(again) == after
@@ -235,8 +269,22 @@ def test_department_filter_changes_the_kpis_and_the_url_restores_the_view(browse
     again.context.close()
 
 
+def create_first_admin(page, name: str, password: str) -> None:
+    """Fill the first-run form (every page offers it while the store has no account)."""
+    page.get_by_text("创建管理员", exact=True).click()
+    page.get_by_label("管理员用户名").fill(name)
+    page.get_by_label("密码（至少 8 个字符）").fill(password)
+    page.get_by_label("再次输入密码").fill(password)
+    page.get_by_role("button", name="创建管理员并登录").click()
+    page.wait_for_function("(n) => document.body.innerText.includes('已登录：' + n)", arg=name)
+    settle(page)
+
+
 @pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples not present")
 def test_upload_a_sample_report_and_commit(browser, tmp_path):
+    """A fresh install (issue 11.4): an empty store with no account says on every page that
+    there is no administrator and offers to create one; until then nobody uploads (no 数据管理,
+    its URL refused); the administrator created in the form is signed in and imports a sample."""
     _need_browser()
     server = Server(f"sqlite:///{tmp_path / 'upload.db'}", tmp_path / "streamlit.log")
     try:
@@ -244,8 +292,20 @@ def test_upload_a_sample_report_and_commit(browser, tmp_path):
         page.goto(f"{server.url}/overview")
         settle(page)
         assert not kpis(page), "an empty store shows the guide, not figures"
+        notice = "尚未设置管理员：现在任何访问者都只能查看，不能导入、撤销或加载演示数据。"
+        assert notice in page.inner_text("body")
+        assert "数据管理" not in page.locator('[data-testid="stSidebarNav"]').inner_text()
+        assert page.get_by_role("button", name="加载演示数据").count() == 0
         page.goto(f"{server.url}/data")
         settle(page)
+        assert notice in page.inner_text("body")
+        assert page.locator('[data-testid="stFileUploader"]').count() == 0
+        assert page_error(page).endswith("您的角色（查看）无权使用“数据管理”页面。")
+        shot(page, "first_admin")
+
+        create_first_admin(page, "王主席", "wang-password")
+        assert notice not in page.inner_text("body")
+        assert heading(page) == "数据管理"  # the URL typed before opens now
         sample = next(p for p in sorted(SAMPLES.iterdir()) if p.suffix == ".xlsx" and "3月" in p.name)
         page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(sample))
         # settle() alone can return before the upload's rerun has begun: wait for the preview
@@ -266,13 +326,23 @@ def test_upload_a_sample_report_and_commit(browser, tmp_path):
         page.context.close()
     finally:
         server.stop()
+    from data_sources.store import Store
+
+    store = Store.open(server.db_url)
+    try:
+        assert [b.user for b in store.batches()] == ["王主席"]  # never "网页上传", a name anyone types
+    finally:
+        store.close()
 
 
 def test_a_page_url_opened_first_on_a_fresh_server_goes_through_the_router(browser, tmp_path):
     """Streamlit serves an auto-discovered pages/ folder to the first visitor; ours must not exist."""
-    server = Server(_demo_db(tmp_path / "fresh.db"), tmp_path / "streamlit.log")
+    url = _demo_db(tmp_path / "fresh.db")
+    token = admin_session(url)
+    server = Server(url, tmp_path / "streamlit.log")
+    server.token = token
     try:
-        page = new_page(browser)
+        page = new_page(browser, server)
         page.goto(f"{server.url}/phases")
         settle(page)
         assert page.locator('[data-testid="stException"]').count() == 0
@@ -294,7 +364,7 @@ def heading(pg) -> str:
 
 
 def test_click_a_bar_opens_the_unit_and_keeps_the_filters(browser, demo_server, tmp_path: Path) -> None:
-    pg = new_page(browser)
+    pg = new_page(browser, demo_server)
     pg.goto(f"{demo_server.url}/?dept=机关")
     pg.wait_for_selector("[aria-roledescription='bar']")
     settle(pg)
@@ -320,7 +390,7 @@ def test_click_a_bar_opens_the_unit_and_keeps_the_filters(browser, demo_server, 
 
 
 def test_period_survives_navigation_and_language_switch(browser, demo_server) -> None:
-    pg = new_page(browser)
+    pg = new_page(browser, demo_server)
     pg.goto(f"{demo_server.url}/units?from=2024-03&to=2024-05&pilot=1")
     settle(pg)
     assert heading(pg) == "单位排名"
@@ -336,7 +406,7 @@ def test_period_survives_navigation_and_language_switch(browser, demo_server) ->
 
 
 def test_click_a_table_row_opens_the_unit(browser, demo_server) -> None:
-    pg = new_page(browser)
+    pg = new_page(browser, demo_server)
     pg.goto(f"{demo_server.url}/units?dept=机关")
     pg.wait_for_selector("[data-testid='stDataFrame']")
     settle(pg)
@@ -477,13 +547,39 @@ def test_an_admin_can_undo(browser, accounts_server, tmp_path) -> None:
     pg.context.close()
 
 
+def session_cookie_of(pg, timeout: float = 15) -> dict | None:
+    """The browser's cz_session cookie (None when it has none), waiting up to ``timeout`` s for
+    the page's request that sets or clears it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = next((c for c in pg.context.cookies() if c["name"] == "cz_session"), None)
+        if found is not None or time.monotonic() > deadline:
+            return found
+        pg.wait_for_timeout(200)
+
+
+def wait_for_no_session_cookie(pg, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while any(c["name"] == "cz_session" for c in pg.context.cookies()):
+        assert time.monotonic() < deadline, "the session cookie was not cleared"
+        pg.wait_for_timeout(200)
+
+
+def sign_in_form_shown(pg) -> bool:
+    return pg.locator('[data-testid="stMain"] [data-testid="stForm"]').count() == 1
+
+
 def test_a_sign_in_survives_a_reload_and_a_new_tab_until_sign_out(browser, accounts_server) -> None:
+    """Issue 11.5: the cookie holds a random session token, HttpOnly (no script in the page
+    reads it) and SameSite=Strict, set by the server's route (serve.py)."""
     pg = new_page(browser)
     pg.goto(f"{accounts_server.url}/overview")
     sign_in(pg, "boss", "boss-password")
-    pg.wait_for_function("() => document.cookie.includes('cz_session=')")
-    cookie = next(c for c in pg.context.cookies() if c["name"] == "cz_session")
-    assert cookie["sameSite"] == "Strict" and cookie["expires"] > time.time() + 11 * 3600
+    cookie = session_cookie_of(pg)
+    assert cookie is not None, "no session cookie after the sign-in"
+    assert cookie["httpOnly"] is True and cookie["sameSite"] == "Strict"
+    assert 11 * 3600 < cookie["expires"] - time.time() <= 12 * 3600 + 60
+    assert "cz_session" not in pg.evaluate("document.cookie")  # invisible to scripts
 
     pg.reload()  # a new Streamlit session: signed in again from the cookie, no form
     settle(pg)
@@ -499,17 +595,92 @@ def test_a_sign_in_survives_a_reload_and_a_new_tab_until_sign_out(browser, accou
     pg.context.add_cookies([{**cookie, "value": cookie["value"][:-1] + ("0" if cookie["value"][-1] != "0" else "1")}])
     pg.reload()
     settle(pg)
-    assert pg.locator('[data-testid="stMain"] [data-testid="stForm"]').count() == 1
+    assert sign_in_form_shown(pg)
 
     pg.context.add_cookies([cookie])
     pg.reload()
     settle(pg)
+    assert not sign_in_form_shown(pg)
     pg.locator('[data-testid="stSidebar"]').get_by_role("button", name="退出登录").click()
     settle(pg)
-    pg.wait_for_function("() => !document.cookie.includes('cz_session=')")
+    wait_for_no_session_cookie(pg)
     pg.reload()
     settle(pg)
-    assert pg.locator('[data-testid="stMain"] [data-testid="stForm"]').count() == 1  # the sign-in form again
+    assert sign_in_form_shown(pg)  # the sign-in form again
+    pg.context.close()
+
+
+def test_a_cookie_replayed_after_sign_out_signs_nobody_in(browser, accounts_server) -> None:
+    """Issue 11.5: 退出登录 used to clear the cookie in this browser only; a copy of it still
+    signed in elsewhere. Now the session ends on the server."""
+    pg = new_page(browser)
+    pg.goto(f"{accounts_server.url}/overview")
+    sign_in(pg, "boss", "boss-password")
+    cookie = session_cookie_of(pg)
+    assert cookie is not None
+    pg.locator('[data-testid="stSidebar"]').get_by_role("button", name="退出登录").click()
+    settle(pg)
+    wait_for_no_session_cookie(pg)
+    pg.context.close()
+
+    # the cookie copied before the sign-out, replayed in another browser: nobody
+    thief = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    thief.add_cookies([cookie])
+    other = thief.new_page()
+    other.goto(f"{accounts_server.url}/data")
+    settle(other)
+    assert sign_in_form_shown(other)
+    assert "您的登录已结束" in other.inner_text("body")
+    assert "数据管理" not in other.locator("h1").first.inner_text()
+    wait_for_no_session_cookie(other)  # and the dead cookie is cleared
+    thief.close()
+
+
+def _cli(*argv: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard", *argv],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_an_open_tab_is_signed_out_by_a_new_password(browser, accounts_server) -> None:
+    """Issue 11.5: `user passwd` ends every session of the account; a tab left open notices at
+    its next click (it used to stay signed in), and its cookie no longer signs in."""
+    done = _cli(
+        "user",
+        "add",
+        "zhou",
+        "--role",
+        "admin",
+        "--password-stdin",
+        "--db",
+        accounts_server.db_url,
+        stdin="zhou-password\n",
+    )
+    assert done.returncode == 0, done.stderr
+    pg = new_page(browser)
+    pg.goto(f"{accounts_server.url}/overview")
+    sign_in(pg, "zhou", "zhou-password")
+    assert session_cookie_of(pg) is not None
+    assert "已登录：zhou（管理）" in pg.locator('[data-testid="stSidebar"]').inner_text()
+
+    done = _cli(
+        "user", "passwd", "zhou", "--password-stdin", "--db", accounts_server.db_url, stdin="zhou-new-password\n"
+    )
+    assert done.returncode == 0, done.stderr
+    pg.locator("[data-testid='stSidebarNav'] a", has_text="数据管理").click()
+    settle(pg)
+    assert sign_in_form_shown(pg)
+    assert "您的登录已结束（已退出、密码已更改、账号已删除或已超时），请重新登录。" in pg.inner_text("body")
+    assert "zhou" not in pg.locator('[data-testid="stSidebar"]').inner_text()
+    wait_for_no_session_cookie(pg)
+    sign_in(pg, "zhou", "zhou-new-password")
+    assert heading(pg) == "数据管理"  # the page the click asked for
     pg.context.close()
 
 
@@ -517,7 +688,7 @@ def test_the_meeting_briefing_downloads_from_the_overview(browser, demo_server) 
     """Built only on click (in Streamlit's download thread): every sheet, submissions included."""
     from openpyxl import load_workbook
 
-    pg = new_page(browser)
+    pg = new_page(browser, demo_server)
     pg.goto(f"{demo_server.url}/overview?from=2024-01&to=2024-12")
     settle(pg)
     with pg.expect_download() as dl:
@@ -528,3 +699,120 @@ def test_the_meeting_briefing_downloads_from_the_overview(browser, demo_server) 
     cells = [str(c.value) for row in wb["报送情况"].iter_rows() for c in row if c.value is not None]
     assert "包装车间" in cells  # a demo unit, one row of the grid
     pg.context.close()
+
+
+# ---- Streamlit's upload endpoint before sign-in (issue 11.6) --------------------------------------
+
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+PUT_FILES = """async ({ids, size, count}) => {
+    const xsrf = document.cookie.split('; ').find(c => c.startsWith('_streamlit_xsrf='));
+    const token = xsrf ? decodeURIComponent(xsrf.slice('_streamlit_xsrf='.length)) : '';
+    const out = [];
+    for (let i = 0; i < count; i++) {
+        const codes = [];
+        for (const id of ids) {
+            const form = new FormData();
+            form.append('file', new Blob([new Uint8Array(size)]), 'big.xlsx');
+            try {
+                const r = await fetch(`/_stcore/upload_file/${id}/${crypto.randomUUID()}`,
+                    {method: 'PUT', body: form, headers: {'X-Xsrftoken': token}, credentials: 'same-origin'});
+                codes.push(r.status);
+            } catch (e) {
+                codes.push(0);  // the server closed the connection before the body was sent
+            }
+        }
+        out.push(codes.includes(204) ? 204 : Math.max(...codes));
+    }
+    return out;
+}"""
+
+
+def page_with_session_ids(browser, server: Server | None = None):
+    """A page and the UUIDs its websocket received (Streamlit's session id among them: the
+    upload URL's first part, which any visitor learns from their own connection)."""
+    pg = new_page(browser, server)
+    seen: list[str] = []
+
+    def frames(ws) -> None:
+        def note(payload) -> None:
+            text = payload if isinstance(payload, str) else payload.decode("latin-1")
+            seen.extend(u for u in UUID_RE.findall(text) if u not in seen)
+
+        ws.on("framereceived", note)
+
+    pg.on("websocket", frames)
+    return pg, seen
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def test_uploads_before_sign_in_are_refused_before_the_server_reads_them(browser, accounts_server) -> None:
+    """The attack of issue 11.6: from the sign-in form, with the page's XSRF token, PUT files
+    to Streamlit's upload endpoint. It used to accept 6 × 40 MB and hold them for the browser
+    session's life; now serve.py's guard answers 403 before the body is read, also to a
+    signed-in viewer, and lets a reporter's upload through."""
+    pg, ids = page_with_session_ids(browser)
+    pg.goto(f"{accounts_server.url}/overview")
+    settle(pg)
+    assert sign_in_form_shown(pg) and ids
+    before = rss_mb(accounts_server.proc.pid)
+    assert pg.evaluate(PUT_FILES, {"ids": ids, "size": 40 * 1024 * 1024, "count": 6}) == [403] * 6
+    grown = rss_mb(accounts_server.proc.pid) - before
+    assert grown < 40, f"the server grew by {grown:.0f} MB"
+
+    sign_in(pg, "wang", "wang-password")  # a viewer: signed in, but no 数据管理
+    assert pg.evaluate(PUT_FILES, {"ids": ids, "size": 1024, "count": 1}) == [403]
+    pg.context.close()
+
+    reporter, ids = page_with_session_ids(browser)
+    reporter.goto(f"{accounts_server.url}/data")
+    sign_in(reporter, "li", "li-password")
+    assert session_cookie_of(reporter) is not None
+    assert reporter.evaluate(PUT_FILES, {"ids": ids, "size": 1024, "count": 1}) == [204]
+    reporter.context.close()
+
+
+# ---- CSV injection through the tables' own download (issue 11.8) -----------------------------------
+
+FORMULA_UNIT = "=cmd|' /C calc'!A0"
+
+
+def test_no_table_offers_streamlits_raw_csv_download(browser, tmp_path) -> None:
+    """A reporter can name a unit (or a person) like a formula in a CSV report; Streamlit's
+    "Download as CSV" of a table wrote it raw, and Excel would run it. The app turns that
+    download off (client.disableDataExport); the table's own .xlsx download keeps the name as
+    text."""
+    from openpyxl import load_workbook
+
+    url = _demo_db(tmp_path / "formula.db")
+    report = tmp_path / "月报.csv"
+    report.write_text(
+        "单位,职工人数,参学人数,培训场次,培训人次,培训学时,取证人数\n" + f'"{FORMULA_UNIT}",40,20,3,60,120.5,1\n',
+        encoding="utf-8",
+    )
+    done = _cli("import", str(report), "--period", "2025-01", "--db", url)
+    assert done.returncode == 0, done.stderr
+    server = Server(url, tmp_path / "streamlit.log")
+    server.token = admin_session(url)
+    try:
+        pg = new_page(browser, server)
+        pg.goto(f"{server.url}/units?from=2025-01&to=2025-01")
+        settle(pg)
+        grid = pg.locator("[data-testid='stDataFrame']").first
+        grid.hover()
+        toolbar = pg.locator("[data-testid='stElementToolbar']").first
+        toolbar.get_by_role("button", name="Search").wait_for()  # the toolbar is there …
+        assert toolbar.get_by_role("button", name="Download as CSV").count() == 0  # … without the CSV
+        with pg.expect_download() as dl:
+            pg.locator('[data-testid="stDownloadButton"] button').filter(has_text="下载 Excel").first.click()
+        ws = load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes())).active
+        cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and "cmd|" in c.value]
+        assert [(c.value, c.data_type) for c in cells] == [("'" + FORMULA_UNIT, "s")]
+        pg.context.close()
+    finally:
+        server.stop()

@@ -308,3 +308,66 @@ def test_a_missing_postgresql_database_is_a_message() -> None:
     )
     assert done.returncode == 3
     assert done.stderr == f"Cannot reach the database {e.value.url}: {e.value.detail}\n"
+
+
+# ---- the database lost in the middle of an import (issue 11.10) ---------------------------------
+
+
+def _cut_connections(url: str) -> int:
+    """End every other session of this database from the server's side, as a server that goes
+    down or a network that breaks does to its clients; how many were ended."""
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "postgresql":
+                return len(
+                    conn.execute(
+                        sa.text(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+                            "current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+                        )
+                    ).all()
+                )
+            ids = conn.execute(
+                sa.text("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID()")
+            ).scalars()
+            ended = 0
+            for i in list(ids):
+                conn.exec_driver_sql(f"KILL CONNECTION {int(i)}")
+                ended += 1
+            return ended
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "server", [pytest.param("postgres", marks=pytest.mark.postgres), pytest.param("mysql", marks=pytest.mark.mysql)]
+)
+def test_the_database_lost_inside_an_import_is_exit_3_and_one_line(server: str, tmp_path: Path) -> None:
+    """The README promises exit 3 and a message when the store cannot be used; an import whose
+    connection the server cuts while it writes (paused before COMMIT) used to end in a 91-line
+    traceback and exit 1. Nothing is written."""
+    from dashboard.i18n import CLI_TEXT
+    from tests.conftest import scratch_database
+
+    with scratch_database(server) as url:
+        Store.open(url).close()
+        big = ledger_xlsx(tmp_path / "big.xlsx", 2000, "C")
+        proc = start_import(big, url, pause=4, user="cut")
+        try:
+            wait_for_pause(proc)
+            assert _cut_connections(url) >= 1
+            out, err = proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        hidden = sa.make_url(url).render_as_string(hide_password=True)
+        assert (proc.returncode, out) == (3, ""), err
+        assert "Traceback" not in err
+        lines = err.splitlines()
+        assert len(lines) == 1, err
+        before, after = CLI_TEXT["store_lost"]["zh"].format(url=hidden, detail="\0").split("\0")
+        assert lines[0].startswith(before) and lines[0].endswith(after), lines[0]
+        assert len(lines[0]) > len(before + after)  # the driver's reason, on the same line
+        assert count(url, "ledger_rows") == 0 and count(url, "import_batches") == 0

@@ -22,6 +22,8 @@ pytestmark = pytest.mark.browser
 PEOPLE = [  # e-mails the provider verified: only such an identity may sign in (issue 11.7)
     {"sub": "wang", "email": "Wang.Zhu@Example.com", "email_verified": True, "name": "王主席"},
     {"sub": "zhao", "email": "zhao@example.com", "email_verified": True, "name": "赵某"},
+    # a provider user who typed the administrator's address, which the provider did not verify
+    {"sub": "mallory", "email": "wang.zhu@example.com", "email_verified": False, "name": "冒充者"},
 ]
 
 
@@ -83,13 +85,27 @@ def test_oidc_sign_in_picks_the_account_by_email_and_refuses_an_unknown_one(brow
         assert "zhao@example.com" in body and "数据管理" not in body
         assert stranger.locator('[data-testid="stMetric"]').count() == 0
         stranger.context.close()
+
+        # issue 11.7: the administrator's address, unverified, signs in as nobody
+        impostor = new_page(browser)
+        _sign_in(impostor, app.url, "mallory")
+        body = impostor.inner_text("body")
+        assert "邮箱 wang.zhu@example.com 未经单位身份认证系统验证，不能登录。" in body
+        assert "王主席" not in body and "数据管理" not in body
+        assert impostor.locator('[data-testid="stMetric"]').count() == 0
+        assert not [c for c in impostor.context.cookies() if c["name"] == "cz_session"]
+        impostor.context.close()
     finally:
         app.stop()
 
     store = Store.open(db)
     try:
-        log = [(e.user, e.action, e.detail.get("method")) for e in access.audit_entries(store)]
+        log = [(e.user, e.action, e.detail) for e in access.audit_entries(store)]
     finally:
         store.close()
-    assert ("王主席", "login", "oidc") in log
-    assert ("zhao@example.com", "login_failed", "oidc") in log
+    subjects = {(user, action, d.get("method"), d.get("sub"), d.get("reason")) for user, action, d in log}
+    assert ("王主席", "login", "oidc", "wang", None) in subjects
+    assert ("zhao@example.com", "login_failed", "oidc", "zhao", "unknown") in subjects
+    assert (access.UNKNOWN_NAME, "login_failed", "oidc", "mallory", "unverified") in subjects
+    assert all(d.get("iss") == provider for _, _, d in log if d.get("method") == "oidc")
+    assert [user for user, action, _ in log if action == "login"] == ["王主席"]  # once, by the real one

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -25,7 +26,8 @@ from dashboard.config import ENV_DB_URL, load_settings
 from dashboard.demo import load_demo
 from dashboard.i18n import ui_text
 from dashboard.metrics import Selection
-from dashboard.ui import cache
+from dashboard.ui import cache, signin
+from data_sources import access
 from data_sources.importer import import_files
 from data_sources.store import Store
 
@@ -43,24 +45,33 @@ PAGES = {
 TIMEOUT = 60
 
 
+ADMIN = ("管理员", "admin-password")
+ADMIN_TOKEN: str | None = None  # the session app() runs in: the demo's administrator, signed in
+
+
 @pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The demo organisation with its administrator (since issue 11.4 nobody changes data
+    anonymously), and the token of a session of that administrator."""
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     store = Store.open(f"sqlite:///{path}")
     try:
         load_demo(store, load_settings(ROOT / "config.toml"))
+        token = access.start_session(store, access.create_first_admin(store, *ADMIN))
     finally:
         store.close()
-    return path
+    return path, token
 
 
 @pytest.fixture
-def demo_url(demo_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A private copy of the demo store for this test, set as the app's database."""
+def demo_url(demo_file: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A private copy of the demo store for this test, set as the app's database; app() runs
+    signed in as its administrator (the session row is copied with the file)."""
     path = tmp_path / "dashboard.db"
-    shutil.copy(demo_file, path)
+    shutil.copy(demo_file[0], path)
     url = f"sqlite:///{path}"
     monkeypatch.setenv(ENV_DB_URL, url)
+    monkeypatch.setattr(sys.modules[__name__], "ADMIN_TOKEN", demo_file[1])
     yield url
 
 
@@ -73,6 +84,8 @@ def empty_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 def app(**query: str | list[str]) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if ADMIN_TOKEN:
+        at.session_state[signin.TOKEN] = ADMIN_TOKEN
     for k, v in query.items():
         at.query_params[k] = v
     return at
@@ -326,12 +339,24 @@ def test_submissions_flag_missing_units(demo_url: str) -> None:
 
 
 def test_empty_store_shows_the_guide_and_loads_the_demo(empty_url: str) -> None:
+    """A fresh install (issue 11.4): the guide and, above it, the notice that there is no
+    administrator and the form that creates one; only the administrator, signed in by that
+    form, gets the button that loads the demo."""
     at = app()
     at.run()
     no_exceptions(at)
     assert [t.value for t in at.title] == [ui_text("app_title", "zh")]
     assert any(ui_text("empty_title", "zh") in s.value for s in at.subheader)
+    assert [w.value for w in at.warning] == [ui_text("first_admin_notice", "zh")]
     assert not at.metric
+    assert not [b for b in at.button if b.key == "load_demo"]  # a visitor loads nothing
+    at.text_input(key="first_admin_name").input("王主席")
+    at.text_input(key="first_admin_password").input("wang-password")
+    at.text_input(key="first_admin_password_again").input("wang-password")
+    next(b for b in at.button if b.label == ui_text("first_admin_submit", "zh")).click().run()
+    no_exceptions(at)
+    assert not at.warning  # the notice is gone
+    assert "已登录：王主席（管理）" in [c.value for c in at.sidebar.caption]
     at.button(key="load_demo").click().run()
     no_exceptions(at)
     assert [t.value for t in at.title] == ["总览"]
@@ -340,7 +365,17 @@ def test_empty_store_shows_the_guide_and_loads_the_demo(empty_url: str) -> None:
 
 
 def test_empty_store_still_opens_the_data_page(empty_url: str) -> None:
-    at = open_page(app(), "data")
+    at = open_page(app(), "data")  # before the first administrator: a refusal, no uploader
+    no_exceptions(at)
+    assert not at.get("file_uploader")
+    store = Store.open(empty_url)
+    try:
+        token = access.start_session(store, access.create_first_admin(store, *ADMIN))
+    finally:
+        store.close()
+    at = app()
+    at.session_state[signin.TOKEN] = token
+    open_page(at, "data")
     no_exceptions(at)
     assert [t.value for t in at.title] == ["数据管理"]
     assert at.get("file_uploader")
@@ -352,7 +387,29 @@ def test_unreachable_database_is_a_message_not_a_traceback(monkeypatch: pytest.M
     at = app()
     at.run()
     assert not at.exception
-    assert at.error and "无法连接数据库" in at.error[0].value
+    assert [e.value for e in at.error] == [ui_text("store_unavailable_public", "zh")]
+
+
+def test_an_outage_shows_its_details_to_a_signed_in_administrator_only(
+    demo_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Issue 11.10: before sign-in an unreachable database showed anyone its URL (user, host,
+    port, database) and the driver's error; now only an administrator who was signed in
+    reads them (everybody else a plain message; the server log has them)."""
+    (tmp_path / "a_file").write_text("x")
+    broken = f"sqlite:///{tmp_path / 'a_file' / 'nested' / 'secret_db.sqlite'}"
+    admin = app()
+    admin.run()
+    assert "已登录：管理员（管理）" in [c.value for c in admin.sidebar.caption]
+    visitor = AppTest.from_file(APP, default_timeout=TIMEOUT)  # nobody signed in
+    visitor.run()
+    monkeypatch.setenv(ENV_DB_URL, broken)
+    admin.run()
+    visitor.run()
+    assert not admin.exception and not visitor.exception
+    assert [e.value for e in visitor.error] == [ui_text("store_unavailable_public", "zh")]
+    (shown,) = [e.value for e in admin.error]
+    assert shown.startswith("无法连接数据库（sqlite\\:///") and "secret\\_db" in shown
 
 
 # ---- upload, preview, commit, undo -----------------------------------------------------------

@@ -99,13 +99,13 @@ def _undo(batch_id: int) -> None:
 
 def audit_table(limit: int = 2000) -> None:
     """The audit log (imports, undos, sign-ins), newest first, with an .xlsx download."""
-    from data_sources.access import audit_entries
+    from data_sources.access import UNKNOWN_NAME, audit_entries
 
     language = lang()
     rows = [
         {
             t("audit_at"): fmt_date(local_time(e.at), language),
-            t("audit_user"): e.user,
+            t("audit_user"): t("audit_unknown_name") if e.user == UNKNOWN_NAME else e.user,
             t("audit_action"): t(f"audit_{e.action}") if f"audit_{e.action}" in UI_TEXT else e.action,
             t("audit_detail"): json_text(e.detail),
         }

@@ -8,6 +8,7 @@ Imports ``session`` and ``site`` (a lost database keeps the URL's page registere
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, NoReturn
 
@@ -21,6 +22,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from data_sources.store import Store
 
 RETRY_SECONDS = 5  # how often a page that lost its database checks whether it is back
+# session_state: the last run's account was a signed-in administrator (``signin`` sets it), who
+# may read an outage's details (the URL with user, host, port and database; the driver's error)
+SHOW_DETAILS = "_outage_details"
+_LOG = logging.getLogger("dashboard.database")
 
 
 @st.cache_resource(show_spinner=False)
@@ -68,8 +73,14 @@ def database_lost(error: Exception, navigated: bool) -> NoReturn:
 
 def _wait_for_database(message: str, e: StoreUnavailable) -> NoReturn:
     """The message, a 重试 button and a probe that reruns the app once the database answers
-    (at start: once it opens; mid-session: once a query gets through)."""
-    st.error(tm(message, url=e.url, detail=e.detail), icon=":material/cloud_off:")
+    (at start: once it opens; mid-session: once a query gets through). The URL and the
+    driver's error go to the server log, and on the page only to an administrator who was
+    signed in: nobody else learns user, host, port and database name from an outage."""
+    _LOG.warning("%s: %s: %s", message, e.url, e.detail)
+    if st.session_state.get(SHOW_DETAILS):
+        st.error(tm(message, url=e.url, detail=e.detail), icon=":material/cloud_off:")
+    else:
+        st.error(t(f"{message}_public"), icon=":material/cloud_off:")
     if st.button(t("retry"), key="store_retry", icon=":material/refresh:"):
         st.rerun()
 

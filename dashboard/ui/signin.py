@@ -1,38 +1,47 @@
-"""Who is using the app (``data_sources.access``): the sign-in form or OIDC (``st.login``), the
-cookie that keeps a sign-in across reloads, the account box in the sidebar, the pages each role
-may open (``may_open``, ``require_page``, ``access_denied``) and the name an import is recorded
-under.
+"""Who is using the app (``data_sources.access``): the session of this browser (a sign-in in this
+tab, or the cookie of an earlier one), the sign-in form or OIDC (``st.login``), the first
+administrator of a fresh install, the account box in the sidebar, and the pages each role may
+open (``may_open``, ``require_page``, ``access_denied``).
 
-Imports ``session``, ``site`` and ``database``; ``data_sources.access`` inside the functions.
+Every run re-reads the session from the store (``access.account_for_session``): a session ended
+by 退出登录, ``user passwd`` or ``user remove`` signs the open tab out at its next run. The cookie
+``cz_session`` is set HttpOnly by ``dashboard.server`` (the page redeems a one-time ticket);
+before an administrator exists visitors only read, and every page offers to create one.
+
+Imports ``session``, ``site`` and ``database``; ``dashboard.server`` for the cookie's ticket.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, NoReturn
+import time
+from typing import NoReturn
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
-from dashboard.ui.database import store
-from dashboard.ui.session import settings, t, tm
+from dashboard import server
+from dashboard.i18n import account_error_text
+from dashboard.ui.database import SHOW_DETAILS, store
+from dashboard.ui.session import lang, settings, t, tm
 from dashboard.ui.site import PAGE_SPECS, hidden_navigation
+from data_sources import access
+from data_sources.access import Account
 
-_ACCOUNT = "_account_name"  # the signed-in account's name (password sign-in)
-_LOGIN_RECORDED = "_login_recorded"  # an OIDC sign-in is recorded once per session
+SESSION_COOKIE = server.SESSION_COOKIE
+TOKEN = "_session_token"  # session_state: the token of this browser session's sign-in
+_ENDED = "_ended_tokens"  # tokens that ended in this browser session (the cookie read at connect may hold one)
+_COOKIE_TO_SET = "_cookie_to_set"  # the token of a sign-in in this run, or "" to clear the cookie
+_RUN_ACCOUNT = "_run_account"
+_OIDC_TRIED = "_oidc_tried"  # an OIDC identity is mapped to an account once per browser session
+_OIDC_REFUSED = "_oidc_refused"  # (reason, e-mail) of a refused OIDC identity
+ANONYMOUS = Account(name="", role="viewer")  # not signed in: reads, never writes
 # The pages each role may open; the rest are left out of its navigation and refuse to render.
+# 数据管理 is for the roles the server lets upload (dashboard.server.UPLOAD_ROLES).
 ROLE_PAGES: dict[str, frozenset[str]] = {
-    "viewer": frozenset(PAGE_SPECS) - {"data"},
-    "reporter": frozenset(PAGE_SPECS),
-    "admin": frozenset(PAGE_SPECS),
+    role: frozenset(PAGE_SPECS) if role in server.UPLOAD_ROLES else frozenset(PAGE_SPECS) - {"data"}
+    for role in access.ROLES
 }
-
-
-def _open_account() -> Any:
-    """Everyone, when no account exists and config.toml does not require sign-in (today's
-    behaviour: a fresh install and the demo open straight into the app as an administrator)."""
-    from data_sources.access import Account
-
-    return Account(name="", role="admin")
 
 
 def oidc_configured() -> bool:
@@ -43,104 +52,156 @@ def oidc_configured() -> bool:
         return False
 
 
-def login_required() -> bool:
-    from data_sources.access import has_accounts
-
-    return settings().access.require_login or oidc_configured() or has_accounts(store())
-
-
-def is_open_access() -> bool:
-    """No sign-in at all: the open mode of a fresh install (the data page asks for a name)."""
-    return not login_required()
-
-
-def account() -> Any:
-    """The account of this session (``data_sources.access.Account``); in open mode an admin with
-    an empty name; an anonymous viewer when [access] anonymous_viewer lets visitors read."""
-    acc = st.session_state.get("_run_account")
-    if acc is not None:
-        return acc
-    if is_open_access():
-        return _open_account()
-    from data_sources.access import Account
-
-    return Account(name="", role="viewer")  # sign_in() has not decided yet: the least rights
+def account() -> Account:
+    """The account of this run (``sign_in`` decided it); ANONYMOUS before that or when nobody
+    is signed in."""
+    acc = st.session_state.get(_RUN_ACCOUNT)
+    return acc if acc is not None else ANONYMOUS
 
 
 def role_label(role: str) -> str:
     return t(f"role_{role}")
 
 
-def sign_in() -> Any:
-    """Decide who uses the app in this run; draws the sign-in form (and stops) when nobody is
-    signed in and sign-in is required. Call once per run from the entry script."""
-    from data_sources import access
-
-    st.session_state.pop("_run_account", None)
-    _session_cookie()
-    if not login_required():
-        acc = _open_account()
-    elif oidc_configured():
-        acc = _oidc_account()
-    else:
-        acc = None
-        name = st.session_state.get(_ACCOUNT)
-        if not name:  # a reload or a new tab: the signed cookie of an earlier sign-in
-            resumed = access.account_from_token(store(), st.context.cookies.get(SESSION_COOKIE))
-            name = resumed.name if resumed else None
-            if name:
-                st.session_state[_ACCOUNT] = name
-        if name:
-            acc = access.get_user(store(), name)  # removed meanwhile: signed out
-            if acc is None:
-                st.session_state.pop(_ACCOUNT, None)
-        if acc is None:
-            if settings().access.anonymous_viewer:
-                acc = access.Account(name="", role="viewer")
-                with st.sidebar.expander(t("login_title"), icon=":material/login:"):
-                    _login_form("sidebar_login")
-            else:
-                _login_page()
-    st.session_state["_run_account"] = acc
-    st.session_state["_anonymous"] = not acc.name and not is_open_access_of(acc)
+def sign_in() -> Account:
+    """Decide who uses the app in this run. Draws the sign-in form (and stops) when nobody is
+    signed in and the visitor may not read anonymously; with no account at all, a notice and
+    the form that creates the administrator. Call once per run from the entry script."""
+    st.session_state.pop(_RUN_ACCOUNT, None)
+    _cookie_script()
+    acc, ended = _session_account()
+    if acc is None:
+        if not access.has_accounts(store()):
+            acc = _before_first_admin()
+        elif oidc_configured():
+            acc = _oidc_sign_in(ended)
+        else:
+            acc = _password_sign_in(ended)
+    st.session_state[_RUN_ACCOUNT] = acc
+    st.session_state[SHOW_DETAILS] = acc.is_admin and bool(acc.name)  # an outage's details
     return acc
 
 
-SESSION_COOKIE = "cz_session"
-_COOKIE_TO_SET = "_cookie_to_set"  # the token of a sign-in in this run, or "" to clear it
+def _session_account() -> tuple[Account | None, bool]:
+    """The account of this browser session's sign-in (made in this tab, or the cookie of an
+    earlier one), re-read from the store; and whether a session held here has ended since
+    (signed out elsewhere, new password, account removed, timed out): then the token is
+    dropped and the cookie cleared."""
+    ended_here: list[str] = st.session_state.setdefault(_ENDED, [])
+    token = st.session_state.get(TOKEN)
+    if not token:
+        cookie = st.context.cookies.get(SESSION_COOKIE)
+        token = cookie if isinstance(cookie, str) and cookie and cookie not in ended_here else None
+    if not token:
+        return None, False
+    acc = access.account_for_session(store(), token)
+    if acc is not None:
+        st.session_state[TOKEN] = token
+        return acc, False
+    st.session_state.pop(TOKEN, None)
+    ended_here.append(token)
+    _set_cookie("")
+    _cookie_script()
+    return None, True
 
 
-def _session_cookie() -> None:
-    """Set (after a sign-in) or clear (after a sign-out) the browser cookie that keeps the
-    sign-in across reloads (``access.session_token``); Streamlit only reads cookies, so a
-    script in the page writes it."""
-    from data_sources.access import SESSION_HOURS
+def _signed_in(token: str) -> None:
+    st.session_state[TOKEN] = token
+    _set_cookie(token)
 
+
+def _set_cookie(token: str) -> None:
+    st.session_state[_COOKIE_TO_SET] = token
+
+
+def _cookie_script() -> None:
+    """Set (after a sign-in) or clear (after the session ended) the HttpOnly cookie that keeps
+    the sign-in across reloads and tabs: the page posts a one-time ticket to the server's
+    route (``dashboard.server``), which answers with the cookie. Nothing when the app is not
+    served through serve.py (no route: the sign-in lasts as long as the tab)."""
     token = st.session_state.pop(_COOKIE_TO_SET, None)
-    if token is None:
+    if token is None or not server.ACTIVE:
         return
-    max_age = SESSION_HOURS * 3600 if token else 0
+    ticket = server.issue_ticket(token)
     st.html(
-        "<script>document.cookie = "
-        f"{json.dumps(SESSION_COOKIE + '=' + token)} + '; path=/; max-age={max_age}; SameSite=Strict'"
-        " + (location.protocol === 'https:' ? '; Secure' : '');</script>",
+        f"<script>fetch({json.dumps(server.base_path() + server.SESSION_ROUTE)}, "
+        f"{{method: 'POST', body: {json.dumps(ticket)}, credentials: 'same-origin'}});</script>",
         unsafe_allow_javascript=True,
     )
 
 
-def is_open_access_of(acc: Any) -> bool:
-    return acc.role == "admin" and not acc.name
+# ---- a fresh install: no account yet ------------------------------------------------------------
 
 
-def _login_page() -> NoReturn:
-    """The sign-in form in the main area; nothing else is drawn until it succeeds."""
-    from data_sources.access import has_accounts
-
-    hidden_navigation()
-    st.title(t("app_title"))
-    if not has_accounts(store()):
+def _before_first_admin() -> Account:
+    """No account exists: every page says so and offers the form that creates the
+    administrator. Until then a visitor reads every page but 数据管理 and changes nothing
+    (no upload, undo or demo). With ``require_login`` or OIDC nobody reads before that."""
+    if oidc_configured():
+        hidden_navigation()
+        st.title(t("app_title"))
         st.warning(t("login_no_accounts"), icon=":material/lock:")
         st.stop()
+    if settings().access.require_login:
+        hidden_navigation()
+        st.title(t("app_title"))
+        _first_admin_box(expanded=True)
+        st.stop()
+    _first_admin_box(expanded=False)
+    return ANONYMOUS
+
+
+def _first_admin_box(expanded: bool) -> None:
+    st.warning(t("first_admin_notice"), icon=":material/admin_panel_settings:")
+    with st.expander(t("first_admin_title"), expanded=expanded, icon=":material/person_add:"):
+        _first_admin_form()
+
+
+def _first_admin_form() -> None:
+    keys = ("first_admin_name", "first_admin_password", "first_admin_password_again")
+    with st.form("first_admin", border=False):
+        st.caption(t("first_admin_body"))
+        name = st.text_input(t("first_admin_name"), key=keys[0], max_chars=200)
+        password = st.text_input(
+            t("first_admin_password", min=access.MIN_PASSWORD_LENGTH), type="password", key=keys[1], max_chars=200
+        )
+        again = st.text_input(t("first_admin_password_again"), type="password", key=keys[2], max_chars=200)
+        submitted = st.form_submit_button(t("first_admin_submit"), type="primary", icon=":material/person_add:")
+    if not submitted:
+        return
+    if password != again:
+        st.error(t("first_admin_mismatch"), icon=":material/error:")
+        return
+    try:
+        acc = access.create_first_admin(store(), name, password)
+    except access.AccountError as e:
+        st.error(account_error_text(e, lang()), icon=":material/error:")
+        return
+    _signed_in(access.start_session(store(), acc))
+    for key in keys[1:]:
+        st.session_state.pop(key, None)
+    st.rerun()
+
+
+# ---- name and password ------------------------------------------------------------------------
+
+
+def _password_sign_in(ended: bool) -> Account:
+    if settings().access.anonymous_viewer:
+        with st.sidebar.expander(t("login_title"), icon=":material/login:", expanded=ended):
+            if ended:
+                st.warning(t("login_session_ended"), icon=":material/timer_off:")
+            _login_form("sidebar_login")
+        return ANONYMOUS
+    _login_page(ended)
+
+
+def _login_page(ended: bool) -> NoReturn:
+    """The sign-in form in the main area; nothing else is drawn until it succeeds."""
+    hidden_navigation()
+    st.title(t("app_title"))
+    if ended:
+        st.warning(t("login_session_ended"), icon=":material/timer_off:")
     st.subheader(t("login_title"))
     st.caption(t("login_body"))
     _login_form("login")
@@ -148,92 +209,100 @@ def _login_page() -> NoReturn:
 
 
 def _login_form(key: str) -> None:
-    import time
-
-    from data_sources import access
-
     with st.form(key, clear_on_submit=False, border=True):
         name = st.text_input(t("login_name"), key=f"{key}_name", max_chars=200)
         password = st.text_input(t("login_password"), type="password", key=f"{key}_password", max_chars=200)
         submitted = st.form_submit_button(t("login_submit"), type="primary", icon=":material/login:")
     if not submitted:
         return
-    acc = access.authenticate(store(), name, password)
-    if acc is None:
-        access.record(store(), (name or "").strip(), "login_failed", method="password")
+    try:
+        signed = access.sign_in(store(), name, password)  # lockout, session and audit entry
+    except access.SignInRefused as e:
         time.sleep(0.5)  # a guessing script gets two tries a second, not thousands
-        st.error(t("login_failed"), icon=":material/error:")
+        message = t("login_locked", minutes=e.minutes) if e.reason == "locked" else t("login_failed")
+        st.error(message, icon=":material/error:")
         return
-    access.record(store(), acc.name, "login", method="password", role=acc.role)
-    st.session_state[_ACCOUNT] = acc.name
-    st.session_state[_COOKIE_TO_SET] = access.session_token(store(), acc.name) or ""
+    _signed_in(signed.token)
     st.session_state.pop(f"{key}_password", None)
     st.rerun()
 
 
-def _oidc_account() -> Any:
-    """Sign-in through st.login (OIDC): the identity's email picks the account and its role
-    (tests/test_oidc.py runs it against a real provider)."""
-    from data_sources import access
+# ---- the organisation's provider (OIDC) --------------------------------------------------------
 
+
+def _oidc_sign_in(ended: bool) -> Account:
+    """Sign-in through st.login: on the first run of a browser session with a signed-in
+    identity, ``access.oidc_account`` maps it to an account (verified e-mail only; audited with
+    its issuer and subject) and a session starts. tests/test_oidc.py runs it against a real
+    provider."""
     user = st.user
-    if not user.is_logged_in:
-        if settings().access.anonymous_viewer:
-            st.sidebar.button(t("login_sso"), on_click=st.login, icon=":material/login:", key="sso_login")
-            return access.Account(name="", role="viewer")
-        hidden_navigation()
-        st.title(t("app_title"))
-        st.button(t("login_sso"), on_click=st.login, type="primary", icon=":material/login:", key="sso_login")
-        st.stop()
-    email = str(user.get("email") or "")
-    acc = access.user_by_email(store(), email)
-    if acc is None:
-        if not st.session_state.get(_LOGIN_RECORDED):
-            access.record(store(), email, "login_failed", method="oidc")
-            st.session_state[_LOGIN_RECORDED] = True
-        if settings().access.anonymous_viewer:
-            return access.Account(name=email, role="viewer")
-        hidden_navigation()
-        st.error(tm("login_sso_unknown", email=email), icon=":material/lock:")
-        st.button(t("logout"), on_click=st.logout, key="sso_logout")
-        st.stop()
-    if not st.session_state.get(_LOGIN_RECORDED):
-        access.record(store(), acc.name, "login", method="oidc", role=acc.role)
-        st.session_state[_LOGIN_RECORDED] = True
-    return acc
+    if user.is_logged_in and not st.session_state.get(_OIDC_TRIED):
+        st.session_state[_OIDC_TRIED] = True
+        try:
+            acc = access.oidc_account(store(), user, settings().access.oidc_email_domains)
+        except access.OidcRefused as e:
+            st.session_state[_OIDC_REFUSED] = (e.reason, e.email)
+        else:
+            _signed_in(access.start_session(store(), acc))
+            _cookie_script()
+            return acc
+    refused = st.session_state.get(_OIDC_REFUSED) if user.is_logged_in else None
+    if settings().access.anonymous_viewer:  # a claimed e-mail is never the viewer's name
+        _oidc_box(st.sidebar, ended, refused)
+        return ANONYMOUS
+    hidden_navigation()
+    st.title(t("app_title"))
+    _oidc_box(st.container(), ended, refused)
+    st.stop()
+
+
+def _oidc_box(where: DeltaGenerator, ended: bool, refused: tuple[str, str] | None) -> None:
+    if ended:
+        where.warning(t("login_session_ended"), icon=":material/timer_off:")
+    if refused:
+        reason, email = refused
+        where.error(tm(f"login_sso_{reason}", email=email), icon=":material/lock:")
+        where.button(t("logout"), on_click=st.logout, key="sso_logout")
+    else:
+        where.button(t("login_sso"), on_click=st.login, type="primary", icon=":material/login:", key="sso_login")
+
+
+# ---- signed in ----------------------------------------------------------------------------------
 
 
 def _logout() -> None:
-    from data_sources import access
-
-    acc = account()
-    access.record(store(), acc.name, "logout")
-    st.session_state.pop(_ACCOUNT, None)
-    st.session_state[_COOKIE_TO_SET] = ""
+    """退出登录: the session ends on the server (``end_session`` writes the audit entry), so a
+    copied cookie is worthless; then the cookie is cleared."""
+    token = st.session_state.pop(TOKEN, None)
+    if token:
+        access.end_session(store(), token)
+        st.session_state.setdefault(_ENDED, []).append(token)
+    st.session_state.pop(_OIDC_REFUSED, None)
+    _set_cookie("")
     if oidc_configured():
         st.logout()
 
 
 def account_box() -> None:
-    """Who is signed in, with the sign-out button (sidebar); nothing in open mode."""
-    if is_open_access():
-        return
+    """Who is signed in, with the sign-out button (sidebar)."""
     acc = account()
-    if st.session_state.get("_anonymous"):
+    if not acc.name:
         st.sidebar.caption(t("anonymous_as"))
         return
     st.sidebar.caption(tm("signed_in_as", name=acc.name, role=role_label(acc.role)))
     st.sidebar.button(t("logout"), on_click=_logout, key="logout", icon=":material/logout:")
+    if acc.is_admin and not server.ACTIVE and st.context.headers.get("host"):  # served, but not by serve.py
+        st.sidebar.warning(t("serve_unguarded"), icon=":material/gpp_maybe:")
 
 
-def may_open(url_path: str, acc: Any = None) -> bool:
+def may_open(url_path: str, acc: Account | None = None) -> bool:
     acc = acc or account()
     if url_path not in PAGE_SPECS:  # "" or "home": the default page that redirects to /overview
         return True
     return url_path in ROLE_PAGES.get(acc.role, frozenset())
 
 
-def require_page(url_path: str) -> Any:
+def require_page(url_path: str) -> Account:
     """A page script's guard: the account, or a refusal and a stop when its role may not use
     the page (also when its URL is typed in directly)."""
     acc = account()
@@ -250,9 +319,6 @@ def access_denied(url_path: str) -> NoReturn:
 
 
 def acting_user() -> str:
-    """Who an import or undo is recorded under: the signed-in account, or in open mode the name
-    typed on the data page."""
-    acc = account()
-    if acc.name:
-        return acc.name
-    return str(st.session_state.get("data_user") or t("data_user_default")).strip() or t("data_user_default")
+    """Who an import or undo is recorded under: the signed-in account (only a signed-in reporter
+    or administrator reaches an upload or an undo)."""
+    return account().name

@@ -36,10 +36,8 @@ from data_sources.access.sessions import (
     SESSION_HOURS,
     SESSION_IDLE_HOURS,
     account_for_session,
-    account_from_token,
     end_session,
     end_sessions,
-    session_token,
     start_session,
 )
 from data_sources.access.signin import (
@@ -71,7 +69,6 @@ __all__ = [
     "SignInRefused",
     "SignedIn",
     "account_for_session",
-    "account_from_token",
     "add_user",
     "audit_entries",
     "authenticate",
@@ -89,7 +86,6 @@ __all__ = [
     "remove_user",
     "roster_units",
     "scope_problems",
-    "session_token",
     "set_password",
     "sign_in",
     "start_session",

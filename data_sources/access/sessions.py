@@ -155,23 +155,3 @@ def end_sessions(store: Store, name: str, now: datetime | None = None) -> int:
     """Revoke every open session of the account ``name`` (sign it out everywhere); how many."""
     with store.engine.begin() as conn:
         return revoke_sessions(conn, name, utcnow(now))
-
-
-# ---- the names dashboard/ui.py calls until it moves to the functions above -----------------
-
-
-def session_token(store: Store, name: str, now: datetime | None = None) -> str | None:
-    """Deprecated (dashboard/ui.py of before revision 0006): ``start_session`` for an account
-    with a password; None for an OIDC-only account or an unknown name."""
-    from data_sources.access.accounts import get_user
-
-    acc = get_user(store, name)
-    if acc is None or not acc.has_password:
-        return None
-    return start_session(store, acc, now)
-
-
-def account_from_token(store: Store, token: str | None, now: datetime | None = None) -> Account | None:
-    """Deprecated: ``account_for_session``. A cookie of the old signed format is no session's
-    token and signs nobody in."""
-    return account_for_session(store, token, now)
