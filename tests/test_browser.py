@@ -806,8 +806,10 @@ def test_no_table_offers_streamlits_raw_csv_download(browser, tmp_path) -> None:
         grid = pg.locator("[data-testid='stDataFrame']").first
         grid.hover()
         toolbar = pg.locator("[data-testid='stElementToolbar']").first
-        toolbar.get_by_role("button", name="Search").wait_for()  # the toolbar is there …
-        assert toolbar.get_by_role("button", name="Download as CSV").count() == 0  # … without the CSV
+        # the page is Chinese: dashboard/frontend.py gives the toolbar's buttons Chinese names
+        toolbar.get_by_role("button", name="搜索").wait_for()  # the toolbar is there …
+        csv = re.compile(r"Download as CSV|下载为 CSV")
+        assert toolbar.get_by_role("button", name=csv).count() == 0  # … without the CSV
         with pg.expect_download() as dl:
             pg.locator('[data-testid="stDownloadButton"] button').filter(has_text="下载 Excel").first.click()
         ws = load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes())).active
