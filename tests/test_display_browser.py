@@ -27,7 +27,7 @@ from dashboard.i18n import level_label
 from data_sources.schema import LEVELS
 from data_sources.store import Store
 from tests import test_browser
-from tests.test_browser import Server, _accounts_db, _demo_db, _need_browser, new_page, settle
+from tests.test_browser import Server, _accounts_db, _demo_db, _need_browser, admin_session, new_page, settle
 
 pytestmark = pytest.mark.browser
 
@@ -46,13 +46,15 @@ def demo(tmp_path_factory) -> Iterator[tuple[Server, str]]:
     _need_browser()
     tmp = tmp_path_factory.mktemp("display")
     url = _demo_db(tmp / "demo.db")
+    token = admin_session(url)  # the data page's uploader is for a signed-in administrator (issue 11.4)
     server = Server(url, tmp / "streamlit.log")
+    server.token = token
     yield server, url
     server.stop()
 
 
 def open_page(browser, server: Server, path: str, size: tuple[int, int]):
-    page = new_page(browser, *size)
+    page = new_page(browser, server, *size)
     page.goto(f"{server.url}/{path}")
     settle(page)
     assert page.locator('[data-testid="stException"]').count() == 0
