@@ -554,6 +554,8 @@ UI_TEXT: dict[str, dict[str, str]] = {
     "summary_hours": {"zh": "月报学时", "en": "Summary hours"},
     "participants_diff": {"zh": "参学人数差异", "en": "Participants difference"},
     "hours_diff": {"zh": "学时差异", "en": "Hours difference"},
+    "counted_participants": {"zh": "统计参学人数", "en": "Participants counted"},
+    "excess": {"zh": "超出人数", "en": "Excess"},
     "overdue_count": {"zh": "逾期事项", "en": "Overdue"},
     "missing_count": {"zh": "未报送月数", "en": "Months missing"},
     # chart titles
@@ -619,6 +621,15 @@ UI_TEXT: dict[str, dict[str, str]] = {
     "unit_quality_note": {
         "zh": "以下月份台账与月报差异超过 {tolerance}，统计时以台账为准。",
         "en": "These months differ by more than {tolerance} between ledger and summary; the ledger is used.",
+    },
+    "over_head_unit": {
+        "zh": "本期统计到 {counted} 名参学职工，多于职工人数 {headcount} 人（期间离职人员或花名册未更新）；参学人数按 {headcount} 人计，参学率不超过 100%。",
+        "en": "{counted} participants were counted this period, more than the {headcount} staff (people who left, or a roster not updated); participants count as {headcount}, so the rate stays at most 100%.",
+    },
+    "over_head_title": {"zh": "参学人数超过职工人数的单位", "en": "Units with more participants than staff"},
+    "over_head_note": {
+        "zh": "以下单位统计到的参学人数多于职工人数，参学人数按职工人数计（参学率不超过 100%）；请核对花名册。",
+        "en": "These units counted more participants than staff; participants count as the headcount (no rate above 100%). Please check the roster.",
     },
     "unit_back": {"zh": "← 返回总览", "en": "← Back to the overview"},
     # page: learners

@@ -36,3 +36,14 @@ widgets.chart(charts.submission_matrix(sub, order, lang), key="subs_matrix")
 st.caption(t("click_to_drill"))
 
 matrices.matrix_table(matrices.submission_wide(sub, order), "subs_table", "subs_last_update", "page_submissions", sel)
+
+over = cached(metrics.over_headcount)(sel)
+if not over.empty:
+    st.subheader(t("over_head_title"))
+    st.warning(t("over_head_note"))
+    widgets.table(
+        over.rename(columns={"participants": "counted_participants"}),
+        key="subs_over_head",
+        columns=["unit", "department", "counted_participants", "headcount", "excess"],
+        download=t("over_head_title"),
+    )

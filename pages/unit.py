@@ -96,6 +96,11 @@ widgets.learner_table(
 st.subheader(t("unit_quality"))
 dq = cached(metrics.data_quality)(one)
 tolerance = fmt_pct(settings.quality_tolerance, 0)
+over = cached(metrics.over_headcount)(one)
+if not over.empty:
+    st.warning(
+        t("over_head_unit", counted=fmt_int(over.iloc[0]["participants"]), headcount=fmt_int(over.iloc[0]["headcount"]))
+    )
 if dq.empty:
     st.success(t("unit_quality_none", tolerance=tolerance))
 else:

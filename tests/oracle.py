@@ -65,7 +65,8 @@ def unit_figures(
     month_from: str,
     month_to: str,
 ) -> dict[str, Any]:
-    """One unit's figures over P by the definitions of DESIGN §4 (participants not yet capped)."""
+    """One unit's figures over P by the definitions of DESIGN §4: ``participants`` capped at the
+    headcount, ``counted`` before the cap."""
     roster = {r["unit"]: r for r in rows[Kind.ROSTER]}
     in_p = lambda m: month_from <= m <= month_to  # noqa: E731
     end = _end(month_to)
@@ -89,9 +90,12 @@ def unit_figures(
             due[r["milestone"]] = r.get("planned_date")
         done_dates[r["milestone"]] = r.get("done_date")
     done = {m for m, d in done_dates.items() if d is not None and d <= end}
+    headcount = summ[-1]["headcount"] if summ else ((roster.get(u) or {}).get("headcount") or 0)
+    counted = len(people) if len(people) > summary_max else summary_max
     return {
-        "headcount": summ[-1]["headcount"] if summ else ((roster.get(u) or {}).get("headcount") or 0),
-        "participants": max(len(people), summary_max),
+        "headcount": headcount,
+        "participants": headcount if counted > headcount else counted,
+        "counted": counted,
         "hours": sum(r["hours"] for r in ledger) + sum(r["hours"] for r in summ if r["month"] not in ledger_months),
         "certificates": len(certs) + sum(r["certificates"] for r in summ if r["month"] not in cert_months),
         "levels": dict(levels),
@@ -99,6 +103,41 @@ def unit_figures(
         "milestones_total": len(due),
         "behind": any(d is not None and d <= end and m not in done for m, d in due.items()),
     }
+
+
+def over_headcount(
+    rows: dict[Kind, list[dict[str, Any]]],
+    campaign_milestones: list[tuple[str, date]],
+    month_from: str,
+    month_to: str,
+    departments: tuple[str, ...] = (),
+) -> list[tuple[str, int, int]]:
+    """(unit, participants as counted, headcount) of the units whose count exceeds the headcount."""
+    out = []
+    for u in chosen_units(rows, departments):
+        f = unit_figures(rows, campaign_milestones, u, month_from, month_to)
+        if f["counted"] > f["headcount"]:
+            out.append((u, f["counted"], f["headcount"]))
+    return out
+
+
+def monthly_participants(
+    rows: dict[Kind, list[dict[str, Any]]], month: str, departments: tuple[str, ...] = ()
+) -> tuple[int, int]:
+    """(participants, headcount) of one month over U, each unit capped at that month's headcount."""
+    roster = {r["unit"]: r for r in rows[Kind.ROSTER]}
+    total_p = total_h = 0
+    for u in chosen_units(rows, departments):
+        summ = [r for r in rows[Kind.SUMMARY] if r["unit"] == u and r["month"] == month]
+        ledger = [r for r in rows[Kind.LEDGER] if r["unit"] == u and r["month"] == month]
+        head = summ[0]["headcount"] if summ else ((roster.get(u) or {}).get("headcount") or 0)
+        if ledger:
+            p = len({r["employee_id"] for r in ledger if r["hours"] > 0})
+        else:
+            p = summ[0]["participants"] if summ else 0
+        total_p += head if p > head else p
+        total_h += head
+    return total_p, total_h
 
 
 def ranked_learners(

@@ -10,7 +10,7 @@ Where each public name lives (imports run down this list, never up; ``plain`` se
 - ``selection``: ``Selection``, ``resolve_period``, ``month_end``, ``add_months``,
   ``months_between``, ``filter_options`` — U and P as SQL conditions.
 - ``milestones``: ``milestone_matrix`` — milestone statuses and each unit's progress.
-- ``units``: ``unit_table``, ``monthly``, ``UNIT_COLUMNS`` — per-unit figures over P (``UnitData``).
+- ``units``: ``unit_table``, ``monthly``, ``over_headcount``, ``UNIT_COLUMNS`` — per-unit figures over P (``UnitData``).
 - ``learners``: ``top_learners``, ``TOP_COLUMNS`` — the leaderboard over learner_years.
 - ``submissions``: ``submission_matrix``, ``data_quality`` — who reported, ledger vs summary.
 - ``results``: ``summary``, ``overview``, ``Summary``, ``Overview`` — a page's figures in one call.
@@ -29,7 +29,7 @@ from dashboard.metrics.selection import (
     resolve_period,
 )
 from dashboard.metrics.submissions import data_quality, submission_matrix
-from dashboard.metrics.units import UNIT_COLUMNS, monthly, unit_table
+from dashboard.metrics.units import UNIT_COLUMNS, monthly, over_headcount, unit_table
 
 __all__ = [
     "TOP_COLUMNS",
@@ -44,6 +44,7 @@ __all__ = [
     "month_end",
     "monthly",
     "months_between",
+    "over_headcount",
     "overview",
     "resolve_period",
     "submission_matrix",

@@ -3,7 +3,7 @@ from the effective month figures of ``unit_months``, the unit ranking table, and
 by month.
 
 Owns ``UnitFigures``, ``UnitData`` (what the KPI tiles and the unit ranking are both made of),
-``UNIT_COLUMNS``, ``unit_table`` and ``monthly``. Imports ``selection``, ``milestones`` (each
+``UNIT_COLUMNS``, ``unit_table``, ``over_headcount`` and ``monthly``. Imports ``selection``, ``milestones`` (each
 unit's progress) and ``plain``.
 """
 
@@ -42,7 +42,8 @@ if TYPE_CHECKING:  # pragma: no cover
 @dataclass
 class UnitFigures:
     headcount: int = 0
-    participants: int = 0
+    participants: int = 0  # capped at headcount (DESIGN §4: no rate above 100%)
+    counted: int = 0  # participants as counted, before the cap (more: listed under data quality)
     lower_bound: bool = False
     hours: float = 0.0
     certificates: int = 0
@@ -101,9 +102,13 @@ def unit_figures(conn: sa.Connection, sel: Selection, first: str, last: str, us:
         if unit not in out:
             continue
         n_summary_only, n_ledger = int(n_summary_only or 0), int(n_ledger or 0)
+        head = heads.get(unit, out[unit].headcount)
+        counted = max(int(distinct.get(unit, 0) or 0), int(s_max or 0))
         out[unit] = UnitFigures(
-            headcount=heads.get(unit, out[unit].headcount),
-            participants=max(int(distinct.get(unit, 0) or 0), int(s_max or 0)),
+            headcount=head,
+            # never more than the unit's staff: people who left during P, a roster not updated
+            participants=min(counted, head),
+            counted=counted,
             # max() of several unknown sets is only a lower bound of their union
             lower_bound=n_summary_only >= 2 or (n_summary_only >= 1 and n_ledger >= 1),
             hours=float(hours or 0),
@@ -230,6 +235,33 @@ def unit_frame(data: UnitData) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=UNIT_COLUMNS)
 
 
+OVER_HEADCOUNT_COLUMNS = ["unit", "department", "participants", "headcount", "excess"]
+
+
+def over_headcount(store: Store, settings: Settings, selection: Selection) -> pd.DataFrame:
+    """Units of U whose participants over P, as counted, exceed their headcount (staff who left
+    during P, a roster not updated): the figures use the headcount, data quality lists both."""
+    import pandas as pd
+
+    sel = period_of(store, selection)[0]
+    with store.engine.connect() as conn:
+        assert sel.month_from and sel.month_to
+        us = load_units(conn, sel)
+        figs = unit_figures(conn, sel, sel.month_from, sel.month_to, us)
+    rows = [
+        (
+            u.name,
+            u.department,
+            figs[u.name].counted,
+            figs[u.name].headcount,
+            figs[u.name].counted - figs[u.name].headcount,
+        )
+        for u in us
+        if figs[u.name].counted > figs[u.name].headcount
+    ]
+    return pd.DataFrame(rows, columns=OVER_HEADCOUNT_COLUMNS)
+
+
 MONTHLY_COLUMNS = [
     "month",
     "headcount",
@@ -255,6 +287,10 @@ def monthly(store: Store, settings: Settings, selection: Selection) -> pd.DataFr
             or 0
         )
         reported = sa.or_(um.c.has_summary, um.c.has_ledger)
+        roster_head = sa.func.coalesce(u.c.headcount, 0)
+        head = sa.case((um.c.has_summary, sa.func.coalesce(um.c.summary_headcount, roster_head)), else_=roster_head)
+        # a unit-month's participants never exceed its headcount (DESIGN §4)
+        capped = sa.case((um.c.participants > head, head), else_=um.c.participants)
         rows = conn.execute(
             sa.select(
                 um.c.month,
@@ -262,7 +298,7 @@ def monthly(store: Store, settings: Settings, selection: Selection) -> pd.DataFr
                 sa.func.sum(
                     sa.case((um.c.has_summary, um.c.summary_headcount - sa.func.coalesce(u.c.headcount, 0)), else_=0)
                 ).label("head_delta"),
-                sa.func.sum(um.c.participants).label("participants"),
+                sa.func.sum(capped).label("participants"),
                 sa.func.sum(um.c.hours).label("hours"),
                 sa.func.sum(um.c.certificates).label("certificates"),
                 sa.func.sum(sa.case((reported, 1), else_=0)).label("units_reported"),
