@@ -14,7 +14,8 @@ from typing import Any
 import streamlit as st
 
 from dashboard import briefing, charts, metrics
-from dashboard.i18n import fmt_int, fmt_num, fmt_pct
+from dashboard.formatting import COUNT, DECIMAL, RATE, Delta, Kind, delta, fmt_figure
+from dashboard.i18n import fmt_pct
 from dashboard.metrics import Selection, months_between
 from dashboard.ui.cache import filter_options
 from dashboard.ui.filters import target_scope
@@ -31,24 +32,24 @@ class Tile:
     value: str
     target: str | None
     status: str  # green / amber / red / neutral
-    delta: str | None
+    delta: Delta | None
     note: str = ""
 
 
-def _delta_pp(now: float | None, before: float | None) -> str | None:
-    if now is None or before is None:
+def _delta(now: float | None, before: float | None, kind: Kind) -> Delta | None:
+    """The change as the formatter shows it: rounded as the tiles are, 持平 (grey, no arrow) when
+    the two figures read the same, 万 when large."""
+    if before is None:
         return None
-    d = (now - before) * 100
-    return f"{d:+.1f} 个百分点" if lang() == "zh" else f"{d:+.1f} pp"
+    return delta(now, before, kind, lang(), compact=True)
 
 
-def _delta_num(now: float | None, before: float | None, digits: int = 0) -> str | None:
-    if now is None or before is None:
-        return None
-    return f"{now - before:+,.{digits}f}"
+def _big(x: float | None, kind: Kind) -> str:
+    """A tile's figure: 239.9万 rather than 2,399,123 (a tile is narrow on a laptop)."""
+    return fmt_figure(x, kind, lang(), compact=True)
 
 
-def _kpi_tile(label_key: str, value: str, kpi: dict[str, Any], delta: str | None) -> Tile:
+def _kpi_tile(label_key: str, value: str, kpi: dict[str, Any], delta: Delta | None) -> Tile:
     """A tile whose target, status and note are the briefing's row ``kpi``."""
     return Tile(t(label_key), value, kpi["target_text"], kpi["status"], delta, kpi["note"])
 
@@ -73,63 +74,79 @@ def kpi_tiles_for(sel: Selection, summary: metrics.Summary, previous: metrics.Su
             "kpi_participation_rate",
             fmt_pct(rate) if hc else "—",
             k["participation_rate"],
-            _delta_pp(rate, before.participation_rate if before else None),
+            _delta(rate, before.participation_rate if before else None, RATE),
         ),
         _kpi_tile(
             "kpi_launch_rate",
             fmt_pct(launch) if summary.units else "—",
             k["launch_rate"],
-            _delta_pp(launch, before.launch_rate if before else None),
+            _delta(launch, before.launch_rate if before else None, RATE),
         ),
         _kpi_tile(
             "kpi_phase_progress",
             fmt_pct(progress) if summary.units else "—",
             k["phase_progress"],
-            _delta_pp(progress, before.phase_progress if before else None),
+            _delta(progress, before.phase_progress if before else None, RATE),
         ),
         Tile(
             t("kpi_training_hours"),
-            fmt_num(summary.training_hours, 0),
-            fmt_num(hours_target, 0) if hours_target is not None else None,
+            _big(summary.training_hours, COUNT),
+            _big(hours_target, COUNT) if hours_target is not None else None,
             hours_status if hc else "red",
-            _delta_num(summary.training_hours, before.training_hours if before else None),
+            _delta(summary.training_hours, before.training_hours if before else None, COUNT),
             k["hours_per_capita"]["note"],
         ),
         _kpi_tile(
             "kpi_hours_per_capita",
-            fmt_num(summary.hours_per_capita) if hc else "—",
+            _big(summary.hours_per_capita, DECIMAL) if hc else "—",
             k["hours_per_capita"],
-            _delta_num(summary.hours_per_capita, before.hours_per_capita if before else None, 1),
+            _delta(summary.hours_per_capita, before.hours_per_capita if before else None, DECIMAL),
         ),
         Tile(
             t("kpi_certificates"),
-            fmt_int(summary.certificates),
-            fmt_num(cert_target, 0) if cert_target is not None else None,
+            _big(summary.certificates, COUNT),
+            _big(cert_target, COUNT) if cert_target is not None else None,
             k["certificates_per_100"]["status"],
-            _delta_num(summary.certificates, before.certificates if before else None),
+            _delta(summary.certificates, before.certificates if before else None, COUNT),
             k["certificates_per_100"]["note"],
         ),
     ]
 
 
+# Six tiles in a row on a wide screen, three and three on a laptop (below WIDE px of window), the
+# figure's size following the window: a tile never cuts its figure to "99.…" (issue 10.6).
+WIDE = 1500
+TILES_KEY = "kpi_tiles"
+TILES_CSS = f"""<style>
+.st-key-{TILES_KEY} {{ display: grid !important; grid-template-columns: repeat(3, minmax(0, 1fr)); }}
+@media (min-width: {WIDE}px) {{ .st-key-{TILES_KEY} {{ grid-template-columns: repeat(6, minmax(0, 1fr)); }} }}
+.st-key-{TILES_KEY} > div {{ width: auto !important; min-width: 0; }}
+.st-key-{TILES_KEY} [data-testid="stMetricValue"] {{ font-size: clamp(1.6rem, 1.1rem + 0.9vw, 2.25rem); }}
+.st-key-{TILES_KEY} [data-testid="stMetricValue"] > div,
+.st-key-{TILES_KEY} [data-testid="stMetricLabel"] p {{ white-space: normal; overflow-wrap: anywhere; }}
+</style>"""
+
+
 def kpi_tiles(sel: Selection, summary: metrics.Summary, previous: metrics.Summary | None) -> None:
-    """Draw the KPI tiles in one row (two rows of three on a narrow screen)."""
+    """Draw the KPI tiles in a row that wraps (two rows of three on a laptop)."""
     tiles = kpi_tiles_for(sel, summary, previous)
     prev_period = period_text(sel.previous()) if sel.month_from and sel.month_to else ""
     amber = fmt_pct(settings().targets.amber_ratio, 0)
-    cols = st.columns(len(tiles))
-    for col, tile in zip(cols, tiles, strict=True):
-        with col, st.container(border=True):
-            st.metric(
-                tile.label,
-                tile.value,
-                delta=tile.delta if tile.delta is not None else None,
-                delta_color="normal",
-                help=f"{tile.note}\n\n{t('kpi_help', period=prev_period, amber=amber)}",
-            )
-            if tile.delta is None:
-                st.caption(t("kpi_no_previous"))
-            badge(tile.status, t("kpi_target", value=tile.target) if tile.target else t("kpi_no_target"))
+    st.html(TILES_CSS)
+    with st.container(horizontal=True, wrap=True, key=TILES_KEY):
+        for tile in tiles:
+            with st.container(border=True):
+                st.metric(
+                    tile.label,
+                    tile.value,
+                    delta=tile.delta.text if tile.delta is not None else None,
+                    delta_color=tile.delta.color if tile.delta is not None else "normal",
+                    delta_arrow=tile.delta.arrow if tile.delta is not None else "auto",
+                    help=f"{tile.note}\n\n{t('kpi_help', period=prev_period, amber=amber)}",
+                )
+                if tile.delta is None:
+                    st.caption(t("kpi_no_previous"))
+                badge(tile.status, t("kpi_target", value=tile.target) if tile.target else t("kpi_no_target"))
 
 
 def badge(status: str, text: str = "") -> None:
@@ -142,5 +159,5 @@ def badge(status: str, text: str = "") -> None:
         f'<div style="font-size:1rem;line-height:1.5">'
         f'<span style="background:{color};color:#fff;border-radius:0.4rem;padding:0.1rem 0.5rem;'
         f'font-weight:600;white-space:nowrap">{icon} {label}</span>'
-        f'<div style="color:#444;margin-top:0.3rem;white-space:nowrap">{text}</div></div>'
+        f'<div style="color:#444;margin-top:0.3rem">{text}</div></div>'
     )

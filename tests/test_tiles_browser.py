@@ -1,0 +1,117 @@
+"""KPI tiles never cut a figure (issue 10.6): Chromium at 1366×768, 1440, 1600 and 1920×1080, in
+Chinese and in English, on the demo and on an organisation with the figures of a 1,000-unit city
+federation (2,399,123 training hours → 239.9万, 120,000 staff). No element of a tile is wider
+inside than its box (scrollWidth > clientWidth is what the browser cuts to "99.…"), and an
+unchanged figure reads 持平 in grey without an arrow.
+
+Servers, the browser and the demo database come from tests/test_browser.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from data_sources.store import Store
+from tests import builders as b
+from tests import test_browser
+from tests.test_browser import Server, _demo_db, _need_browser, admin_session, new_page, settle
+
+pytestmark = pytest.mark.browser
+
+SIZES = [(1366, 768), (1440, 900), (1600, 900), (1920, 1080)]
+browser = test_browser.browser  # the module-scoped Chromium of tests/test_browser.py (a fixture)
+
+# every element of a tile whose content is wider than its box: [test id or tag, text, scroll, client]
+CUT_JS = """() => Array.from(document.querySelectorAll(
+    '[data-testid="stMetric"], [data-testid="stMetric"] *, .st-key-kpi_tiles [data-testid="stHtml"] *'))
+  .filter(e => e.scrollWidth > e.clientWidth)
+  .map(e => [e.getAttribute('data-testid') || e.tagName, e.textContent.slice(0, 40), e.scrollWidth, e.clientWidth])"""
+
+# three units of 40,000 staff each; February's hours equal January's (an unchanged figure)
+BIG_UNITS = ["一分会", "二分会", "三分会"]
+BIG_HOURS = [799_708, 799_708, 799_707]  # Σ 2,399,123
+
+
+def _big_db(path: Path) -> str:
+    url = f"sqlite:///{path}"
+    store = Store.open(url)
+    try:
+        rows = [
+            b.summary(u, m, 40_000, 39_600, h, certificates=40_000)
+            for m in ("2024-01", "2024-02")
+            for u, h in zip(BIG_UNITS, BIG_HOURS, strict=True)
+        ]
+        store.commit(
+            b.parsed("big.xlsx", roster=[b.roster(u, "市总工会", 40_000) for u in BIG_UNITS], summary=rows), "test"
+        )
+    finally:
+        store.close()
+    return url
+
+
+def _server(tmp: Path, url: str) -> Server:
+    server = Server(url, tmp / "streamlit.log")
+    server.token = admin_session(url)
+    return server
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Iterator[Server]:
+    _need_browser()
+    tmp = tmp_path_factory.mktemp("tiles_demo")
+    server = _server(tmp, _demo_db(tmp / "demo.db"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory) -> Iterator[Server]:
+    _need_browser()
+    tmp = tmp_path_factory.mktemp("tiles_big")
+    server = _server(tmp, _big_db(tmp / "big.db"))
+    yield server
+    server.stop()
+
+
+def tiles(browser, server: Server, query: str, size: tuple[int, int]) -> tuple[list, dict[str, tuple[str, str]]]:
+    """(the cut elements, label → (value, delta)) of the overview's tiles."""
+    page = new_page(browser, server, *size)
+    try:
+        page.goto(f"{server.url}/overview?{query}")
+        settle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        shown = {}
+        for tile in page.locator('[data-testid="stMetric"]').all():
+            label = tile.locator('[data-testid="stMetricLabel"]').inner_text().strip()
+            value = tile.locator('[data-testid="stMetricValue"]').inner_text().strip()
+            d = tile.locator('[data-testid="stMetricDelta"]')
+            shown[label] = (value, d.inner_text().strip() if d.count() else "")
+        return page.evaluate(CUT_JS), shown
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_demo_tiles_are_never_cut(browser, demo, size, lang) -> None:
+    cut, shown = tiles(browser, demo, f"from=2024-01&to=2024-12&lang={lang}", size)
+    assert len(shown) == 6
+    assert cut == []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_city_federation_figures_are_never_cut(browser, big, size, lang) -> None:
+    cut, shown = tiles(browser, big, f"from=2024-02&to=2024-02&lang={lang}", size)
+    assert cut == []
+    hours = "培训学时" if lang == "zh" else "Training hours"
+    certs = "取证数" if lang == "zh" else "Certificates"
+    if lang == "zh":
+        assert shown[hours] == ("239.9万", "持平")
+        assert shown[certs] == ("12.0万", "持平")
+    else:
+        assert shown[hours] == ("2.40 M", "no change")
+        assert shown[certs] == ("120,000", "no change")
