@@ -604,6 +604,10 @@ UI_TEXT: dict[str, dict[str, str]] = {
     "unit_pick": {"zh": "选择单位", "en": "Choose a unit"},
     "unit_none": {"zh": "请选择一个单位。", "en": "Choose a unit."},
     "unit_unknown": {"zh": "没有名为「{unit}」的单位。", "en": "There is no unit named “{unit}”."},
+    "unit_outside_filter": {
+        "zh": "「{unit}」不在当前筛选范围（{scope}）内；请选择范围内的单位，或在左侧清除筛选。",
+        "en": "“{unit}” is outside the current filter ({scope}); choose a unit within it, or clear the filter on the left.",
+    },
     "unit_info": {
         "zh": "部门：{department} · 类型：{unit_type} · 职工 {headcount} 人{pilot}",
         "en": "Department: {department} · Type: {unit_type} · {headcount} staff{pilot}",

@@ -19,7 +19,7 @@ lang = session.lang()
 settings = session.settings()
 frame.page_header("page_unit", None)
 
-unit = navigation.unit_picker()
+unit = navigation.unit_picker(sel)
 frame.stop_if_empty(not unit, "unit_none")
 
 one = filters.unit_selection(sel, unit)

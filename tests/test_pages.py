@@ -210,6 +210,27 @@ def test_unit_page_says_when_the_unit_is_unknown(demo_url: str) -> None:
     assert any("不存在的单位" in w.value for w in at.warning)
 
 
+def test_unit_picker_lists_only_the_filtered_departments_units(demo_url: str) -> None:
+    """Issue 10.8: 部门=机关 offers 机关's units only and opens one of them."""
+    at = open_page(app(dept="机关"), "unit")
+    no_exceptions(at)
+    assert sorted(at.selectbox(key="unit_pick").options) == sorted(["供销科", "机关支部", "质检科"])
+    assert at.selectbox(key="unit_pick").value in {"供销科", "机关支部", "质检科"}
+
+
+def test_a_unit_outside_the_department_filter_is_not_opened(demo_url: str) -> None:
+    """Issue 10.8: 部门=机关 with ?unit=仪表车间 (辅助系统) names the unit and opens nothing."""
+    at = open_page(app(dept="机关", unit="仪表车间"), "unit")
+    no_exceptions(at)
+    assert [w.value for w in at.warning] == [
+        "「仪表车间」不在当前筛选范围（机关）内；请选择范围内的单位，或在左侧清除筛选。"
+    ]
+    assert at.selectbox(key="unit_pick").value is None
+    assert "仪表车间" not in at.selectbox(key="unit_pick").options
+    assert len(at.metric) == 0
+    assert "范围：仪表车间" not in captions(at)
+
+
 def test_picking_another_unit_updates_the_url(demo_url: str) -> None:
     at = open_page(app(unit="供销科"), "unit")
     at.selectbox(key="unit_pick").set_value("质检科").run()

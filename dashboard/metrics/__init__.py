@@ -8,7 +8,7 @@ every raw row. Pages and the CLI call these (``from dashboard import metrics``, 
 Where each public name lives (imports run down this list, never up; ``plain`` serves them all):
 
 - ``selection``: ``Selection``, ``resolve_period``, ``month_end``, ``add_months``,
-  ``months_between``, ``filter_options`` — U and P as SQL conditions.
+  ``months_between``, ``filter_options``, ``unit_names`` — U and P as SQL conditions.
 - ``milestones``: ``milestone_matrix`` — milestone statuses and each unit's progress.
 - ``units``: ``unit_table``, ``monthly``, ``over_headcount``, ``UNIT_COLUMNS`` — per-unit figures over P (``UnitData``).
 - ``learners``: ``top_learners``, ``TOP_COLUMNS`` — the leaderboard over learner_years.
@@ -27,6 +27,7 @@ from dashboard.metrics.selection import (
     month_end,
     months_between,
     resolve_period,
+    unit_names,
 )
 from dashboard.metrics.submissions import data_quality, submission_matrix
 from dashboard.metrics.units import UNIT_COLUMNS, monthly, over_headcount, unit_table
@@ -50,5 +51,6 @@ __all__ = [
     "submission_matrix",
     "summary",
     "top_learners",
+    "unit_names",
     "unit_table",
 ]

@@ -20,6 +20,7 @@ from dashboard.metrics.plain import fetch_plain
 from data_sources import store as db
 
 if TYPE_CHECKING:  # pragma: no cover
+    from dashboard.config import Settings
     from data_sources.store import Store
 
 
@@ -179,6 +180,13 @@ def any_bit(col: Any, months: list[str]) -> Any:
 
 
 # ---- what the filters can offer -----------------------------------------------------------
+
+
+def unit_names(store: Store, settings: Settings, selection: Selection) -> list[str]:
+    """The names of U (the department, type, pilot and unit filters; the period plays no part):
+    what 单位详情 may open under the sidebar's filters."""
+    with store.engine.connect() as conn:
+        return [u.name for u in load_units(conn, selection)]
 
 
 def filter_options(store: Store) -> dict[str, list[Any]]:

@@ -214,8 +214,9 @@ def target_scope(sel: Selection) -> tuple[str | None, str | None]:
 
 
 def unit_selection(sel: Selection, unit: str) -> Selection:
-    """One unit over the period of ``sel`` (the department/type/pilot filters do not hide it)."""
-    return replace(Selection(), units=(unit,), month_from=sel.month_from, month_to=sel.month_to)
+    """One unit over the period of ``sel``, under the sidebar's department/type/pilot filters: a
+    unit outside them selects nothing (单位详情 honours the filter, issue 10.8)."""
+    return replace(sel, units=(unit,))
 
 
 def previous_or_none(sel: Selection) -> Selection | None:

@@ -6,12 +6,15 @@ Imports ``session``, ``site``, ``signin``, ``cache`` and ``filters``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, NoReturn
 
 import streamlit as st
 
-from dashboard.ui.cache import filter_options
-from dashboard.ui.filters import QP_UNIT, filter_query_params
+from dashboard import metrics
+from dashboard.metrics import Selection
+from dashboard.ui.cache import cached, filter_options
+from dashboard.ui.filters import QP_UNIT, filter_query_params, scope_text
 from dashboard.ui.session import t, tm
 from dashboard.ui.signin import account, may_open
 from dashboard.ui.site import ADMIN_PAGES, PAGE_SPECS, build_pages, page
@@ -48,20 +51,33 @@ def _on_unit_pick() -> None:
         st.query_params[QP_UNIT] = picked
 
 
-def unit_picker() -> str | None:
-    """The unit of the unit page: ?unit= (a click elsewhere or a shared link) wins, else the unit
-    seen last in this session; the picker writes its choice back to the URL."""
-    names = filter_options().get("units", [])
+def unit_picker(sel: Selection) -> str | None:
+    """The unit of the unit page, one of the units of the sidebar's filters (``sel``): ?unit= (a
+    click elsewhere or a shared link) wins, else the unit seen last in this session; the picker
+    writes its choice back to the URL. A unit outside the filters is named, not opened."""
+    names = cached(metrics.unit_names)(replace(sel, month_from=None, month_to=None))
     url_unit = st.query_params.get(QP_UNIT)
+    outside = bool(url_unit) and url_unit not in names
+    if st.session_state.get("unit_pick") not in names:
+        st.session_state.pop("unit_pick", None)  # picked before the filter changed
     if url_unit in names:
         st.session_state["unit_pick"] = url_unit
+    elif url_unit and url_unit in filter_options().get("units", []):
+        st.warning(tm("unit_outside_filter", unit=url_unit, scope=scope_text(sel)))
     elif url_unit:
         st.warning(tm("unit_unknown", unit=url_unit))
     elif st.session_state.get("_last_unit") in names:
         st.session_state["unit_pick"] = st.session_state["_last_unit"]
-    unit = st.selectbox(t("unit_pick"), names, key="unit_pick", on_change=_on_unit_pick, placeholder=t("unit_none"))
+    unit = st.selectbox(
+        t("unit_pick"),
+        names,
+        index=None if outside else 0,
+        key="unit_pick",
+        on_change=_on_unit_pick,
+        placeholder=t("unit_none"),
+    )
     if unit:
-        if st.query_params.get(QP_UNIT) != unit:
+        if st.query_params.get(QP_UNIT) != unit:  # the picker's choice replaces a unit outside
             st.query_params[QP_UNIT] = unit
         st.session_state["_last_unit"] = unit
     return unit

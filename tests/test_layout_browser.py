@@ -1,8 +1,9 @@
-"""KPI tiles never cut a figure (issue 10.6): Chromium at 1366×768, 1440, 1600 and 1920×1080, in
+"""The layout a leader reads on a laptop and a projector (issue 10). KPI tiles never cut a figure (10.6): Chromium at 1366×768, 1440, 1600 and 1920×1080, in
 Chinese and in English, on the demo and on an organisation with the figures of a 1,000-unit city
 federation (2,399,123 training hours → 239.9万, 120,000 staff). No element of a tile is wider
 inside than its box (scrollWidth > clientWidth is what the browser cuts to "99.…"), and an
-unchanged figure reads 持平 in grey without an arrow.
+unchanged figure reads 持平 in grey without an arrow. 单位详情 honours the department filter
+(10.8): its picker lists the filtered department's units, a unit outside it is not opened.
 
 Servers, the browser and the demo database come from tests/test_browser.py.
 """
@@ -115,3 +116,18 @@ def test_city_federation_figures_are_never_cut(browser, big, size, lang) -> None
     else:
         assert shown[hours] == ("2.40 M", "no change")
         assert shown[certs] == ("120,000", "no change")
+
+
+def test_unit_detail_honours_the_department_filter(browser, demo) -> None:
+    page = new_page(browser, demo, 1366, 768)
+    try:
+        page.goto(f"{demo.url}/unit?dept=机关&unit=仪表车间&from=2024-01&to=2024-12")
+        settle(page)
+        alert = page.locator('[data-testid="stAlert"]').first.inner_text()
+        assert "「仪表车间」不在当前筛选范围（机关）内" in alert
+        assert page.locator('[data-testid="stMetric"]').count() == 0
+        page.locator('[data-testid="stSelectbox"]').filter(has_text="选择单位").locator("input").click()
+        options = page.locator('[role="option"]').all_inner_texts()
+        assert sorted(o.strip() for o in options) == sorted(["供销科", "机关支部", "质检科"])
+    finally:
+        page.context.close()
