@@ -66,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("evaluate", parents=[common, filters], help="考核评比: scores, vetoes, shortlists")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
 
+    template = sub.add_parser("template", parents=[common], help="write the upload template (.xlsx)")
+    template.add_argument("out", metavar="OUT.xlsx")
+
+    brief = sub.add_parser("briefing", parents=[common, filters], help="write the meeting briefing (.xlsx)")
+    brief.add_argument("out", metavar="OUT.xlsx")
+
     demo = sub.add_parser("demo", parents=[common], help="load the built-in demo organisation")
     demo.add_argument("--if-empty", action="store_true", help="only when the store holds no data")
 
@@ -296,6 +302,33 @@ def cmd_evaluate(args, settings: Settings, lang: str, out: TextIO, err: TextIO) 
     return 0
 
 
+def _write_file(path: str, data: bytes, lang: str, out: TextIO, err: TextIO) -> int:
+    try:
+        Path(path).write_bytes(data)
+    except OSError as e:
+        err.write(cli_text("cannot_write", lang, file=path, detail=e.strerror or str(e)) + "\n")
+        return 1
+    out.write(cli_text("file_written", lang, file=path) + "\n")
+    return 0
+
+
+def cmd_template(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> int:
+    """The upload template, the file 数据管理's 下载填报模板 gives."""
+    from dashboard.exports import template_xlsx
+
+    return _write_file(args.out, template_xlsx(settings, lang), lang, out, err)
+
+
+def cmd_briefing(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> int:
+    """The meeting briefing of the filters, the file 总览's 下载会议简报 gives."""
+    from dashboard.exports import briefing_xlsx
+
+    sel = _selection(args, lang, err)
+    if sel is None:
+        return 2
+    return _write_file(args.out, briefing_xlsx(_open_store(settings, args.db), settings, sel, lang), lang, out, err)
+
+
 def cmd_demo(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> int:
     from dashboard.demo import load_demo
 
@@ -416,6 +449,8 @@ COMMANDS = {
     "summary": cmd_summary,
     "units": cmd_units,
     "evaluate": cmd_evaluate,
+    "template": cmd_template,
+    "briefing": cmd_briefing,
     "demo": cmd_demo,
     "sync": cmd_sync,
     "batches": cmd_batches,

@@ -268,6 +268,8 @@ def problem_fields(problem: Problem, lang: str = "zh") -> dict[str, str]:
 # ---- command line ------------------------------------------------------------------------
 
 CLI_TEXT: dict[str, dict[str, str]] = {
+    "file_written": {"zh": "已写入 {file}", "en": "Written: {file}"},
+    "cannot_write": {"zh": "无法写入 {file}：{detail}", "en": "Cannot write {file}: {detail}"},
     "rows_of_kind": {"zh": "{kind} {n} 行", "en": "{kind} {n} rows"},
     "import_line": {
         "zh": "{file}：已导入（批次 #{batch}）{counts}；新增 {added}，更新 {replaced}，未变 {unchanged}",

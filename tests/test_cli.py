@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from dashboard.cli import main
 from dashboard.config import load_settings
@@ -243,3 +243,84 @@ def test_bad_config_names_the_key(tmp_path):
     code, _, err = run("summary", "--config", str(cfg), "--db", f"sqlite:///{tmp_path / 's.db'}")
     assert code == 3
     assert err.strip() == "配置文件错误：campaign.year：expected int, got '2024'"
+
+
+# ---- template and briefing: the files the pages download (DESIGN §6) -------------------------
+
+
+def _sheet_values(path: Path) -> dict[str, list[tuple]]:
+    wb = load_workbook(path)
+    return {ws.title: list(ws.iter_rows(values_only=True)) for ws in wb.worksheets}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_template_writes_the_pages_template(tmp_path: Path, lang: str) -> None:
+    from dashboard.template import build_template
+
+    out = tmp_path / "模板.xlsx"
+    code, stdout, err = run("template", str(out), "--lang", lang)
+    assert (code, err) == (0, "")
+    assert stdout == ("已写入 " if lang == "zh" else "Written: ") + str(out) + "\n"
+    page = tmp_path / "page.xlsx"
+    page.write_bytes(build_template(SETTINGS, lang))  # what 数据管理's download button gives
+    assert _sheet_values(out) == _sheet_values(page)
+    assert "月报" in _sheet_values(out) or "Monthly report" in " ".join(_sheet_values(out))
+
+
+def _ranking_units(path: Path) -> list[str]:
+    ws = load_workbook(path)["单位排名"]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    col = rows[0].index("单位")
+    return [r[col] for r in rows[1:] if r[col] is not None]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        ("--from", "2024-01", "--to", "2024-12"),
+        ("--from", "2024-03", "--to", "2024-03"),
+        ("--from", "2024-01", "--to", "2024-06", "--department", "生产系统"),
+    ],
+    ids=["year", "march", "department"],
+)
+def test_briefing_ranks_units_as_units_json(demo_db: str, tmp_path: Path, filters: tuple[str, ...]) -> None:
+    """Issue 10.5: the briefing's 单位排名 sheet is in the order of ``units --json`` (the one ranking)."""
+    out = tmp_path / "简报.xlsx"
+    code, _, err = run("briefing", str(out), "--db", demo_db, *filters)
+    assert (code, err) == (0, "")
+    code, text, _ = run("units", "--db", demo_db, *filters, "--json")
+    assert code == 0
+    ranked = [u["unit"] for u in json.loads(text)]
+    assert len(ranked) >= 4
+    assert _ranking_units(out) == ranked
+    assert list(load_workbook(out).sheetnames)[:2] == ["关键指标", "单位排名"]
+
+
+def test_briefing_is_the_pages_download(demo_db: str, tmp_path: Path) -> None:
+    """The command writes what exports.briefing_xlsx gives the 总览 page's button."""
+    from dashboard.exports import briefing_xlsx
+    from dashboard.metrics import Selection
+    from data_sources.store import Store
+
+    out = tmp_path / "cli.xlsx"
+    assert run("briefing", str(out), "--db", demo_db, "--from", "2024-02", "--to", "2024-04")[0] == 0
+    page = tmp_path / "page.xlsx"
+    store = Store.open(demo_db)
+    try:
+        page.write_bytes(briefing_xlsx(store, SETTINGS, Selection(month_from="2024-02", month_to="2024-04")))
+    finally:
+        store.close()
+    cli, web = _sheet_values(out), _sheet_values(page)
+    assert list(cli) == list(web)
+    for name in cli:  # the KPI sheet's first rows carry the time it was made
+        assert cli[name][3:] == web[name][3:], name
+
+
+def test_briefing_refuses_a_backwards_period_and_an_unwritable_file(demo_db: str, tmp_path: Path) -> None:
+    code, _, err = run("briefing", str(tmp_path / "b.xlsx"), "--db", demo_db, "--from", "2024-05", "--to", "2024-03")
+    assert code == 2 and err
+    assert not (tmp_path / "b.xlsx").exists()
+    missing = tmp_path / "no-such-folder" / "b.xlsx"
+    code, _, err = run("template", str(missing))
+    assert code == 1
+    assert err == f"无法写入 {missing}：No such file or directory\n"

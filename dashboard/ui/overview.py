@@ -1,8 +1,8 @@
 """What only the 总览 page draws: where the phase timeline marks "now", the current phase, each
 unit's own participation target, the units that lag behind, and the meeting briefing download.
 
-Imports ``session``, ``database``, ``periods``, ``filters`` and ``widgets``; ``dashboard.briefing``
-(the laggards and the workbook, the same as the CLI's) and ``dashboard.metrics``.
+Imports ``session``, ``database``, ``periods`` and ``widgets``; ``dashboard.briefing`` (the
+laggards) and ``dashboard.exports`` (the workbook, the same as the CLI's).
 """
 
 from __future__ import annotations
@@ -12,11 +12,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import briefing, metrics
+from dashboard import briefing, exports
 from dashboard.i18n import fmt_date
 from dashboard.metrics import Selection
-from dashboard.ui.database import data_as_of, store
-from dashboard.ui.filters import scope_text, target_scope
+from dashboard.ui.database import store
 from dashboard.ui.periods import month_end, period_text
 from dashboard.ui.session import lang, settings, t
 from dashboard.ui.widgets import PCT, PCT_BAR, XLSX_MIME, table
@@ -68,34 +67,16 @@ def laggards_table(units: pd.DataFrame, matrix: pd.DataFrame, key: str) -> None:
     )
 
 
-def briefing_button(
-    sel: Selection, summary: metrics.Summary, units: pd.DataFrame, matrix: pd.DataFrame, top: pd.DataFrame
-) -> None:
+def briefing_button(sel: Selection) -> None:
     """The meeting briefing (.xlsx: KPIs, ranking, laggards, top learners, submissions) for the
-    current filters; built only when clicked (the submissions grid too: the page does not show
-    it, so it is not queried on every view)."""
+    current filters, built only when clicked by ``exports.briefing_xlsx`` — the file ``python -m
+    dashboard briefing`` writes, ranked as 单位排名 and ``units --json`` are."""
     s = settings()
     language = lang()
-    dept, unit = target_scope(sel)
     the_store, today = store(), date.today()
-    as_of = data_as_of()
-    ranking = units.drop(columns=["target"], errors="ignore")
-    scope = scope_text(sel)
     st.download_button(
         t("briefing_download"),
-        data=lambda: briefing.build_briefing(
-            s,
-            summary,
-            ranking,
-            matrix,
-            top,
-            metrics.submission_matrix(the_store, s, sel, today),
-            language,
-            scope,
-            data_as_of=as_of,
-            department=dept,
-            unit=unit,
-        ),
+        data=lambda: exports.briefing_xlsx(the_store, s, sel, language, today),
         file_name=t("briefing_file", period=period_text(sel)) + ".xlsx",
         mime=XLSX_MIME,
         icon=":material/description:",
