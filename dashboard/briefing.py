@@ -25,6 +25,7 @@ from openpyxl.utils import get_column_letter
 
 from dashboard.formatting import COLUMN_KINDS, COUNT, DECIMAL, RATE, Kind, fmt_figure, fmt_month, fmt_num, fmt_pct
 from dashboard.i18n import UI_TEXT, campaign_names, level_label
+from dashboard.names import pinyin_key
 from dashboard.template import text_width
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -881,7 +882,9 @@ def _submission_sheet(ws: Worksheet, submissions: pd.DataFrame | None, subtitle:
         rec[_label("last_updated", lang)] = row["_last"]
         table.append(rec)
         marks_by_row.append(marks)
-    order = sorted(range(len(table)), key=lambda i: (-table[i][missing_count], str(table[i][_label("unit", lang)])))
+    order = sorted(
+        range(len(table)), key=lambda i: (-table[i][missing_count], pinyin_key(str(table[i][_label("unit", lang)])))
+    )
     df = pd.DataFrame([table[i] for i in order])
     marks_by_row = [marks_by_row[i] for i in order]
     expected = sum(1 for marks in marks_by_row for st in marks if st is not None)

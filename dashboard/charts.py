@@ -19,6 +19,7 @@ import pandas as pd
 
 from dashboard.formatting import COUNT, DECIMAL, fmt_count, fmt_date, fmt_hours, fmt_month, fmt_pct, vega_axis_label
 from dashboard.i18n import level_label, status_label, ui_text
+from dashboard.names import in_pinyin_order
 from data_sources.schema import LEVELS, UNGRADED
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
@@ -648,7 +649,7 @@ def milestone_matrix(
     ms_order = data.sort_values(["due", "milestone"])["milestone"].drop_duplicates().tolist()
     axis_text, angle = band_labels(ms_order, plot_px)
     data["milestone_axis"] = data["milestone"].map(axis_text)
-    units = list(unit_order) if unit_order is not None else sorted(data["unit"].unique())
+    units = list(unit_order) if unit_order is not None else in_pinyin_order(data["unit"].unique())
     keys = [k for k in ("done", "overdue", "pending") if k in set(data["status"])]
     x = alt.X(
         "milestone_axis:N",
@@ -691,7 +692,7 @@ def submission_matrix(
     data["source_label"] = data["source"].fillna("").map(lambda s: _t(f"source_{s or 'none'}", lang))
     data["updated_text"] = data["last_updated"].map(lambda d: fmt_date(_as_datetime(d), lang))
     order = data.sort_values("month")["month_axis"].drop_duplicates().tolist()
-    units = list(unit_order) if unit_order is not None else sorted(data["unit"].unique())
+    units = list(unit_order) if unit_order is not None else in_pinyin_order(data["unit"].unique())
     keys = [k for k in ("reported", "missing") if k in set(data["status"])]
     _, angle = band_labels(order, plot_px, wrap=False)
     x = alt.X("month_axis:N", sort=order, title=_month_title(data, lang), axis=alt.Axis(orient="top", labelAngle=angle))

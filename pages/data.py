@@ -11,6 +11,7 @@ import streamlit as st
 
 from dashboard import metrics
 from dashboard.i18n import fmt_month
+from dashboard.names import pinyin_key
 from dashboard.ui import admin, database, filters, frame, periods, session, signin, upload, widgets
 from dashboard.ui.cache import cached, filter_options
 from dashboard.ui.session import t
@@ -87,7 +88,7 @@ if not database.is_empty():
     st.subheader(t("data_roster"))
     roster = cached(metrics.unit_table)(filters.whole_period())
     widgets.table(
-        roster.sort_values(["department", "unit"]),
+        roster.sort_values(["department", "unit"], key=lambda col: col.map(lambda v: pinyin_key(str(v)))),
         key="data_roster",
         columns=["unit", "department", "unit_type", "is_pilot", "headcount", "months_reported"],
         column_config={"is_pilot": widgets.col_bool(), "headcount": widgets.col_int()},

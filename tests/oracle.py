@@ -12,6 +12,8 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
+from pypinyin import lazy_pinyin
+
 from data_sources.schema import KEYS, UNGRADED, Kind, ParsedFile
 
 
@@ -55,7 +57,8 @@ def chosen_units(
             and (not units or u in units)
         )
 
-    return sorted(u for u in all_units if keep(u))
+    # in pinyin order, as every list of units is shown (its own key, not dashboard.names')
+    return sorted((u for u in all_units if keep(u)), key=lambda u: ([p.lower() for p in lazy_pinyin(u)], u))
 
 
 def unit_figures(

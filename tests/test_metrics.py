@@ -114,7 +114,7 @@ def test_summary_q1_all_units(org: Store, settings) -> None:
     assert j["launch_rate"] == 0.75
     assert j["phase_progress"] == round((2 / 9 + 2 / 9 + 4 / 11 + 0) / 4, 6)
     assert j["units_behind"] == 3
-    assert j["behind_units"] == [A, C, D]  # by name
+    assert j["behind_units"] == [C, A, D]  # in pinyin order: 办公室 ban, 一车间 yi, 质检科 zhi
     # B has two summary-only months, A one next to ledger months: lower bounds
     assert j["participants_is_lower_bound"] is True
     assert j["current_phase"] == "宣传发动"
@@ -232,7 +232,7 @@ def test_a_milestone_name_listed_twice_counts_twice(org: Store, settings) -> Non
 
 def test_unit_table(org: Store, settings) -> None:
     t = m.unit_table(org, settings, Q1).set_index("unit")
-    assert list(t.index) == sorted([A, B, C, D])
+    assert list(t.index) == [C, B, A, D]  # pinyin order: ban, er, yi, zhi (not code points: 一 二 办 质)
     assert list(t.reset_index().columns) == [
         "unit",
         "department",
@@ -314,7 +314,7 @@ def test_data_quality_five_percent_rule(org: Store, settings) -> None:
     dq = m.data_quality(org, settings, Q1)
     # A 01: 2 vs 6 participants, 7 vs 20 h → listed; A 02: 4 = 4 and |31.5 − 30| = 5 % of 30 exactly
     # → not "more than 5 %"; C 03: 4 h vs a summary of 0 → listed
-    assert [(r.unit, r.month) for r in dq.itertuples()] == sorted([(A, "2024-01"), (C, "2024-03")])
+    assert [(r.unit, r.month) for r in dq.itertuples()] == [(C, "2024-03"), (A, "2024-01")]  # pinyin order
     a = dq[dq.unit == A].iloc[0]
     assert (a.ledger_participants, a.summary_participants, a.ledger_hours, a.summary_hours) == (2, 6, 7, 20)
     assert a.participants_diff == round((2 - 6) / 6, 6)
@@ -331,8 +331,8 @@ def test_resolve_period_and_filter_options(org: Store, settings) -> None:
     opts = m.filter_options(org)
     assert opts == {
         "departments": ["机关", "生产部"],
-        "unit_types": ["科室", "车间"],
-        "units": sorted([A, B, C, D]),
+        "unit_types": ["车间", "科室"],  # pinyin order: che jian, ke shi
+        "units": [C, B, A, D],
         "months": ["2024-01", "2024-02", "2024-03", "2024-04"],
     }
 

@@ -530,3 +530,17 @@ def test_submissions_name_the_units_missing_the_last_month(demo_url: str) -> Non
     table = at.dataframe[0].value
     assert table["单位"].tolist()[-1] == "质检科"  # the one unit that reported comes last
     assert set(table["未报送月数"]) == {0, 1}
+
+
+def test_the_audit_log_reads_in_words(demo_url: str) -> None:
+    """Issue 10.10: the 详情 column of the audit log is one sentence per event, no raw JSON."""
+    at = open_page(app(), "data")
+    no_exceptions(at)
+    (audit,) = [df.value for df in at.dataframe if "详情" in df.value.columns]
+    details = audit["详情"].tolist()
+    assert details
+    assert not [d for d in details if "{" in d or '"' in d]
+    assert "添加用户 管理员，角色：管理（首个管理员）" in details
+    at = open_page(app(lang="en"), "data")
+    (audit,) = [df.value for df in at.dataframe if "Detail" in df.value.columns]
+    assert "added user 管理员, role: Administrator (the first administrator)" in audit["Detail"].tolist()

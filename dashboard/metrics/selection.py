@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import sqlalchemy as sa
 
 from dashboard.metrics.plain import fetch_plain
+from dashboard.names import in_pinyin_order, pinyin_key
 from data_sources import store as db
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -143,7 +144,7 @@ class Unit(NamedTuple):  # a NamedTuple: a thousand per call, a frozen dataclass
 
 
 def load_units(conn: sa.Connection, sel: Selection) -> list[Unit]:
-    """The units of U from the roster, in code-point order of their names."""
+    """The units of U from the roster, in pinyin order of their names (``dashboard.names``)."""
     u = db.units
     rows = fetch_plain(
         conn,
@@ -151,7 +152,7 @@ def load_units(conn: sa.Connection, sel: Selection) -> list[Unit]:
     )
     # sorted in Python: the database's collation would order Chinese names differently per server
     units = [Unit(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows]
-    return sorted(units, key=lambda x: x.name)
+    return sorted(units, key=lambda x: pinyin_key(x.name))
 
 
 # ---- P: months as conditions and as learner_years bits ------------------------------------
@@ -197,4 +198,9 @@ def filter_options(store: Store) -> dict[str, list[Any]]:
         types = conn.execute(sa.select(u.c.unit_type).where(u.c.unit_type.is_not(None)).distinct()).scalars().all()
         names = conn.execute(sa.select(u.c.name)).scalars().all()
         months = conn.execute(sa.select(um.c.month).distinct().order_by(um.c.month)).scalars().all()
-    return {"departments": sorted(deps), "unit_types": sorted(types), "units": sorted(names), "months": list(months)}
+    return {
+        "departments": in_pinyin_order(deps),
+        "unit_types": in_pinyin_order(types),
+        "units": in_pinyin_order(names),
+        "months": list(months),
+    }

@@ -19,6 +19,7 @@ from dashboard.metrics.selection import (
     period_of,
     units_subquery,
 )
+from dashboard.names import pinyin_key
 from data_sources import store as db
 from data_sources.store import _aware
 
@@ -121,7 +122,7 @@ def data_quality(store: Store, settings: Settings, selection: Selection) -> pd.D
                 sa.or_(sa.func.abs(lp - sp) > tol * sp + eps, sa.func.abs(lh - sh) > tol * sh + eps),
             )
         ).all()
-    rows = sorted(rows, key=lambda r: (r.unit, r.month))
+    rows = sorted(rows, key=lambda r: (pinyin_key(r.unit), r.month))
     out = [
         {
             "unit": r.unit,

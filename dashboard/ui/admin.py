@@ -7,13 +7,13 @@ Imports ``session``, ``database``, ``cache`` (cleared after an undo), ``signin``
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from dashboard.audit_text import audit_line
 from dashboard.i18n import UI_TEXT, fmt_date, fmt_num, fmt_pct
 from dashboard.ui.cache import clear_caches
 from dashboard.ui.database import local_time, store
@@ -107,17 +107,13 @@ def audit_table(limit: int = 2000) -> None:
             t("audit_at"): fmt_date(local_time(e.at), language),
             t("audit_user"): t("audit_unknown_name") if e.user == UNKNOWN_NAME else e.user,
             t("audit_action"): t(f"audit_{e.action}") if f"audit_{e.action}" in UI_TEXT else e.action,
-            t("audit_detail"): json_text(e.detail),
+            t("audit_detail"): audit_line(e.action, e.detail, language),
         }
         for e in audit_entries(store(), limit)
     ]
     df = pd.DataFrame(rows, columns=[t("audit_at"), t("audit_user"), t("audit_action"), t("audit_detail")])
     st.dataframe(df, hide_index=True, key="data_audit", height=rows_height(len(df), 420))
     download_xlsx(df, t("data_audit"), key="data_audit_download")
-
-
-def json_text(detail: Any) -> str:
-    return json.dumps(detail, ensure_ascii=False, default=str)
 
 
 def users_table() -> None:

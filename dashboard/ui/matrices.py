@@ -17,6 +17,7 @@ import streamlit as st
 from dashboard import charts
 from dashboard.i18n import campaign_names, fmt_date, fmt_month
 from dashboard.metrics import Selection
+from dashboard.names import pinyin_key
 from dashboard.ui.database import local_time
 from dashboard.ui.session import lang, settings, t
 from dashboard.ui.widgets import download_name, rows_height, table
@@ -26,7 +27,7 @@ def units_by_status(df: pd.DataFrame, status: str) -> list[str]:
     """Units ordered by how many cells have ``status`` (most first), then by name: overdue first
     on the phase page, missing first on the submission page."""
     counts = df.assign(hit=df["status"] == status).groupby("unit", sort=False)["hit"].sum()
-    return sorted(counts.index, key=lambda u: (-int(counts[u]), str(u)))
+    return sorted(counts.index, key=lambda u: (-int(counts[u]), pinyin_key(str(u))))
 
 
 def milestone_wide(matrix: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
