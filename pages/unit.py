@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, metrics
-from dashboard.i18n import fmt_int, fmt_month, fmt_pct
+from dashboard.i18n import campaign_names, fmt_int, fmt_month, fmt_pct
 from dashboard.ui import filters, frame, navigation, periods, session, tiles, widgets
 from dashboard.ui.cache import cached
 from dashboard.ui.session import t, tm
@@ -62,7 +62,10 @@ with left:
     if ms.empty:
         st.info(t("no_data"))
     else:
+        english = campaign_names(settings.phases, lang)  # empty in Chinese
         ms = ms.sort_values(["due", "milestone"]).assign(
+            phase=lambda d: d["phase"].map(lambda n: english.get(n, n)),
+            milestone=lambda d: d["milestone"].map(lambda n: english.get(n, n)),
             status=lambda d: d["status"].map(lambda s: f"{charts.MILESTONE_SYMBOLS.get(s, '')} {t('ms_' + s)}"),
             due=lambda d: pd.to_datetime(d["due"]),
             done_date=lambda d: pd.to_datetime(d["done_date"]),

@@ -544,3 +544,45 @@ def test_the_audit_log_reads_in_words(demo_url: str) -> None:
     at = open_page(app(lang="en"), "data")
     (audit,) = [df.value for df in at.dataframe if "Detail" in df.value.columns]
     assert "added user 管理员, role: Administrator (the first administrator)" in audit["Detail"].tolist()
+
+
+def test_the_unit_picker_lists_units_in_pinyin_order(demo_url: str) -> None:
+    """Issue 10.10: 包装 bao, 成型 cheng, 电修 dian, 供销 gong, 挤出 ji chu, 机关 ji guan … — not in
+    code-point order (仪 and 供 first)."""
+    at = open_page(app(), "unit")
+    assert at.selectbox(key="unit_pick").options == [
+        "包装车间",
+        "成型车间",
+        "电修车间",
+        "供销科",
+        "挤出车间",
+        "机关支部",
+        "水汽车间",
+        "塑编车间",
+        "仪表车间",
+        "质检科",
+    ]
+
+
+def test_the_laggards_table_shows_the_reasons_next_to_the_unit(demo_url: str) -> None:
+    """Issue 10.10: 逾期工作事项 and the rate's status come right after the unit, so a long list of
+    milestones never pushes the reason off-screen at 1366."""
+    at = open_page(app(**{"from": "2024-01", "to": "2024-12"}), "overview")
+    no_exceptions(at)
+    (lag,) = [df.value for df in at.dataframe if "逾期工作事项" in df.value.columns]
+    assert list(lag.columns)[:3] == ["单位", "逾期工作事项", "参学率状态"]
+
+
+def test_english_unit_page_and_targets_have_english_names(demo_url: str) -> None:
+    """Issue 10.10: in English the unit's milestones and phases and the targets' KPIs read in English."""
+    at = open_page(app(lang="en", unit="供销科"), "unit")
+    no_exceptions(at)
+    (ms,) = [df.value for df in at.dataframe if "Milestone" in df.value.columns]
+    settings = load_settings(ROOT / "config.toml")
+    assert set(ms["Milestone"]) <= {m.name_en for m in settings.milestones} | {"—"}
+    assert set(ms["Phase"]) <= {p.name_en for p in settings.phases}
+    at = open_page(app(lang="en"), "data")
+    (targets,) = [df.value for df in at.dataframe if "Target value" in df.value.columns]
+    kpis = set(targets.iloc[:, 1])
+    assert {"Participation rate", "Launch rate", "Certificates per 100 staff"} <= kpis
+    assert not [k for k in kpis if any("\u4e00" <= ch <= "\u9fff" for ch in str(k))]

@@ -61,8 +61,13 @@ def laggards_table(units: pd.DataFrame, matrix: pd.DataFrame, key: str) -> None:
     table(
         lag,
         key=key,
-        columns=["unit", "department", "participation_rate", "target", "rate_status", "overdue_milestones"],
-        column_config={"participation_rate": PCT_BAR, "target": PCT},
+        # the reasons first, next to the unit: a long list of milestones is never off-screen at 1366
+        columns=["unit", "overdue_milestones", "rate_status", "participation_rate", "target", "department"],
+        column_config={
+            "participation_rate": PCT_BAR,
+            "target": PCT,
+            "overdue_milestones": st.column_config.TextColumn(width="large"),
+        },
         download=t("overview_behind"),
     )
 
