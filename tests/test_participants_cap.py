@@ -95,3 +95,37 @@ def test_the_hand_worked_figures(org: Store, settings) -> None:
 def test_within_headcount_lists_nobody(org: Store, settings) -> None:
     sel = m.Selection(month_from="2024-01", month_to="2024-01", departments=("二部",))
     assert m.over_headcount(org, settings, sel).empty
+
+
+def test_the_pages_list_the_excess_under_data_quality(tmp_path, monkeypatch) -> None:
+    """单位详情 says both numbers; 报送情况 lists the units with more participants than staff."""
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.config import ENV_DB_URL
+    from tests.test_pages import APP, TIMEOUT
+
+    url = f"sqlite:///{tmp_path / 'cap.db'}"
+    s = Store.open(url)
+    try:
+        s.commit(b.parsed("cap.xlsx", **FILES), "test")
+    finally:
+        s.close()
+    monkeypatch.setenv(ENV_DB_URL, url)
+
+    def page(name: str, **query: str) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        for k, v in {"from": "2024-01", "to": "2024-03", **query}.items():
+            at.query_params[k] = v
+        at.run()
+        at.switch_page(f"../pages/{name}.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    at = page("unit", unit=X)
+    assert (
+        "本期统计到 4 名参学职工，多于职工人数 3 人（期间离职人员或花名册未更新）；参学人数按 3 人计，参学率不超过 100%。"
+        in [w.value for w in at.warning]
+    )
+    at = page("submissions")
+    (over,) = [df.value for df in at.dataframe if "超出人数" in df.value.columns]
+    assert over[["单位", "统计参学人数", "职工人数", "超出人数"]].values.tolist() == [[X, 4, 3, 1], [Y, 5, 4, 1]]
