@@ -222,6 +222,7 @@ PAGES = [
     ("learners", "学习标兵"),
     ("phases", "阶段进度"),
     ("submissions", "报送情况"),
+    ("evaluation", "考核评比"),
     ("data", "数据管理"),
 ]
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -425,18 +426,24 @@ def _file_part(text: Any) -> str:
     return _FILE_BAD.sub("_", str(text)).strip(" .")[:60] or "_"
 
 
-def nomination_forms(ev: Evaluation, settings: Settings, lang: str = "zh") -> list[tuple[str, bytes]]:
-    """(file name, .docx bytes) of every candidate: the 先进集体 in ranking order, then the 标兵."""
+def form_builders(ev: Evaluation, settings: Settings, lang: str = "zh") -> list[tuple[str, Callable[[], bytes]]]:
+    """(file name, a function that builds its .docx) of every candidate: the 先进集体 in ranking
+    order, then the 标兵 — a page lists the names and builds a form only when it is downloaded."""
     lang = "en" if lang == "en" else "zh"
-    out = []
+    out: list[tuple[str, Callable[[], bytes]]] = []
     for n, unit in enumerate(ev.unit_candidates["unit"], start=1):
         name = _t("file_unit_form", lang, n=n, name=_file_part(unit))
-        out.append((f"{_t('folder_units', lang)}/{name}", unit_form_docx(ev, settings, unit, lang)))
+        out.append((f"{_t('folder_units', lang)}/{name}", partial(unit_form_docx, ev, settings, unit, lang)))
     people = ev.individual_candidates
     for n, (eid, person) in enumerate(zip(people["employee_id"], people["name"], strict=True), start=1):
         name = _t("file_person_form", lang, n=n, name=_file_part(person), employee_id=_file_part(eid))
-        out.append((f"{_t('folder_people', lang)}/{name}", person_form_docx(ev, settings, eid, lang)))
+        out.append((f"{_t('folder_people', lang)}/{name}", partial(person_form_docx, ev, settings, eid, lang)))
     return out
+
+
+def nomination_forms(ev: Evaluation, settings: Settings, lang: str = "zh") -> list[tuple[str, bytes]]:
+    """(file name, .docx bytes) of every candidate: the 先进集体 in ranking order, then the 标兵."""
+    return [(name, build()) for name, build in form_builders(ev, settings, lang)]
 
 
 def nominations_zip(
