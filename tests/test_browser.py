@@ -222,7 +222,6 @@ PAGES = [
     ("learners", "学习标兵"),
     ("phases", "阶段进度"),
     ("submissions", "报送情况"),
-    ("evaluation", "考核评比"),
     ("data", "数据管理"),
 ]
 
