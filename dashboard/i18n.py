@@ -404,6 +404,7 @@ UI_TEXT: dict[str, dict[str, str]] = {
     "page_submissions": {"zh": "报送情况", "en": "Submissions"},
     "page_data": {"zh": "数据管理", "en": "Data management"},
     "page_evaluation": {"zh": "考核评比", "en": "Evaluation"},
+    "score": {"zh": "考核得分", "en": "Score"},
     "nav_dashboards": {"zh": "看板", "en": "Dashboards"},
     "nav_admin": {"zh": "管理", "en": "Administration"},
     "language": {"zh": "语言 / Language", "en": "语言 / Language"},

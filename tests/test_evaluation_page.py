@@ -1,6 +1,7 @@
 """The 考核评比 page with Streamlit's AppTest: it renders on the demo in Chinese and English with
 the ranking, the vetoes, both shortlists and the downloads; an administrator's weights change the
-ranking; a viewer sees the ranking without the what-if inputs; the briefing carries the shortlists."""
+ranking; a viewer sees the ranking without the what-if inputs; 单位排名 and the briefing rank by
+score, and the briefing carries the shortlists."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from docx import Document
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
+from dashboard import metrics
+from dashboard.briefing import build_briefing
 from dashboard.config import ENV_DB_URL, load_settings
 from dashboard.evaluation import evaluate
 from dashboard.evaluation.documents import form_builders, nomination_forms
@@ -165,4 +168,52 @@ def test_the_forms_open_and_name_their_candidate(demo_db: tuple[str, str]) -> No
     last_person = Document(io.BytesIO(forms[-1][1]))
     name = ev.individual_candidates["name"].iloc[-1]
     assert name in "\n".join(c.text for t in last_person.tables for row in t.rows for c in row.cells)
-    assert load_workbook  # the workbook is opened in the browser test
+
+
+# ---- 单位排名 and the briefing rank by score; the briefing carries the shortlists ------------------
+
+
+def test_the_units_page_ranks_by_score(demo_db: tuple[str, str]) -> None:
+    url, token = demo_db
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state[signin.TOKEN] = token
+    for k, v in {**PERIOD, "to": "2024-06"}.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page("../pages/units.py").run()
+    no_exceptions(at)
+    shown = at.dataframe[0].value
+    ev = expected(url, month_to="2024-06")
+    assert list(shown["单位"]) == list(ev.units["unit"])  # score, then participation, hours, name
+    assert list(shown["考核得分"]) == list(ev.units["score"])
+    assert list(shown["名次"]) == list(range(1, len(ev.units) + 1))
+
+
+@pytest.mark.parametrize(
+    ("lang", "sheet", "units_title"), [("zh", "推荐名单", "先进集体"), ("en", "Shortlists", "Collectives")]
+)
+def test_the_briefing_carries_both_shortlists(
+    demo_db: tuple[str, str], lang: str, sheet: str, units_title: str
+) -> None:
+    url, _ = demo_db
+    ev = expected(url)
+    store = Store.open(url)
+    try:
+        summary = metrics.summary(store, SETTINGS, Selection(month_from="2024-01", month_to="2024-12"))
+    finally:
+        store.close()
+    wb = load_workbook(io.BytesIO(build_briefing(SETTINGS, summary, ev.units, None, None, None, lang, evaluation=ev)))
+    assert wb.sheetnames[:3] == [*wb.sheetnames[:2], sheet]
+    cells = [str(c.value) for row in wb[sheet].iter_rows() for c in row if c.value is not None]
+    assert cells[0].startswith(f"{units_title} · 2024")  # the title with the briefing's period
+    people_at = next(i for i, c in enumerate(cells) if i and c.startswith(evaluation_text("sheet_people", lang)))
+    assert set(ev.unit_candidates["unit"]) <= set(cells[:people_at]) and "包装车间" not in cells[:people_at]
+    assert set(ev.individual_candidates["name"]) <= set(cells[people_at:])
+    assert evaluation_text("rule_units", lang, min_score="90", quota=2, share="0.2", n=10) in cells
+    ranked = wb[wb.sheetnames[1]]
+    header = [c.value for c in ranked[2]]
+    col = header.index("单位" if lang == "zh" else "Unit") + 1
+    assert [ranked.cell(row=r, column=col).value for r in range(3, 13)] == list(ev.units["unit"])
+    # without the evaluation (an older caller) there is no such sheet
+    plain = load_workbook(io.BytesIO(build_briefing(SETTINGS, summary, ev.units, None, None, None, lang)))
+    assert sheet not in plain.sheetnames

@@ -225,6 +225,28 @@ def shortlist_xlsx(
     return buf.getvalue()
 
 
+def shortlist_sheet(ws: Any, ev: Evaluation, lang: str = "zh", subtitle: str = "") -> None:
+    """Both shortlists on one sheet, each under the rule that selected it: the meeting briefing's
+    推荐名单 (the same columns as 推荐名单.xlsx)."""
+    lang = "en" if lang == "en" else "zh"
+    rules = rules_text(ev, lang)
+    units, people = ev.unit_candidates, ev.individual_candidates
+    sections = [
+        (_t("sheet_units", lang), rules["units"], None if units.empty else _unit_columns(ev, units, lang, full=False)),
+        (_t("sheet_people", lang), rules["individuals"], None if people.empty else _person_columns(ev, people, lang)),
+    ]
+    row = 1
+    for title, rule, table in sections:
+        write_cell(ws, row, 1, f"{title} · {subtitle}" if subtitle else title).font = _TITLE_FONT
+        write_cell(ws, row + 1, 1, rule).font = _RULE_FONT
+        if table is None:
+            write_cell(ws, row + 3, 1, _t("none_selected", lang)).font = _NOTE_FONT
+            row += 6
+        else:
+            _table(ws, table, row + 3, lang)
+            row += len(table) + 6
+
+
 # ---- 推荐表 (.docx) ----------------------------------------------------------------------------
 
 _XML_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
