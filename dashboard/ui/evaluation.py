@@ -67,7 +67,7 @@ def rules_in_force() -> tuple[EvaluationRules, bool]:
             st.session_state.setdefault(key, float(w))
             with col:
                 chosen[k] = st.number_input(
-                    indicator_label(k, lang()), min_value=0.0, max_value=100.0, step=5.0, key=key
+                    indicator_label(k, lang()), min_value=0.0, max_value=100.0, step=5.0, format="%.1f", key=key
                 )
         st.button(e("page_whatif_reset"), on_click=_reset_weights, args=(saved,), key="eval_weight_reset")
     if chosen == dict(saved.weights):
@@ -190,7 +190,7 @@ def vetoes(ev: Evaluation) -> None:
 def shortlists(ev: Evaluation) -> None:
     """先进集体 (units) beside 知识型职工标兵 (persons), each with the rule that selected them."""
     rules = rules_text(ev, lang())
-    left, right = st.columns(2)
+    left, right = st.columns([2, 3])  # the persons' table has the more columns
     with left:
         st.subheader(e("sheet_units"))
         st.caption(rules["units"])
