@@ -134,3 +134,18 @@ def test_the_downloads_open_and_hold_the_names(browser, demo, size) -> None:
         assert any(units[0] in n for n in names) and any(person in n for n in names)
         load_workbook(io.BytesIO(z.read("推荐名单.xlsx")))
     page.context.close()
+
+
+def test_a_click_on_a_units_bar_opens_the_unit_with_the_filters(browser, demo) -> None:
+    server, _ = demo
+    page = new_page(browser, server, 1366, 768)
+    page.goto(f"{server.url}/evaluation?{PERIOD}&dept=机关")
+    page.wait_for_selector("[aria-roledescription='bar']")
+    settle(page)
+    page.locator("[aria-roledescription='bar'][aria-label*='单位: 供销科']").first.click()
+    page.wait_for_url("**/unit?**")
+    settle(page)
+    assert page.locator("h1").first.inner_text().strip() == "单位详情"
+    assert "unit=%E4%BE%9B%E9%94%80%E7%A7%91" in page.url or "unit=供销科" in page.url
+    assert "dept=" in page.url and "from=2024-01" in page.url
+    page.context.close()

@@ -10,18 +10,20 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from docx import Document
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
-from dashboard import metrics
+from dashboard import charts, metrics
 from dashboard.briefing import build_briefing
 from dashboard.config import ENV_DB_URL, load_settings
-from dashboard.evaluation import evaluate
+from dashboard.evaluation import INDICATORS, evaluate
 from dashboard.evaluation.documents import form_builders, nomination_forms
 from dashboard.i18n import evaluation_text, ui_text
 from dashboard.metrics import Selection
+from dashboard.ui import evaluation as ui_evaluation
 from dashboard.ui import signin
 from data_sources import access
 from data_sources.store import Store
@@ -217,3 +219,35 @@ def test_the_briefing_carries_both_shortlists(
     # without the evaluation (an older caller) there is no such sheet
     plain = load_workbook(io.BytesIO(build_briefing(SETTINGS, summary, ev.units, None, None, None, lang)))
     assert sheet not in plain.sheetnames
+
+
+# ---- the chart and the filters --------------------------------------------------------------------
+
+
+def test_the_page_reads_the_same_filters_as_every_page(demo_db: tuple[str, str]) -> None:
+    _, token = demo_db
+    at = evaluation_page(token, dept="机关")
+    assert sorted(ranking_of(at)) == ["供销科", "机关支部", "质检科"]
+    assert at.query_params["dept"] == "机关"
+    assert "范围：机关" in "\n".join(c.value for c in at.caption)
+
+
+def test_the_chart_stacks_every_indicator_in_ranking_order(demo_db: tuple[str, str]) -> None:
+    url, _ = demo_db
+    ev = expected(url)
+    spec = charts.evaluation_scores(ev.units, ev.indicators, INDICATORS, {"机关支部": "★ 推荐"}, "zh").to_dict()
+    bars, text = spec["layer"]
+    assert bars["encoding"]["y"]["sort"] == list(ev.units["unit"])
+    assert bars["encoding"]["color"]["scale"]["domain"] == ["参学率", "人均学时", "每百人取证", "阶段进度", "报送率"]
+    assert {t["title"] for t in bars["encoding"]["tooltip"]} >= {"单位", "考核得分", "指标", "实际值", "达成度", "得分"}
+    assert text["mark"]["fontSize"] >= 14 and spec["config"]["axis"]["labelFontSize"] >= 14
+    assert spec["config"]["legend"]["labelFontSize"] >= 14
+    ends = {d["unit"]: d["text"] for d in spec["datasets"][text["data"]["name"]]}
+    assert ends["机关支部"] == "100.0  ★ 推荐" and ends["供销科"] == "81.0"
+
+
+def test_above_thirty_units_the_chart_shows_the_ten_highest_and_lowest() -> None:
+    units = pd.DataFrame({"unit": [f"U{i:03d}" for i in range(1, 41)], "rank": range(1, 41)})
+    shown = ui_evaluation.chart_units(units)
+    assert list(shown["unit"]) == [f"U{i:03d}" for i in [*range(1, 11), *range(31, 41)]]
+    assert ui_evaluation.chart_units(units.head(30)).equals(units.head(30))
