@@ -54,4 +54,4 @@ with right:
     st.subheader(t("overview_top"))
     widgets.chart(charts.top_learners(top, lang, title=False), key="ov_top")
 
-overview.briefing_button(sel, summary, units, matrix, top)
+overview.briefing_button(sel, summary, matrix, top)

@@ -2,7 +2,8 @@
 unit's own participation target, the units that lag behind, and the meeting briefing download.
 
 Imports ``session``, ``database``, ``periods``, ``filters`` and ``widgets``; ``dashboard.briefing``
-(the laggards and the workbook, the same as the CLI's) and ``dashboard.metrics``.
+(the laggards and the workbook, the same as the CLI's), ``dashboard.metrics`` and
+``dashboard.evaluation`` (the briefing's ranking and shortlists).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import briefing, metrics
+from dashboard.evaluation import evaluate
 from dashboard.i18n import fmt_date
 from dashboard.metrics import Selection
 from dashboard.ui.database import data_as_of, store
@@ -68,25 +70,23 @@ def laggards_table(units: pd.DataFrame, matrix: pd.DataFrame, key: str) -> None:
     )
 
 
-def briefing_button(
-    sel: Selection, summary: metrics.Summary, units: pd.DataFrame, matrix: pd.DataFrame, top: pd.DataFrame
-) -> None:
-    """The meeting briefing (.xlsx: KPIs, ranking, laggards, top learners, submissions) for the
-    current filters; built only when clicked (the submissions grid too: the page does not show
-    it, so it is not queried on every view)."""
+def briefing_button(sel: Selection, summary: metrics.Summary, matrix: pd.DataFrame, top: pd.DataFrame) -> None:
+    """The meeting briefing (.xlsx: KPIs, the ranking by score, the shortlists, laggards, top
+    learners, submissions) for the current filters; built only when clicked (the evaluation and
+    the submissions grid too: the page does not show them, so they are not queried on every view)."""
     s = settings()
     language = lang()
     dept, unit = target_scope(sel)
     the_store, today = store(), date.today()
     as_of = data_as_of()
-    ranking = units.drop(columns=["target"], errors="ignore")
     scope = scope_text(sel)
-    st.download_button(
-        t("briefing_download"),
-        data=lambda: briefing.build_briefing(
+
+    def workbook() -> bytes:
+        ev = evaluate(the_store, s, sel)  # the one ranking order (scores) and the shortlists
+        return briefing.build_briefing(
             s,
             summary,
-            ranking,
+            ev.units,
             matrix,
             top,
             metrics.submission_matrix(the_store, s, sel, today),
@@ -95,7 +95,12 @@ def briefing_button(
             data_as_of=as_of,
             department=dept,
             unit=unit,
-        ),
+            evaluation=ev,
+        )
+
+    st.download_button(
+        t("briefing_download"),
+        data=workbook,
         file_name=t("briefing_file", period=period_text(sel)) + ".xlsx",
         mime=XLSX_MIME,
         icon=":material/description:",
