@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from openpyxl.worksheet.worksheet import Worksheet
 
     from dashboard.config import Settings
+    from dashboard.evaluation.scoring import Evaluation
     from dashboard.metrics import Summary
 
 Status = Literal["green", "amber", "red"]
@@ -526,6 +527,7 @@ _TEXT: dict[str, dict[str, str]] = {
     "sheet_rank": {"zh": "单位排名", "en": "Ranking"},
     "sheet_behind": {"zh": "落后单位", "en": "Laggards"},
     "sheet_top": {"zh": "学习标兵", "en": "Top learners"},
+    "sheet_short": {"zh": "推荐名单", "en": "Shortlists"},
     "sheet_sub": {"zh": "报送情况", "en": "Submissions"},
     "title": {"zh": "{org}创争活动会议简报", "en": "{org} — campaign meeting briefing"},
     "period": {"zh": "统计期间", "en": "Period"},
@@ -917,13 +919,15 @@ def build_briefing(
     generated_at: datetime | None = None,
     department: str | None = None,
     unit: str | None = None,
+    evaluation: Evaluation | None = None,
 ) -> bytes:
     """The meeting briefing (会议简报) for the current filters as .xlsx bytes.
 
     Sheets: KPIs against targets with 红/黄/绿 status (period and filters on top), 单位排名
     (``metrics.unit_table``), 落后单位 (see ``laggards``; ``behind`` is the milestone matrix, a
     list of unit names or None), 学习标兵 (``metrics.top_learners``) and 报送情况
-    (``metrics.submission_matrix`` pivoted to units × months).
+    (``metrics.submission_matrix`` pivoted to units × months); with ``evaluation`` (考核评比 of the
+    same selection) also 推荐名单: the 先进集体 and 知识型职工标兵 shortlists with their rules.
     """
     lang = lang if lang in ("zh", "en") else "zh"
     generated_at = generated_at or datetime.now()
@@ -933,6 +937,10 @@ def build_briefing(
     ws.title = _t("sheet_kpi", lang)
     _kpi_sheet(ws, settings, summary, lang, filters_text, data_as_of, generated_at, department, unit)
     _ranking_sheet(wb.create_sheet(_t("sheet_rank", lang)), settings, ranking, subtitle, lang)
+    if evaluation is not None:
+        from dashboard.evaluation.documents import shortlist_sheet  # it writes cells with this module's guard
+
+        shortlist_sheet(wb.create_sheet(_t("sheet_short", lang)), evaluation, lang, subtitle)
     _laggard_sheet(wb.create_sheet(_t("sheet_behind", lang)), settings, ranking, behind, subtitle, lang)
     _top_sheet(wb.create_sheet(_t("sheet_top", lang)), top, subtitle, lang)
     _submission_sheet(wb.create_sheet(_t("sheet_sub", lang)), submissions, subtitle, lang)

@@ -18,7 +18,7 @@ import altair as alt
 import pandas as pd
 
 from dashboard.formatting import COUNT, DECIMAL, fmt_count, fmt_date, fmt_hours, fmt_month, fmt_pct, vega_axis_label
-from dashboard.i18n import level_label, status_label, ui_text
+from dashboard.i18n import evaluation_text, level_label, status_label, ui_text
 from dashboard.names import in_pinyin_order
 from data_sources.schema import LEVELS, UNGRADED
 
@@ -756,3 +756,95 @@ def _as_datetime(value: Any) -> Any:
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
     return value
+
+
+# ---- 考核评比 (DESIGN §4b) -------------------------------------------------------------------------
+
+# One colour per indicator of [evaluation] (Okabe-Ito, none of them the status red a veto reads as).
+INDICATOR_COLORS: tuple[str, ...] = (NEUTRAL, LIGHT, GREEN, AMBER, "#CC79A7")
+SCORE_AXIS_MAX = 125
+
+
+def evaluation_scores(
+    units: pd.DataFrame,
+    indicators: pd.DataFrame,
+    order: Sequence[str],
+    notes: Mapping[str, str],
+    lang: str = "zh",
+) -> Any:
+    """Each unit's 考核得分 as a horizontal bar stacked by indicator, in ranking order, the score
+    (and ``notes[unit]``: 推荐, 否决 …) at its end; a click on a unit opens it.
+
+    ``units``: the evaluation's units (``unit``, ``rank``, ``score``); ``indicators``: its long
+    frame (``unit``, ``indicator``, ``weight``, ``actual``, ``target``, ``attainment``, ``points``);
+    ``order``: the indicator keys in stacking order."""
+    if units.empty:
+        return _empty(lang)
+    labels = {k: evaluation_text(f"ind_{k}", lang) for k in order}
+    data = indicators[indicators["unit"].isin(units["unit"])].copy()
+    rank = dict(zip(units["unit"], units["rank"], strict=True))
+    score = dict(zip(units["unit"], units["score"], strict=True))
+    data["label"] = data["indicator"].map(labels)
+    data["stack"] = data["indicator"].map({k: i for i, k in enumerate(order)})
+    data["rank"] = data["unit"].map(rank)
+    data["score_text"] = data["unit"].map(lambda u: f"{score[u]:.1f}")
+    data["points_text"] = data["points"].map(lambda v: f"{v:.1f}")
+    data["attainment_text"] = data["attainment"].map(lambda v: fmt_pct(v))
+    percent = {"participation_rate", "phase_progress", "submission_rate"}
+    data["actual_text"] = [
+        fmt_pct(a) if k in percent else f"{a:,.1f}" for k, a in zip(data["indicator"], data["actual"], strict=True)
+    ]
+    data["target_text"] = [
+        fmt_pct(t) if k in percent else f"{t:,.1f}" for k, t in zip(data["indicator"], data["target"], strict=True)
+    ]
+    unit_order = units["unit"].tolist()
+    sel = _unit_selection()
+    y = alt.Y("unit:N", sort=unit_order, title=None)
+    tooltip = [
+        alt.Tooltip("rank:Q", title=_t("rank", lang)),
+        alt.Tooltip("unit:N", title=_t("unit", lang)),
+        alt.Tooltip("score_text:N", title=evaluation_text("col_score", lang)),
+        alt.Tooltip("label:N", title=evaluation_text("page_indicator", lang)),
+        alt.Tooltip("actual_text:N", title=evaluation_text("page_actual", lang)),
+        alt.Tooltip("target_text:N", title=_t("target", lang)),
+        alt.Tooltip("attainment_text:N", title=evaluation_text("page_attainment", lang)),
+        alt.Tooltip("points_text:N", title=evaluation_text("page_points", lang)),
+    ]
+    bars = (
+        alt.Chart(data)
+        .mark_bar(height={"band": 0.75})
+        .encode(
+            x=alt.X(
+                "sum(points):Q",
+                title=evaluation_text("col_score", lang),
+                scale=alt.Scale(domain=[0, SCORE_AXIS_MAX]),  # room after 100 for the score and its note
+                axis=alt.Axis(values=[0, 20, 40, 60, 80, 100]),
+            ),
+            y=y,
+            color=alt.Color(
+                "label:N",
+                scale=alt.Scale(domain=[labels[k] for k in order], range=list(INDICATOR_COLORS[: len(order)])),
+                title=evaluation_text("page_indicator", lang),
+            ),
+            order=alt.Order("stack:Q", sort="ascending"),
+            opacity=alt.condition(sel, alt.value(1.0), alt.value(0.45)),
+            tooltip=tooltip,
+        )
+        .add_params(sel)
+    )
+    ends = units[["unit", "score"]].copy()
+    ends["text"] = [
+        f"{s:.1f}" + (f"  {notes[u]}" if notes.get(u) else "") for u, s in zip(ends["unit"], ends["score"], strict=True)
+    ]
+    text = (
+        alt.Chart(ends)
+        .mark_text(align="left", dx=4, fontSize=MIN_TEXT_PX, color=INK)
+        .encode(x="score:Q", y=alt.Y("unit:N", sort=unit_order, title=None), text="text:N")
+    )
+    return _style(
+        alt.layer(bars, text).properties(
+            height=max(160, ROW_PX * len(units)),
+            width="container",
+            title=evaluation_text("page_chart_title", lang),
+        )
+    )

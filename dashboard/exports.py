@@ -34,17 +34,18 @@ def briefing_xlsx(
     store: Store, settings: Settings, selection: metrics.Selection, lang: str = "zh", today: date | None = None
 ) -> bytes:
     """The meeting briefing of ``selection``: the KPI tiles' figures, the ranking in the one
-    ranking order (``evaluation.ranking``: the order of 单位排名 and ``units --json``), the
-    laggards, the top learners and the submissions."""
-    from dashboard.evaluation.scoring import ranking
+    ranking order (the evaluation's units: the order of 单位排名 and ``units --json``), the
+    shortlists, the laggards, the top learners and the submissions."""
+    from dashboard.evaluation import evaluate
 
     today = today or date.today()
     sel = metrics.resolve_period(store, selection)
     summary = metrics.summary(store, settings, sel, today)
+    ev = evaluate(store, settings, sel)
     return build_briefing(
         settings,
         summary,
-        ranking(store, settings, sel),
+        ev.units,
         metrics.milestone_matrix(store, settings, sel),
         metrics.top_learners(store, settings, sel, settings.top_learners),
         metrics.submission_matrix(store, settings, sel, today),
@@ -53,6 +54,7 @@ def briefing_xlsx(
         data_as_of=store.data_as_of(),
         department=sel.departments[0] if len(sel.departments) == 1 else None,
         unit=sel.units[0] if len(sel.units) == 1 else None,
+        evaluation=ev,
     )
 
 

@@ -405,6 +405,8 @@ UI_TEXT: dict[str, dict[str, str]] = {
     "page_phases": {"zh": "阶段进度", "en": "Phase progress"},
     "page_submissions": {"zh": "报送情况", "en": "Submissions"},
     "page_data": {"zh": "数据管理", "en": "Data management"},
+    "page_evaluation": {"zh": "考核评比", "en": "Evaluation"},
+    "score": {"zh": "考核得分", "en": "Score"},
     "nav_dashboards": {"zh": "看板", "en": "Dashboards"},
     "nav_admin": {"zh": "管理", "en": "Administration"},
     "language": {"zh": "语言 / Language", "en": "语言 / Language"},
@@ -1174,6 +1176,53 @@ EVALUATION_TEXT: dict[str, dict[str, str]] = {
         "zh": "表中数据由创争活动监测看板按 {period} 的统计生成，考核得分满分 100 分。",
         "en": "Figures from the campaign dashboard for {period}; scores out of 100.",
     },
+    # the 考核评比 page (dashboard/ui/evaluation.py)
+    "page_caption": {
+        "zh": "各单位考核得分按指标分段显示，依排名（得分、参学率、人均学时、单位名称）排列；点击单位查看单位详情。",
+        "en": "Each unit's score split by indicator, in ranking order (score, participation, hours per capita, name); click a unit to open it.",
+    },
+    "page_chart_title": {"zh": "考核得分（按指标）", "en": "Score by indicator"},
+    "page_chart_ends": {
+        "zh": "单位较多，图中只显示得分最高和最低各 {n} 个单位（共 {total} 个）；完整排名见下表。",
+        "en": "Many units: the chart shows the {n} highest and the {n} lowest of {total}; the table below has them all.",
+    },
+    "page_indicator": {"zh": "指标", "en": "Indicator"},
+    "page_actual": {"zh": "实际值", "en": "Actual"},
+    "page_attainment": {"zh": "达成度", "en": "Attainment"},
+    "page_points": {"zh": "得分", "en": "Points"},
+    "page_veto_line": {"zh": "**{unit}**（{score} 分）：{why}", "en": "**{unit}** (score {score}): {why}"},
+    "page_person_line": {
+        "zh": "{name}（{employee_id}）未入选：{why}",
+        "en": "{name} ({employee_id}) not nominated: {why}",
+    },
+    "page_vetoed_short": {"zh": "否决", "en": "vetoed"},
+    "page_table": {"zh": "各单位得分明细", "en": "Scores of every unit"},
+    "page_vetoes": {"zh": "一票否决", "en": "Vetoes"},
+    "page_no_vetoes": {"zh": "本期没有被一票否决的单位。", "en": "No unit is vetoed this period."},
+    "page_downloads": {"zh": "推荐材料下载", "en": "Downloads"},
+    "page_download_xlsx": {"zh": "下载推荐名单（Excel）", "en": "Download the shortlists (Excel)"},
+    "page_download_zip": {"zh": "下载全部推荐材料（zip）", "en": "Download all papers (zip)"},
+    "page_forms": {"zh": "推荐表（Word，{n} 份）", "en": "Nomination forms (Word, {n})"},
+    "page_rules": {"zh": "评选规则", "en": "Rules in force"},
+    "page_rules_where": {
+        "zh": "权重和阈值在 config.toml 的 [evaluation] 中设置（修改后重启看板生效）。",
+        "en": "Weights and thresholds are set in [evaluation] of config.toml (restart the dashboard after editing it).",
+    },
+    "page_whatif_title": {"zh": "假设分析：调整指标权重", "en": "What if: try other weights"},
+    "page_whatif_note": {
+        "zh": "调整权重后排名立即重新计算，仅在本页生效、不会保存；要长期使用，请在 config.toml 的 [evaluation] 中设置。",
+        "en": "The ranking recomputes with the weights at once; they apply on this page only and are not saved — set them in [evaluation] of config.toml to keep them.",
+    },
+    "page_whatif_reset": {"zh": "恢复配置的权重", "en": "Back to the configured weights"},
+    "page_whatif_zero": {
+        "zh": "至少一个权重须大于 0；仍按配置的权重计算。",
+        "en": "At least one weight must be above 0; the configured weights are used.",
+    },
+    "page_whatif_active": {
+        "zh": "当前为假设分析：排名按调整后的权重计算，未保存。",
+        "en": "What if: the ranking uses the weights tried here, not saved.",
+    },
+    "page_whatif_badge": {"zh": "假设分析（未保存）", "en": "what if (not saved)"},
     # command line
     "cli_units_head": {
         "zh": "单位排名 {month_from} 至 {month_to}（{n} 个单位；得分、参学率、人均学时、单位名称）",

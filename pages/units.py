@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import metrics
+from dashboard import evaluation, metrics
 from dashboard.ui import filters, frame, widgets
 from dashboard.ui.cache import cached
 from dashboard.ui.session import t
@@ -13,17 +13,16 @@ from dashboard.ui.session import t
 sel = filters.selection()
 frame.page_header("page_units", sel)
 
-units = cached(metrics.unit_table)(sel)
+units = cached(evaluation.ranking)(sel)  # the one ranking order (DESIGN §4): score, participation, hours
 frame.stop_if_empty(units.empty, "no_units")
-units = units.sort_values(["participation_rate", "training_hours"], ascending=[False, False]).reset_index(drop=True)
-units.insert(0, "rank", range(1, len(units) + 1))
 st.caption(t("units_caption"))
 widgets.table(
     units,
     key="units_table",
-    columns=["rank", *metrics.UNIT_COLUMNS],
+    columns=["rank", "unit", "score", *metrics.UNIT_COLUMNS[1:]],
     column_config={
         "rank": st.column_config.NumberColumn(width="small"),
+        "score": widgets.col_num(),
         "is_pilot": widgets.col_bool(),
         "headcount": widgets.col_int(),
         "participants": widgets.col_int(),

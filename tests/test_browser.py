@@ -698,6 +698,9 @@ def test_the_meeting_briefing_downloads_from_the_overview(browser, demo_server) 
     assert "报送情况" in wb.sheetnames
     cells = [str(c.value) for row in wb["报送情况"].iter_rows() for c in row if c.value is not None]
     assert "包装车间" in cells  # a demo unit, one row of the grid
+    assert wb.sheetnames[1:3] == ["单位排名", "推荐名单"]  # ranked by score, then both shortlists (issue 14)
+    ranked = [str(c.value) for c in wb["单位排名"]["B"] if c.value is not None]
+    assert ranked[1:3] == ["机关支部", "塑编车间"]  # 100.0 each, the order of the 考核评比 page
     pg.context.close()
 
 

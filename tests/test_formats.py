@@ -138,6 +138,16 @@ def test_an_ods_saved_by_libreoffice_reads_like_the_xlsx(tmp_path: Path) -> None
     assert sum(len(rows) for *_, rows in got[0]) == 5
 
 
+def test_an_xls_saved_by_libreoffice_reads_like_the_xlsx(tmp_path: Path) -> None:
+    """Excel 97–2003 (.xls), as offices still save it: read by calamine to the same rows."""
+    data = the_report()
+    xls = convert(data, tmp_path, "xls")
+    assert xls[:8] == bytes.fromhex("d0cf11e0a1b11ae1")  # an OLE compound file, not a renamed zip
+    got = outcome(validate(read(xls, "报表")))
+    assert got == outcome(validate(read(data, "报表")))
+    assert sum(len(rows) for *_, rows in got[0]) == 5
+
+
 def test_an_xlsb_reads_like_the_xlsx() -> None:
     data = the_report()
     xlsb = as_xlsb(data)

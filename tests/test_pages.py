@@ -40,6 +40,7 @@ PAGES = {
     "learners": "page_learners",
     "phases": "page_phases",
     "submissions": "page_submissions",
+    "evaluation": "page_evaluation",
     "data": "page_data",
 }
 TIMEOUT = 60

@@ -605,10 +605,6 @@ def test_text_that_is_no_table():
     assert messages(parsed) == ["x.csv：没有找到可识别的表格（单位名册、月报、学习台账、证书或阶段进度）"]
 
 
-def test_xls_files():
-    pytest.skip("no .xls writer is installed (xlwt is not a dependency); .xls is read by calamine like .xlsx")
-
-
 # ---- the real samples -------------------------------------------------------------------------
 
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -224,6 +225,28 @@ def shortlist_xlsx(
     return buf.getvalue()
 
 
+def shortlist_sheet(ws: Any, ev: Evaluation, lang: str = "zh", subtitle: str = "") -> None:
+    """Both shortlists on one sheet, each under the rule that selected it: the meeting briefing's
+    推荐名单 (the same columns as 推荐名单.xlsx)."""
+    lang = "en" if lang == "en" else "zh"
+    rules = rules_text(ev, lang)
+    units, people = ev.unit_candidates, ev.individual_candidates
+    sections = [
+        (_t("sheet_units", lang), rules["units"], None if units.empty else _unit_columns(ev, units, lang, full=False)),
+        (_t("sheet_people", lang), rules["individuals"], None if people.empty else _person_columns(ev, people, lang)),
+    ]
+    row = 1
+    for title, rule, table in sections:
+        write_cell(ws, row, 1, f"{title} · {subtitle}" if subtitle else title).font = _TITLE_FONT
+        write_cell(ws, row + 1, 1, rule).font = _RULE_FONT
+        if table is None:
+            write_cell(ws, row + 3, 1, _t("none_selected", lang)).font = _NOTE_FONT
+            row += 6
+        else:
+            _table(ws, table, row + 3, lang)
+            row += len(table) + 6
+
+
 # ---- 推荐表 (.docx) ----------------------------------------------------------------------------
 
 _XML_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -425,18 +448,24 @@ def _file_part(text: Any) -> str:
     return _FILE_BAD.sub("_", str(text)).strip(" .")[:60] or "_"
 
 
-def nomination_forms(ev: Evaluation, settings: Settings, lang: str = "zh") -> list[tuple[str, bytes]]:
-    """(file name, .docx bytes) of every candidate: the 先进集体 in ranking order, then the 标兵."""
+def form_builders(ev: Evaluation, settings: Settings, lang: str = "zh") -> list[tuple[str, Callable[[], bytes]]]:
+    """(file name, a function that builds its .docx) of every candidate: the 先进集体 in ranking
+    order, then the 标兵 — a page lists the names and builds a form only when it is downloaded."""
     lang = "en" if lang == "en" else "zh"
-    out = []
+    out: list[tuple[str, Callable[[], bytes]]] = []
     for n, unit in enumerate(ev.unit_candidates["unit"], start=1):
         name = _t("file_unit_form", lang, n=n, name=_file_part(unit))
-        out.append((f"{_t('folder_units', lang)}/{name}", unit_form_docx(ev, settings, unit, lang)))
+        out.append((f"{_t('folder_units', lang)}/{name}", partial(unit_form_docx, ev, settings, unit, lang)))
     people = ev.individual_candidates
     for n, (eid, person) in enumerate(zip(people["employee_id"], people["name"], strict=True), start=1):
         name = _t("file_person_form", lang, n=n, name=_file_part(person), employee_id=_file_part(eid))
-        out.append((f"{_t('folder_people', lang)}/{name}", person_form_docx(ev, settings, eid, lang)))
+        out.append((f"{_t('folder_people', lang)}/{name}", partial(person_form_docx, ev, settings, eid, lang)))
     return out
+
+
+def nomination_forms(ev: Evaluation, settings: Settings, lang: str = "zh") -> list[tuple[str, bytes]]:
+    """(file name, .docx bytes) of every candidate: the 先进集体 in ranking order, then the 标兵."""
+    return [(name, build()) for name, build in form_builders(ev, settings, lang)]
 
 
 def nominations_zip(

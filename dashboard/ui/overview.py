@@ -73,9 +73,10 @@ def laggards_table(units: pd.DataFrame, matrix: pd.DataFrame, key: str) -> None:
 
 
 def briefing_button(sel: Selection) -> None:
-    """The meeting briefing (.xlsx: KPIs, ranking, laggards, top learners, submissions) for the
-    current filters, built only when clicked by ``exports.briefing_xlsx`` — the file ``python -m
-    dashboard briefing`` writes, ranked as 单位排名 and ``units --json`` are."""
+    """The meeting briefing (.xlsx: KPIs, the ranking by score, the shortlists, laggards, top
+    learners, submissions) for the current filters, built only when clicked by
+    ``exports.briefing_xlsx`` — the file ``python -m dashboard briefing`` writes, ranked as 单位排名
+    and ``units --json`` are (the evaluation and the submissions grid are not queried on every view)."""
     s = settings()
     language = lang()
     the_store, today = store(), date.today()

@@ -26,6 +26,7 @@ PAGE_SPECS: dict[str, tuple[str, str, str]] = {
     "learners": ("learners.py", "page_learners", ":material/school:"),
     "phases": ("phases.py", "page_phases", ":material/flag:"),
     "submissions": ("submissions.py", "page_submissions", ":material/fact_check:"),
+    "evaluation": ("evaluation.py", "page_evaluation", ":material/military_tech:"),
     "data": ("data.py", "page_data", ":material/upload_file:"),
 }
 ADMIN_PAGES = ("data",)
