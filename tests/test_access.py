@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from openpyxl import Workbook
 from streamlit.testing.v1 import AppTest
 
@@ -229,7 +230,7 @@ def test_import_with_allowed_units_refuses_other_units_and_writes_nothing(store:
         import_files(store, [("报表.xlsx", io.BytesIO(content))], SETTINGS, user="li", allowed_units=["塑编车间"])
     errors = [p for p in e.value.problems if p.severity == "error"]
     assert [format_problem(p) for p in errors] == [
-        "报表.xlsx · 工作表「月报」第4行 · 列「单位」值「质检科」：无权为该单位填报（您可填报：塑编车间）"
+        "报表.xlsx · 工作表「月报」第4行 · A 列「单位」值「质检科」：无权为该单位填报（您可填报：塑编车间）"
     ]
     assert store.batches() == [] and store.is_empty()
     assert access.audit_entries(store) == []  # a refused import writes nothing, not even the audit log
@@ -400,7 +401,9 @@ def test_a_reporter_cannot_upload_another_units_rows(accounts_url: str) -> None:
     assert not at.exception
     assert at.button(key="data_confirm").disabled
     reasons = "\n".join(str(v) for df in at.dataframe for v in df.value.to_numpy().ravel())
-    assert "报表.xlsx · 工作表「月报」第4行 · 列「单位」值「质检科」：无权为该单位填报（您可填报：塑编车间）" in reasons
+    assert (
+        "报表.xlsx · 工作表「月报」第4行 · A 列「单位」值「质检科」：无权为该单位填报（您可填报：塑编车间）" in reasons
+    )
     # a reporter sees no roster, targets, users or audit log
     subheaders = [s.value for s in at.subheader]
     assert "操作日志" not in subheaders and "用户" not in subheaders
@@ -595,3 +598,31 @@ def test_a_session_signs_in_until_its_lifetime_idle_limit_sign_out_new_password_
     with pytest.raises(access.AccountError) as e:
         access.start_session(store, "nobody", now=now)
     assert e.value.code == "unknown"
+
+
+def test_the_clerk_sees_the_nearest_roster_name_for_an_unknown_unit(accounts_url: str) -> None:
+    """10.3 on the data page: the preview refuses 电修车问 and the problems table suggests 电修车间
+    (column letter, header, value and the reason in their own cells)."""
+    at = _sign_in("boss", "admin-pw", "data")
+    at.get("file_uploader")[0].set_value(("报表.xlsx", _summary_workbook([("电修车问", 20)]), XLSX))
+    at.run()
+    assert not at.exception
+    assert at.button(key="data_confirm").disabled
+    (errors,) = [df.value for df in at.dataframe if "原因" in df.value.columns]
+    assert errors.to_dict("records") == [
+        {
+            "文件": "报表.xlsx",
+            "工作表": "月报",
+            "行号": "3",
+            "列": "A 列「单位」",
+            "值": "电修车问",
+            "原因": "单位不在名册中，您是否要填：电修车间",
+            "说明": "报表.xlsx · 工作表「月报」第3行 · A 列「单位」值「电修车问」：单位不在名册中，您是否要填：电修车间",
+        }
+    ]
+    store = Store.open(accounts_url)
+    try:
+        with store.engine.connect() as conn:
+            assert "电修车问" not in set(conn.execute(sa.text("SELECT name FROM units")).scalars())
+    finally:
+        store.close()
