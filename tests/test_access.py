@@ -626,3 +626,17 @@ def test_the_clerk_sees_the_nearest_roster_name_for_an_unknown_unit(accounts_url
             assert "电修车问" not in set(conn.execute(sa.text("SELECT name FROM units")).scalars())
     finally:
         store.close()
+
+
+def test_the_preview_diff_names_columns_by_their_labels(accounts_url: str) -> None:
+    """10.10: the diff of a corrected report says 参学人数 / 计划完成日期, not participants / planned_date."""
+    from dashboard.i18n import FIELD_LABELS
+
+    at = _sign_in("boss", "admin-pw", "data")
+    at.get("file_uploader")[0].set_value(("报表.xlsx", _summary_workbook([("塑编车间", 7)], month="2024-03"), XLSX))
+    at.run()
+    assert not at.exception
+    (diff,) = [df.value for df in at.dataframe if "现有值" in df.value.columns]
+    columns = set(diff["列"])
+    assert "参学人数" in columns
+    assert columns <= {label["zh"] for label in FIELD_LABELS.values()}, columns
