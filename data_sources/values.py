@@ -473,7 +473,7 @@ def parse_text(value: Any) -> str | None:
 
 # A space next to a Chinese character or a bracket is a typing slip (机修 (二) 班), one between two
 # Latin words is part of the name (Plant A).
-_UNIT_SPACE_RE = re.compile(r" (?=[^0-9A-Za-z])|(?<=[^0-9A-Za-z]) ")
+_UNIT_SPACE_RE = re.compile(r"(?<=[\u0080-\U0010ffff()\[\]]) | (?=[\u0080-\U0010ffff()\[\]])")
 
 
 @functools.lru_cache(maxsize=8192)  # a ledger of 100,000 rows names a few dozen units
