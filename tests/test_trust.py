@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -342,3 +343,21 @@ def test_problem_fields_give_the_page_its_words() -> None:
         "choose it in “Report month” above"
     )
     assert "--period" in format_problem(p, "zh")  # the CLI keeps its option
+
+
+def test_the_command_line_refuses_an_unknown_unit_with_the_suggestion(tmp_path: Path) -> None:
+    from dashboard.cli import main
+
+    db_url = f"sqlite:///{tmp_path / 'cli.db'}"
+    roster_name, roster = _roster_file()
+    (tmp_path / roster_name).write_bytes(roster.getvalue())
+    report_name, report = _summary_file("电修车问")
+    (tmp_path / report_name).write_bytes(report.getvalue())
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["import", str(tmp_path / roster_name), "--db", db_url], out, err) == 0
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["import", str(tmp_path / report_name), "--db", db_url], out, err) == 1
+    assert err.getvalue().splitlines() == [
+        "2024年12月月报.xlsx · 工作表「月报」第3行 · A 列「单位」值「电修车问」：单位不在名册中，您是否要填：电修车间",
+        "导入被拒绝：共 1 个错误，未写入任何数据。",
+    ]
