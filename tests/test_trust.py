@@ -189,6 +189,10 @@ def test_an_administrators_move_is_a_warning_and_moves_the_person(store: Store, 
     (o,) = import_files(store, [_ledger_file([("SJ00300", "王五", "挤出车间")], "调动.xlsx")], settings, "admin")
     assert (o.replaced, [w.code for w in o.warnings]) == (1, ["unit_moved"])
     assert _people(store) == {"SJ00300": "挤出车间"}
+    with store.engine.connect() as conn:
+        um = db.unit_months
+        counts = dict(conn.execute(sa.select(um.c.unit, um.c.participants).where(um.c.month == "2024-12")).all())
+    assert (counts.get("成型车间", 0), counts["挤出车间"]) == (0, 1)  # both unit-months follow the move
 
 
 def test_a_reporter_of_both_units_may_move_a_person_between_them(store: Store, settings: Any) -> None:
