@@ -640,3 +640,46 @@ def test_the_preview_diff_names_columns_by_their_labels(accounts_url: str) -> No
     columns = set(diff["列"])
     assert "参学人数" in columns
     assert columns <= {label["zh"] for label in FIELD_LABELS.values()}, columns
+
+
+def _ledger_workbook(rows: list[tuple[str, str, str]]) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "学习台账"
+    ws.append(["工号", "姓名", "单位", "月份", "培训学时", "学习积分"])
+    for employee_id, name, unit in rows:
+        ws.append([employee_id, name, unit, "2024-12", 8, 10])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_a_move_is_a_warning_for_the_admin_and_refused_for_a_reporter_on_the_data_page(accounts_url: str) -> None:
+    """10.2 on the data page: SJ00001 is stored in 塑编车间 in December 2024 (the demo)."""
+    move = ("台账.xlsx", _ledger_workbook([("SJ00001", "石春", "挤出车间")]), XLSX)
+    at = _sign_in("boss", "admin-pw", "data")
+    at.get("file_uploader")[0].set_value(move)
+    at.run()
+    assert not at.exception
+    assert not at.button(key="data_confirm").disabled
+    (warnings,) = [df.value for df in at.dataframe if "原因" in df.value.columns]
+    assert warnings["原因"].tolist() == ["工号 SJ00001 在2024年12月由塑编车间调到挤出车间（调动）"]
+    # li reports for 塑编车间 only: taking SJ00001 into 挤出车间 is refused by the scope check, and
+    # naming their own unit for a person of another unit by the store's rule
+    at = _sign_in("li", "li-password", "data")
+    take = ("台账.xlsx", _ledger_workbook([("SJ00300", "某人", "塑编车间")]), XLSX)
+    at.get("file_uploader")[0].set_value(take)
+    at.run()
+    assert not at.exception
+    store = Store.open(accounts_url)
+    try:
+        with store.engine.connect() as conn:
+            other = conn.execute(
+                sa.text("SELECT unit FROM ledger_rows WHERE employee_id = 'SJ00300' AND month = '2024-12'")
+            ).scalar_one()
+    finally:
+        store.close()
+    assert other != "塑编车间"
+    assert at.button(key="data_confirm").disabled
+    (errors,) = [df.value for df in at.dataframe if "原因" in df.value.columns]
+    assert errors["原因"].tolist() == [f"工号 SJ00300 在2024年12月属于{other}：只有该单位的填报人或管理员可以修改"]
