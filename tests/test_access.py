@@ -683,3 +683,17 @@ def test_a_move_is_a_warning_for_the_admin_and_refused_for_a_reporter_on_the_dat
     assert at.button(key="data_confirm").disabled
     (errors,) = [df.value for df in at.dataframe if "原因" in df.value.columns]
     assert errors["原因"].tolist() == [f"工号 SJ00300 在2024年12月属于{other}：只有该单位的填报人或管理员可以修改"]
+
+
+def test_the_data_page_names_its_month_box_not_the_command_lines_option(accounts_url: str) -> None:
+    """10.10: a report with no month anywhere; the page has a 报表月份 box, not --period."""
+    csv = "单位,职工人数,参学人数,培训场次,培训人次,培训学时,取证人数\n塑编车间,40,20,3,60,120,1\n".encode()
+    at = _sign_in("boss", "admin-pw", "data")
+    at.get("file_uploader")[0].set_value(("报表.csv", csv, "text/csv"))
+    at.run()
+    assert not at.exception
+    (errors,) = [df.value for df in at.dataframe if "原因" in df.value.columns]
+    assert errors["原因"].tolist() == [
+        "无法确定月份：表中没有月份列，标题和文件名中也没有年月，请在上方“报表月份”中选择月份"
+    ]
+    assert not any("--period" in str(v) for v in errors.to_numpy().ravel())
