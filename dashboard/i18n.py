@@ -690,8 +690,9 @@ UI_TEXT: dict[str, dict[str, str]] = {
     # page: data
     "data_upload": {"zh": "上传报表", "en": "Upload reports"},
     "data_upload_help": {
-        "zh": "可一次选择多个文件（.xlsx、.xls、.csv），单个文件不超过 {mb} MB。先预览，确认无误后再导入。",
-        "en": "Choose one or more files (.xlsx, .xls, .csv), at most {mb} MB each. Preview first, then import.",
+        "zh": "可一次选择多个文件（.xlsx、.xlsm、.xlsb、.xls、.ods、.csv），单个文件不超过 {mb} MB。先预览，确认无误后再导入。",
+        "en": "Choose one or more files (.xlsx, .xlsm, .xlsb, .xls, .ods, .csv), at most {mb} MB each. Preview first, "
+        "then import.",
     },
     "data_period": {
         "zh": "报表月份（表中和文件名里都没有月份时使用）",

@@ -697,3 +697,9 @@ def test_the_data_page_names_its_month_box_not_the_command_lines_option(accounts
         "无法确定月份：表中没有月份列，标题和文件名中也没有年月，请在上方“报表月份”中选择月份"
     ]
     assert not any("--period" in str(v) for v in errors.to_numpy().ravel())
+
+
+def test_the_uploader_takes_every_format_the_reader_reads(accounts_url: str) -> None:
+    """.ods and .xlsb are read (issue 10.9); the uploader used to refuse them before the reader saw them."""
+    at = _sign_in("boss", "admin-pw", "data")
+    assert sorted(at.get("file_uploader")[0].proto.type) == [".csv", ".ods", ".xls", ".xlsb", ".xlsm", ".xlsx"]
