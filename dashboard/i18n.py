@@ -104,6 +104,34 @@ PROBLEM_REASONS: dict[str, dict[str, str]] = {
         "zh": "单位不在名册中，已自动添加",
         "en": "unit not in the roster, added automatically",
     },
+    "unit_unknown": {
+        "zh": "单位不在名册中，您是否要填：{suggestions}",
+        "en": "unit not in the roster; did you mean: {suggestions}",
+    },
+    "unit_unknown_no_match": {
+        "zh": "单位不在名册中：请填写名册中的单位；新单位须由管理员先导入单位名册",
+        "en": "unit not in the roster: write a unit of the roster; a new unit must first be imported in the roster "
+        "by an administrator",
+    },
+    "unit_taken": {
+        "zh": "工号 {employee_id} 在{month}属于{unit}：只有该单位的填报人或管理员可以修改",
+        "en": "employee {employee_id} belongs to {unit} in {month}: only that unit's reporter or an administrator "
+        "may change it",
+    },
+    "unit_moved": {
+        "zh": "工号 {employee_id} 在{month}由{unit}调到{to_unit}（调动）",
+        "en": "employee {employee_id} moves from {unit} to {to_unit} in {month} (transfer)",
+    },
+    "cert_unit_taken": {
+        "zh": "工号 {employee_id} 的证书「{cert_name}」（{cert_date}）登记在{unit}：只有该单位的填报人或管理员可以修改",
+        "en": "the certificate “{cert_name}” ({cert_date}) of employee {employee_id} is registered under {unit}: "
+        "only that unit's reporter or an administrator may change it",
+    },
+    "cert_unit_moved": {
+        "zh": "工号 {employee_id} 的证书「{cert_name}」（{cert_date}）由{unit}移到{to_unit}（调动）",
+        "en": "the certificate “{cert_name}” ({cert_date}) of employee {employee_id} moves from {unit} to "
+        "{to_unit} (transfer)",
+    },
     "column_ignored": {"zh": "未识别的列，已忽略", "en": "unrecognised column, ignored"},
     "file_not_found": {"zh": "文件不存在", "en": "file not found"},
     "unit_not_allowed": {
@@ -173,14 +201,26 @@ PROBLEM_REASONS: dict[str, dict[str, str]] = {
 }
 
 
+# The same problems as the web page says them, where the command line's words would mislead: the
+# page has a 报表月份 box, not a --period option.
+PROBLEM_REASONS_WEB: dict[str, dict[str, str]] = {
+    "no_period": {
+        "zh": "无法确定月份：表中没有月份列，标题和文件名中也没有年月，请在上方“报表月份”中选择月份",
+        "en": "cannot tell the month: no month column, no year and month in the title or file name; choose it in "
+        "“Report month” above",
+    },
+}
+
+
 def _list(values: Any, lang: str) -> str:
     if isinstance(values, (list, tuple)):
         return ("、" if lang == "zh" else ", ").join(str(v) for v in values) or ("（无）" if lang == "zh" else "(none)")
     return str(values)
 
 
-def format_problem(problem: Problem, lang: str = "zh") -> str:
-    """One line naming file, sheet, Excel row, column and value, then the reason.
+def format_problem(problem: Problem, lang: str = "zh", web: bool = False) -> str:
+    """One line naming file, sheet, Excel row, column and value, then the reason (``web``: as the
+    upload page says it, PROBLEM_REASONS_WEB).
 
     zh: ``月报.xlsx · 工作表「月报」第7行 · 列「参学人数」值「-3」：不能为负数``
     en: ``月报.xlsx, sheet "月报", row 7, column "参学人数", value "-3": must not be negative``
@@ -189,10 +229,13 @@ def format_problem(problem: Problem, lang: str = "zh") -> str:
     params = dict(problem.params)
     if "kind" in params:
         params["kind"] = KIND_LABELS.get(params["kind"], {}).get(lang, params["kind"])
-    for k in ("missing", "found", "units"):
+    for k in ("missing", "found", "units", "suggestions"):
         if k in params:
             params[k] = _list(params[k], lang)
-    template = PROBLEM_REASONS.get(problem.code, {}).get(lang, problem.code)
+    if params.get("month"):
+        params["month"] = fmt_month(params["month"], lang)
+    reasons = PROBLEM_REASONS_WEB if web and problem.code in PROBLEM_REASONS_WEB else PROBLEM_REASONS
+    template = reasons.get(problem.code, {}).get(lang, problem.code)
     try:
         reason = template.format(**params)
     except (KeyError, IndexError):
@@ -245,14 +288,14 @@ def format_column(problem: Problem, lang: str = "zh") -> str:
     return f'column "{header}"' if header is not None else ""
 
 
-def problem_fields(problem: Problem, lang: str = "zh") -> dict[str, str]:
+def problem_fields(problem: Problem, lang: str = "zh", web: bool = False) -> dict[str, str]:
     """A problem cut into the texts of a table of problems (file, sheet, row, column, value,
     reason, message): a problem of the whole file has an empty row, never "None"."""
     from dataclasses import replace
 
     lang = lang if lang in LANGS else "zh"
     bare = format_problem(
-        replace(problem, file="", sheet=None, row=None, column=None, column_letter=None, value=None), lang
+        replace(problem, file="", sheet=None, row=None, column=None, column_letter=None, value=None), lang, web
     )
     return {
         "file": problem.file,
@@ -261,7 +304,7 @@ def problem_fields(problem: Problem, lang: str = "zh") -> dict[str, str]:
         "column": format_column(problem, lang),
         "value": "" if problem.value is None else str(problem.value),
         "reason": bare.lstrip("：:").strip(),
-        "message": format_problem(problem, lang),
+        "message": format_problem(problem, lang, web),
     }
 
 
@@ -666,8 +709,9 @@ UI_TEXT: dict[str, dict[str, str]] = {
     # page: data
     "data_upload": {"zh": "上传报表", "en": "Upload reports"},
     "data_upload_help": {
-        "zh": "可一次选择多个文件（.xlsx、.xls、.csv），单个文件不超过 {mb} MB。先预览，确认无误后再导入。",
-        "en": "Choose one or more files (.xlsx, .xls, .csv), at most {mb} MB each. Preview first, then import.",
+        "zh": "可一次选择多个文件（.xlsx、.xlsm、.xlsb、.xls、.ods、.csv），单个文件不超过 {mb} MB。先预览，确认无误后再导入。",
+        "en": "Choose one or more files (.xlsx, .xlsm, .xlsb, .xls, .ods, .csv), at most {mb} MB each. Preview first, "
+        "then import.",
     },
     "data_period": {
         "zh": "报表月份（表中和文件名里都没有月份时使用）",

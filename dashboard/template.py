@@ -155,6 +155,7 @@ def _rule(spec: FieldSpec, lang: str) -> str:
     need = ("必填" if zh else "required") if spec.required else ("选填" if zh else "optional")
     what = {
         "text": "文字" if zh else "text",
+        "unit": "单位名册中的单位名称" if zh else "a unit's name as in the roster",
         "int": "整数，不能为负数" if zh else "whole number, not negative",
         "number": "数字，可有小数，不能为负数" if zh else "number, decimals allowed, not negative",
         "month": "年-月，如 2024-03" if zh else "year-month, e.g. 2024-03",

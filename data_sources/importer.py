@@ -78,14 +78,15 @@ def import_files(
     warnings; ``Problem.severity`` tells them apart) and nothing is written. ``dry_run`` runs the
     whole import in a transaction that is rolled back, so its counts are exactly what a real
     import would report. ``allowed_units`` (a reporter's units; None = no restriction) rejects
-    every row of another unit (``access.scope_problems``). A real import that changed data is
+    every row of another unit (``access.scope_problems``) and every row whose key another unit
+    holds (a ledger or certificate row stored under another unit: ``store.write.diff``). A real import that changed data is
     recorded in the audit log in its own transaction; a refused one writes nothing at all.
     """
     from data_sources.access import scope_problems
 
     parsed = [read_and_validate(f, name, settings, period) for name, f in files]
-    if allowed_units is not None:
-        allowed = list(allowed_units)
+    allowed = None if allowed_units is None else list(allowed_units)
+    if allowed is not None:
         for p in parsed:
             p.problems.extend(scope_problems(p, allowed))
     if any(p.errors for p in parsed):
@@ -95,5 +96,5 @@ def import_files(
         raise ImportRejected(problems)
     # Only an import that changed data is audited (re-importing the same rows is a no-op), in
     # the import's own transaction.
-    results = store.commit_many(parsed, user, dry_run=dry_run, audit="import")
+    results = store.commit_many(parsed, user, dry_run=dry_run, audit="import", allowed_units=allowed)
     return [_outcome(p, r, dry_run) for p, r in zip(parsed, results, strict=True)]

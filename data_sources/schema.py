@@ -20,7 +20,7 @@ class Kind(StrEnum):
     MILESTONES = "milestones"
 
 
-FieldType = Literal["text", "int", "number", "month", "date", "bool", "level"]
+FieldType = Literal["text", "unit", "int", "number", "month", "date", "bool", "level"]
 
 
 @dataclass(frozen=True)
@@ -34,14 +34,14 @@ class FieldSpec:
 # the file name or --period instead of a column, so it is optional as a column.
 FIELDS: dict[Kind, tuple[FieldSpec, ...]] = {
     Kind.ROSTER: (
-        FieldSpec("unit", "text"),
+        FieldSpec("unit", "unit"),
         FieldSpec("department", "text"),
         FieldSpec("headcount", "int"),
         FieldSpec("unit_type", "text", False),
         FieldSpec("is_pilot", "bool", False),
     ),
     Kind.SUMMARY: (
-        FieldSpec("unit", "text"),
+        FieldSpec("unit", "unit"),
         FieldSpec("month", "month", False),
         FieldSpec("headcount", "int"),
         FieldSpec("participants", "int"),
@@ -56,7 +56,7 @@ FIELDS: dict[Kind, tuple[FieldSpec, ...]] = {
     Kind.LEDGER: (
         FieldSpec("employee_id", "text"),
         FieldSpec("name", "text"),
-        FieldSpec("unit", "text"),
+        FieldSpec("unit", "unit"),
         FieldSpec("month", "month", False),
         FieldSpec("hours", "number"),
         FieldSpec("points", "number"),
@@ -65,13 +65,13 @@ FIELDS: dict[Kind, tuple[FieldSpec, ...]] = {
     Kind.CERTIFICATES: (
         FieldSpec("employee_id", "text"),
         FieldSpec("name", "text"),
-        FieldSpec("unit", "text"),
+        FieldSpec("unit", "unit"),
         FieldSpec("cert_name", "text"),
         FieldSpec("level", "level"),
         FieldSpec("cert_date", "date"),
     ),
     Kind.MILESTONES: (
-        FieldSpec("unit", "text"),
+        FieldSpec("unit", "unit"),
         FieldSpec("phase", "text"),
         FieldSpec("milestone", "text"),
         FieldSpec("planned_date", "date", False),
@@ -157,7 +157,13 @@ PROBLEM_CODES = (
     "participants_over_headcount",  # params: participants, headcount
     "duplicate_key",  # params: key (str), first_row (int)
     "unknown_level",  # warning: level read as 其他
-    "unit_added",  # warning: unit not in the roster, added automatically
+    "unit_added",  # warning: unit not in the roster, added automatically (a store with no roster)
+    "unit_unknown",  # a unit outside the roster; params: unit, suggestions (the nearest roster names)
+    "unit_unknown_no_match",  # the same with no roster name near it; params: unit
+    "unit_taken",  # a reporter's ledger row for a 工号 stored under another unit; params: employee_id, month, unit
+    "unit_moved",  # warning: an administrator's ledger row moves a person; params: employee_id, month, unit, to_unit
+    "cert_unit_taken",  # the same for a certificate; params: employee_id, cert_name, cert_date, unit
+    "cert_unit_moved",  # warning: an administrator's certificate row moves it; params: … to_unit
     "column_ignored",  # warning: a header that matches no field
     "file_not_found",  # the CLI was given a path that is not a file
     "unit_not_allowed",  # a reporter's row for a unit not assigned to them; params: units (list)

@@ -9,6 +9,7 @@ the field is required), or raises :class:`CellError` whose ``code`` is a Problem
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -35,6 +36,8 @@ __all__ = [
     "parse_or_error",
     "parse_rate",
     "parse_text",
+    "parse_unit",
+    "unit_name",
 ]
 
 
@@ -468,6 +471,26 @@ def parse_text(value: Any) -> str | None:
     return normalise_text(str(value)) or None
 
 
+# A space next to a Chinese character or a bracket is a typing slip (机修 (二) 班), one between two
+# Latin words is part of the name (Plant A).
+_UNIT_SPACE_RE = re.compile(r"(?<=[\u0080-\U0010ffff()\[\]]) | (?=[\u0080-\U0010ffff()\[\]])")
+
+
+@functools.lru_cache(maxsize=8192)  # a ledger of 100,000 rows names a few dozen units
+def unit_name(text: str) -> str:
+    """A unit's name as stored and compared everywhere (the reader, the scope of a reporter, the
+    accounts): NFKC (full-width brackets and digits → half-width, ``机修（二）班`` → ``机修(二)班``),
+    trimmed, and no space next to a Chinese character or a bracket."""
+    s = normalise_text(text)
+    return _UNIT_SPACE_RE.sub("", s) if " " in s else s
+
+
+def parse_unit(value: Any) -> str | None:
+    """A 单位 cell: ``parse_text`` then ``unit_name``."""
+    s = parse_text(value)
+    return unit_name(s) if s else None
+
+
 # ---- headers and free text --------------------------------------------------------------------
 
 _BRACKETS_RE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|〔[^〔〕]*〕|<[^<>]*>|《[^《》]*》")
@@ -520,6 +543,8 @@ def field_parser(ftype: str, default_year: int | None) -> Callable[[Any], Any]:
     the external source so both accept and refuse exactly the same values."""
     if ftype == "text":
         return parse_text
+    if ftype == "unit":
+        return parse_unit
     if ftype == "int":
         return parse_int
     if ftype == "number":

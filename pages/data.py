@@ -50,7 +50,7 @@ if allowed_units is not None:
 uploader_key = f"uploader_{st.session_state.get('_upload_round', 0)}"
 files = st.file_uploader(
     t("data_upload_help", mb=settings.max_upload_mb),
-    type=["xlsx", "xlsm", "xls", "csv"],
+    type=["xlsx", "xlsm", "xlsb", "xls", "ods", "csv"],  # what data_sources.reading reads
     accept_multiple_files=True,
     key=uploader_key,
 )

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from openpyxl import Workbook
 from streamlit.testing.v1 import AppTest
 
@@ -229,7 +230,7 @@ def test_import_with_allowed_units_refuses_other_units_and_writes_nothing(store:
         import_files(store, [("报表.xlsx", io.BytesIO(content))], SETTINGS, user="li", allowed_units=["塑编车间"])
     errors = [p for p in e.value.problems if p.severity == "error"]
     assert [format_problem(p) for p in errors] == [
-        "报表.xlsx · 工作表「月报」第4行 · 列「单位」值「质检科」：无权为该单位填报（您可填报：塑编车间）"
+        "报表.xlsx · 工作表「月报」第4行 · A 列「单位」值「质检科」：无权为该单位填报（您可填报：塑编车间）"
     ]
     assert store.batches() == [] and store.is_empty()
     assert access.audit_entries(store) == []  # a refused import writes nothing, not even the audit log
@@ -400,7 +401,9 @@ def test_a_reporter_cannot_upload_another_units_rows(accounts_url: str) -> None:
     assert not at.exception
     assert at.button(key="data_confirm").disabled
     reasons = "\n".join(str(v) for df in at.dataframe for v in df.value.to_numpy().ravel())
-    assert "报表.xlsx · 工作表「月报」第4行 · 列「单位」值「质检科」：无权为该单位填报（您可填报：塑编车间）" in reasons
+    assert (
+        "报表.xlsx · 工作表「月报」第4行 · A 列「单位」值「质检科」：无权为该单位填报（您可填报：塑编车间）" in reasons
+    )
     # a reporter sees no roster, targets, users or audit log
     subheaders = [s.value for s in at.subheader]
     assert "操作日志" not in subheaders and "用户" not in subheaders
@@ -595,3 +598,108 @@ def test_a_session_signs_in_until_its_lifetime_idle_limit_sign_out_new_password_
     with pytest.raises(access.AccountError) as e:
         access.start_session(store, "nobody", now=now)
     assert e.value.code == "unknown"
+
+
+def test_the_clerk_sees_the_nearest_roster_name_for_an_unknown_unit(accounts_url: str) -> None:
+    """10.3 on the data page: the preview refuses 电修车问 and the problems table suggests 电修车间
+    (column letter, header, value and the reason in their own cells)."""
+    at = _sign_in("boss", "admin-pw", "data")
+    at.get("file_uploader")[0].set_value(("报表.xlsx", _summary_workbook([("电修车问", 20)]), XLSX))
+    at.run()
+    assert not at.exception
+    assert at.button(key="data_confirm").disabled
+    (errors,) = [df.value for df in at.dataframe if "原因" in df.value.columns]
+    assert errors.to_dict("records") == [
+        {
+            "文件": "报表.xlsx",
+            "工作表": "月报",
+            "行号": "3",
+            "列": "A 列「单位」",
+            "值": "电修车问",
+            "原因": "单位不在名册中，您是否要填：电修车间",
+            "说明": "报表.xlsx · 工作表「月报」第3行 · A 列「单位」值「电修车问」：单位不在名册中，您是否要填：电修车间",
+        }
+    ]
+    store = Store.open(accounts_url)
+    try:
+        with store.engine.connect() as conn:
+            assert "电修车问" not in set(conn.execute(sa.text("SELECT name FROM units")).scalars())
+    finally:
+        store.close()
+
+
+def test_the_preview_diff_names_columns_by_their_labels(accounts_url: str) -> None:
+    """10.10: the diff of a corrected report says 参学人数 / 计划完成日期, not participants / planned_date."""
+    from dashboard.i18n import FIELD_LABELS
+
+    at = _sign_in("boss", "admin-pw", "data")
+    at.get("file_uploader")[0].set_value(("报表.xlsx", _summary_workbook([("塑编车间", 7)], month="2024-03"), XLSX))
+    at.run()
+    assert not at.exception
+    (diff,) = [df.value for df in at.dataframe if "现有值" in df.value.columns]
+    columns = set(diff["列"])
+    assert "参学人数" in columns
+    assert columns <= {label["zh"] for label in FIELD_LABELS.values()}, columns
+
+
+def _ledger_workbook(rows: list[tuple[str, str, str]]) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "学习台账"
+    ws.append(["工号", "姓名", "单位", "月份", "培训学时", "学习积分"])
+    for employee_id, name, unit in rows:
+        ws.append([employee_id, name, unit, "2024-12", 8, 10])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_a_move_is_a_warning_for_the_admin_and_refused_for_a_reporter_on_the_data_page(accounts_url: str) -> None:
+    """10.2 on the data page: SJ00001 is stored in 塑编车间 in December 2024 (the demo)."""
+    move = ("台账.xlsx", _ledger_workbook([("SJ00001", "石春", "挤出车间")]), XLSX)
+    at = _sign_in("boss", "admin-pw", "data")
+    at.get("file_uploader")[0].set_value(move)
+    at.run()
+    assert not at.exception
+    assert not at.button(key="data_confirm").disabled
+    (warnings,) = [df.value for df in at.dataframe if "原因" in df.value.columns]
+    assert warnings["原因"].tolist() == ["工号 SJ00001 在2024年12月由塑编车间调到挤出车间（调动）"]
+    # li reports for 塑编车间 only: taking SJ00001 into 挤出车间 is refused by the scope check, and
+    # naming their own unit for a person of another unit by the store's rule
+    at = _sign_in("li", "li-password", "data")
+    take = ("台账.xlsx", _ledger_workbook([("SJ00300", "某人", "塑编车间")]), XLSX)
+    at.get("file_uploader")[0].set_value(take)
+    at.run()
+    assert not at.exception
+    store = Store.open(accounts_url)
+    try:
+        with store.engine.connect() as conn:
+            other = conn.execute(
+                sa.text("SELECT unit FROM ledger_rows WHERE employee_id = 'SJ00300' AND month = '2024-12'")
+            ).scalar_one()
+    finally:
+        store.close()
+    assert other != "塑编车间"
+    assert at.button(key="data_confirm").disabled
+    (errors,) = [df.value for df in at.dataframe if "原因" in df.value.columns]
+    assert errors["原因"].tolist() == [f"工号 SJ00300 在2024年12月属于{other}：只有该单位的填报人或管理员可以修改"]
+
+
+def test_the_data_page_names_its_month_box_not_the_command_lines_option(accounts_url: str) -> None:
+    """10.10: a report with no month anywhere; the page has a 报表月份 box, not --period."""
+    csv = "单位,职工人数,参学人数,培训场次,培训人次,培训学时,取证人数\n塑编车间,40,20,3,60,120,1\n".encode()
+    at = _sign_in("boss", "admin-pw", "data")
+    at.get("file_uploader")[0].set_value(("报表.csv", csv, "text/csv"))
+    at.run()
+    assert not at.exception
+    (errors,) = [df.value for df in at.dataframe if "原因" in df.value.columns]
+    assert errors["原因"].tolist() == [
+        "无法确定月份：表中没有月份列，标题和文件名中也没有年月，请在上方“报表月份”中选择月份"
+    ]
+    assert not any("--period" in str(v) for v in errors.to_numpy().ravel())
+
+
+def test_the_uploader_takes_every_format_the_reader_reads(accounts_url: str) -> None:
+    """.ods and .xlsb are read (issue 10.9); the uploader used to refuse them before the reader saw them."""
+    at = _sign_in("boss", "admin-pw", "data")
+    assert sorted(at.get("file_uploader")[0].proto.type) == [".csv", ".ods", ".xls", ".xlsb", ".xlsm", ".xlsx"]

@@ -521,7 +521,7 @@ def test_a_reporter_cannot_upload_another_units_rows(browser, accounts_server, t
 
     ws = load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes())).active
     cells = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
-    assert "报表.xlsx · 工作表「月报」第4行 · 列「单位」值「质检科」：无权为该单位填报（您可填报：塑编车间）" in cells
+    assert "报表.xlsx · 工作表「月报」第4行 · A 列「单位」值「质检科」：无权为该单位填报（您可填报：塑编车间）" in cells
     shot(pg, "data_reporter_refused")
     pg.context.close()
 

@@ -437,8 +437,14 @@ def test_an_outage_shows_its_details_to_a_signed_in_administrator_only(
 # ---- upload, preview, commit, undo -----------------------------------------------------------
 
 
-def _summary_workbook(participants: int = 20, unit: str = "质检科", month: str = "2025-01") -> bytes:
+def _summary_workbook(
+    participants: int = 20, unit: str = "质检科", month: str = "2025-01", roster: bool = False
+) -> bytes:
+    """A 月报 of one unit; ``roster``: with a 单位 sheet naming it (how a new unit comes in)."""
     wb = Workbook()
+    if roster:
+        wb.create_sheet("单位").append(["单位", "部门", "职工人数"])
+        wb["单位"].append([unit, "机关", 40])
     ws = wb.active
     ws.title = "月报"
     ws.append([f"塑件化工厂{month[:4]}年{int(month[5:])}月创争活动月报表"])
@@ -487,7 +493,13 @@ def test_rejected_upload_names_row_and_column_and_cannot_be_imported(demo_url: s
     assert at.button(key="data_confirm").disabled
     errors = next(df.value for df in at.dataframe if "原因" in df.value.columns)
     row = errors.iloc[0]
-    assert (row["文件"], row["工作表"], row["行号"], row["列"], row["值"]) == ("坏表.xlsx", "月报", 3, "参学人数", "-3")
+    assert (row["文件"], row["工作表"], row["行号"], row["列"], row["值"]) == (
+        "坏表.xlsx",
+        "月报",
+        "3",
+        "C 列「参学人数」",
+        "-3",
+    )
     assert row["原因"] == "不能为负数"
     assert any("不能导入" in e.value for e in at.error)
 
@@ -496,14 +508,24 @@ def test_uploaded_names_are_shown_as_text(demo_url: str) -> None:
     """A unit named like HTML must never become markup: tables show it as text."""
     name = "<b>x</b><script>alert(1)</script>"
     at = open_page(app(), "data")
+    # not in the roster: refused, the name shown as text in the problems table
     at.get("file_uploader")[0].set_value(("x.xlsx", _summary_workbook(unit=name), XLSX))
     at.run()
     no_exceptions(at)
     for block in at.get("html"):
         assert "<script>" not in block.proto.body
+    errors = next(df.value for df in at.dataframe if "原因" in df.value.columns)
+    assert errors["值"].tolist() == [name]
     shown = [e.value for e in [*at.caption, *at.markdown, *at.success, *at.error, *at.warning]]
-    assert any(r"\<script\>" in v for v in shown)  # the new unit is named, escaped
     assert not any("<script>" in v for v in shown)  # Markdown elements never get it raw
+    # brought in by a roster sheet of the same upload, it is imported
+    at.get("file_uploader")[0].set_value(("x.xlsx", _summary_workbook(unit=name, roster=True), XLSX))
+    at.run()
+    no_exceptions(at)
+    for block in at.get("html"):
+        assert "<script>" not in block.proto.body
+    shown = [e.value for e in [*at.caption, *at.markdown, *at.success, *at.error, *at.warning]]
+    assert not any("<script>" in v for v in shown)
     at.button(key="data_confirm").click().run()
     no_exceptions(at)
     at.switch_page("../pages/units.py").run()

@@ -23,6 +23,7 @@ SLOW = settings(max_examples=80, deadline=None, suppress_health_check=[HealthChe
 
 TYPES = {
     "text": (str,),
+    "unit": (str,),
     "int": (int,),
     "number": (float,),
     "month": (str,),

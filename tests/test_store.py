@@ -96,10 +96,10 @@ def test_plan_previews_without_writing(store: Store) -> None:
     first_import(store)
     before = dump(store)
     plan = store.plan(
-        b.parsed("x.xlsx", ledger=[dict(LEDGER[0], points=99), b.ledger("E09", "新人", "新班组", "2024-01", 1, 1)])
+        b.parsed("x.xlsx", ledger=[dict(LEDGER[0], points=99), b.ledger("E09", "新人", "办公室", "2024-01", 1, 1)])
     )
     assert (plan.added, plan.replaced, plan.unchanged) == (1, 1, 0)
-    assert plan.units_added == ["新班组"]
+    assert (plan.units_added, plan.errors) == ([], [])
     assert dump(store) == before
 
 
@@ -174,8 +174,9 @@ def test_rejected_file_leaves_the_store_byte_for_byte_the_same(store: Store, db_
         assert path.read_bytes() == raw
 
 
-def test_unit_not_in_roster_is_added_with_a_warning(store: Store) -> None:
-    first_import(store)
+def test_a_store_without_a_roster_takes_units_from_the_data_with_a_warning(store: Store) -> None:
+    """DESIGN §3: only a store with no roster at all takes units from the data (the refusal once it
+    has one: tests/test_trust.py)."""
     rows = [
         b.ledger("E05", "王五", "一车间", "2024-02", 1, 1),
         b.ledger("E06", "王六", "三班组", "2024-02", 2, 2),
@@ -183,7 +184,8 @@ def test_unit_not_in_roster_is_added_with_a_warning(store: Store) -> None:
     ]
     res = store.commit(b.parsed("feb.xlsx", ledger=rows), "bob")
     assert [(w.code, w.severity, w.file, w.sheet, w.row, w.column, w.value) for w in res.warnings] == [
-        ("unit_added", "warning", "feb.xlsx", "学习台账", 4, "单位", "三班组")
+        ("unit_added", "warning", "feb.xlsx", "学习台账", 3, "单位", "一车间"),
+        ("unit_added", "warning", "feb.xlsx", "学习台账", 4, "单位", "三班组"),
     ]
     with store.engine.connect() as conn:
         from data_sources.store import units
@@ -325,10 +327,11 @@ def test_bulk_paths_for_thousands_of_rows(store: Store) -> None:
     assert store.is_empty()
 
 
-def test_names_that_differ_only_in_case_width_or_accent_are_different_units(store: Store) -> None:
+def test_names_that_differ_only_in_case_or_accent_are_different_units(store: Store) -> None:
     """Every database compares text code point by code point (MySQL: utf8mb4_bin, revision
-    0004), so no two names a file tells apart collide on a key or pass for the same name."""
-    names = ["A车间", "a车间", "Ａ车间", "Café", "Cafe"]
+    0004), so no two names a file tells apart collide on a key or pass for the same name. (Width
+    is not told apart: the reader writes Ａ车间 as A车间, values.unit_name.)"""
+    names = ["A车间", "a车间", "Café", "Cafe"]
     ledger = [b.ledger(f"E{i}", "李二", n, "2024-03", 1, 1) for i, n in enumerate(names)]
     ledger += [b.ledger("e0", "李二", "A车间", "2024-03", 2, 2), b.ledger("E0", "李贰", "A车间", "2024-04", 3, 3)]
     res = store.commit(b.parsed("x.xlsx", roster=[b.roster(n, None, 10) for n in names], ledger=ledger), "t")

@@ -30,11 +30,12 @@ class Preview:
 
     file: str
     parsed: Any  # data_sources.schema.ParsedFile
-    plan: Any  # data_sources.store.ImportPlan | None (None when the file has errors)
+    plan: Any  # data_sources.store.ImportPlan | None (None when the file itself has errors)
 
     @property
     def errors(self) -> list[Any]:
-        return list(self.parsed.errors)
+        # the file's own, then what the stored data refuses (an unknown unit, another unit's person)
+        return [*self.parsed.errors, *(self.plan.errors if self.plan is not None else [])]
 
     @property
     def warnings(self) -> list[Any]:
@@ -59,8 +60,8 @@ def preview_upload(
     name: str, content: bytes, period: str | None, allowed_units: Sequence[str] | None = None
 ) -> Preview:
     """Read, validate and plan one upload; kept per content, period and data version so a rerun
-    does not read the file again. ``allowed_units`` (a reporter's) refuses other units' rows,
-    exactly as the import will (``access.scope_problems``)."""
+    does not read the file again. ``allowed_units`` (a reporter's) refuses other units' rows and
+    rows another unit holds, exactly as the import will (``access.scope_problems``, the plan)."""
     import hashlib
 
     from data_sources.access import scope_problems
@@ -72,31 +73,30 @@ def preview_upload(
     if key not in cache:
         parsed = read_and_validate(io.BytesIO(content), name, settings(), period)
         parsed.problems.extend(scope_problems(parsed, scope))
-        plan = store().plan(parsed) if not parsed.errors else None
+        plan = store().plan(parsed, scope) if not parsed.errors else None
         cache.clear() if len(cache) > 20 else None
         cache[key] = Preview(name, parsed, plan)
     return cache[key]
 
 
 def _problem_rows(problems: Sequence[Any]) -> pd.DataFrame:
-    """Problems as a table: file, sheet, row, column, value and the reason in words."""
-    from dataclasses import replace as dc_replace
-
-    from dashboard.i18n import format_problem
+    """Problems as a table: file, sheet, row, column (letter and header), value and the reason in
+    the page's words (the 报表月份 box, not the command line's --period)."""
+    from dashboard.i18n import problem_fields
 
     language = lang()
     rows = []
     for p in problems:
-        bare = format_problem(dc_replace(p, file="", sheet=None, row=None, column=None, value=None), language)
+        f = problem_fields(p, language, web=True)
         rows.append(
             {
-                t("data_col_file"): p.file,
-                t("data_col_sheet"): p.sheet or "",
-                t("data_col_row"): p.row,
-                t("data_col_column"): p.column or "",
-                t("data_col_value"): "" if p.value is None else str(p.value),
-                t("data_col_reason"): bare.lstrip("：:").strip(),
-                t("data_col_message"): format_problem(p, language),
+                t("data_col_file"): f["file"],
+                t("data_col_sheet"): f["sheet"],
+                t("data_col_row"): f["row"],
+                t("data_col_column"): f["column"],
+                t("data_col_value"): f["value"],
+                t("data_col_reason"): f["reason"],
+                t("data_col_message"): f["message"],
             }
         )
     return pd.DataFrame(rows)
@@ -151,8 +151,16 @@ def render_preview(pv: Preview, index: int = 0) -> None:
                     st.dataframe(diff, hide_index=True, key=f"diff_{index}")
 
 
+def field_label(field_name: str) -> str:
+    """A stored field as the template's column calls it (计划完成日期 / Planned date), never the key."""
+    from dashboard.i18n import FIELD_LABELS
+
+    return FIELD_LABELS.get(field_name, {}).get(lang(), field_name)
+
+
 def _diff_rows(plan: Any, limit: int = 500) -> pd.DataFrame:
-    """Stored value → new value for every field a replaced row would change (a diff before commit)."""
+    """Stored value → new value for every field a replaced row would change (a diff before commit),
+    each named by its column label."""
     rows = []
     for kind, kp in plan.kinds.items():
         for change in kp.changes:
@@ -160,13 +168,13 @@ def _diff_rows(plan: Any, limit: int = 500) -> pd.DataFrame:
                 continue
             for field_name, new in change.after.items():
                 old = change.before.get(field_name)
-                if field_name.startswith("_") or old == new:
+                if field_name.startswith("_") or field_name == "auto_added" or old == new:
                     continue
                 rows.append(
                     {
                         t("data_kind"): kind_label(kind),
                         t("data_key"): " / ".join(str(k) for k in change.key),
-                        t("data_col_column"): t(field_name),
+                        t("data_col_column"): field_label(field_name),
                         t("data_before"): "" if old is None else str(old),
                         t("data_after"): "" if new is None else str(new),
                     }

@@ -26,6 +26,7 @@ from data_sources.access.base import (
     utcnow,
 )
 from data_sources.access.passwords import MIN_PASSWORD_LENGTH, hash_password, password_problem, verify_nothing
+from data_sources.values import unit_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from data_sources.store import Store
@@ -59,7 +60,8 @@ def add_user(
         raise AccountError("empty_name")
     if role not in ROLES:
         raise AccountError("bad_role", role)
-    units = list(dict.fromkeys(u.strip() for u in units if u.strip()))
+    # as the importer writes them: 机修（二）班 → 机修(二)班 (values.unit_name)
+    units = list(dict.fromkeys(unit_name(u) for u in units if u.strip()))
     if role == "reporter" and not units:
         raise AccountError("no_units", name)
     if password is not None or not email:

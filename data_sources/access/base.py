@@ -14,6 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from data_sources.values import unit_name
+
 ROLES = ("viewer", "reporter", "admin")
 
 
@@ -32,11 +34,12 @@ class Account:
         return self.role == "admin"
 
     def allowed_units(self) -> tuple[str, ...] | None:
-        """The units this account may upload for; None = any (admin); () = none (viewer)."""
+        """The units this account may upload for, as the importer writes them (``unit_name``: an
+        account made with 机修（二）班 reports for 机修(二)班); None = any (admin); () = none (viewer)."""
         if self.role == "admin":
             return None
         if self.role == "reporter":
-            return self.units
+            return tuple(dict.fromkeys(unit_name(u) for u in self.units))
         return ()
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from data_sources.access.audit import record
 from data_sources.access.base import Account
 from data_sources.schema import Kind, ParsedFile, Problem, UndoRefused
+from data_sources.values import unit_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from data_sources.store import Store
@@ -35,7 +36,8 @@ def scope_problems(parsed: ParsedFile, allowed_units: Iterable[str] | None) -> l
     sheet is the administrators' (one error per sheet). ``None`` allows everything."""
     if allowed_units is None:
         return []
-    allowed = set(allowed_units)
+    # both sides as the importer writes a unit (机修（二）班 and 机修(二)班 are one unit)
+    allowed = {unit_name(u) for u in allowed_units}
     shown = sorted(allowed)
     problems: list[Problem] = []
     for sheet in parsed.sheets:
@@ -53,7 +55,7 @@ def scope_problems(parsed: ParsedFile, allowed_units: Iterable[str] | None) -> l
         column = sheet.columns.get("unit") or "单位"
         for row in sheet.rows:
             unit = row.get("unit")
-            if unit is None or unit in allowed:
+            if unit is None or unit_name(str(unit)) in allowed:
                 continue
             problems.append(
                 Problem(
@@ -64,6 +66,7 @@ def scope_problems(parsed: ParsedFile, allowed_units: Iterable[str] | None) -> l
                     column=column,
                     value=str(unit),
                     params={"units": list(shown)},
+                    column_letter=sheet.letters.get("unit"),
                 )
             )
     return problems

@@ -27,7 +27,7 @@ and, kept under their old names for the code that imports them today, ``_aware``
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -159,10 +159,11 @@ class Store:
 
     # -- importing ----------------------------------------------------------------------
 
-    def plan(self, parsed: ParsedFile) -> ImportPlan:
-        """What ``commit`` would do, against the stored data, without writing anything."""
+    def plan(self, parsed: ParsedFile, allowed_units: Collection[str] | None = None) -> ImportPlan:
+        """What ``commit`` would do, against the stored data, without writing anything; what the
+        stored data refuses is in ``plan.errors`` (``allowed_units``: a reporter's units)."""
         with self.engine.connect() as conn:
-            plan, _ = write.diff(conn, parsed)
+            plan, _ = write.diff(conn, parsed, allowed_units)
         return plan
 
     def commit(self, parsed: ParsedFile, user: str) -> BatchResult:
@@ -170,11 +171,19 @@ class Store:
         return self.commit_many([parsed], user)[0]
 
     def commit_many(
-        self, files: Sequence[ParsedFile], user: str, dry_run: bool = False, audit: str | None = None
+        self,
+        files: Sequence[ParsedFile],
+        user: str,
+        dry_run: bool = False,
+        audit: str | None = None,
+        allowed_units: Collection[str] | None = None,
     ) -> list[BatchResult]:
         """Write several files in ONE transaction, one batch each, all or nothing.
 
-        Each file is diffed against the store as the files before it left it. With ``dry_run``
+        Each file is diffed against the store as the files before it left it; a file the stored
+        data refuses (an unknown unit; for a reporter, whose ``allowed_units`` are given, another
+        unit's person) rolls everything back and raises ImportRejected with every problem of
+        every file (errors and warnings). With ``dry_run``
         the transaction is rolled back and no batch id is given out. ``audit`` (an action such
         as "import" or "sync") adds an audit log entry in the same transaction when data changed:
         there is never an import without its entry, nor an entry without its import.
@@ -188,7 +197,16 @@ class Store:
             trans = conn.begin()
             lock(conn)
             for parsed in files:
-                results.append(write.commit_file(conn, parsed, user, record=not dry_run))
+                results.append(write.commit_file(conn, parsed, user, record=not dry_run, allowed_units=allowed_units))
+            if any(r.plan.errors for r in results):
+                trans.rollback()
+                raise ImportRejected(
+                    [
+                        p
+                        for f, r in zip(files, results, strict=True)
+                        for p in [*f.all_problems, *r.plan.warnings, *r.plan.errors]
+                    ]
+                )
             if audit and not dry_run and any(r.batch_id is not None for r in results):
                 write_audit(
                     conn,

@@ -41,8 +41,10 @@ class ImportPlan:
 
     file: str
     kinds: dict[Kind, KindPlan]
-    warnings: list[Problem] = field(default_factory=list)  # unit_added
+    warnings: list[Problem] = field(default_factory=list)  # unit_added, unit_moved
     units_added: list[str] = field(default_factory=list)
+    # what the stored data refuses (unit_unknown, unit_taken): the commit raises ImportRejected
+    errors: list[Problem] = field(default_factory=list)
 
     @property
     def added(self) -> int:

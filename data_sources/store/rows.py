@@ -2,7 +2,7 @@
 values (so a diff is an exact comparison), undo images as JSON text and back, and times as they
 are stored (naive UTC to the millisecond) and shown (UTC-aware).
 
-Imports: ``tables`` and ``data_sources.schema``.
+Imports: ``tables``, ``data_sources.schema`` and ``data_sources.values``.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from data_sources.schema import Kind, ParsedSheet
+from data_sources.schema import FIELDS, Kind, ParsedSheet
 from data_sources.store.tables import TABLE_KEY
+from data_sources.values import unit_name
 
 ROSTER_FIELDS = ("department", "unit_type", "is_pilot", "headcount")
 
@@ -27,6 +28,11 @@ def _text(v: Any) -> str | None:
         return None
     s = str(v).strip()
     return s or None
+
+
+def _unit(v: Any) -> str | None:
+    s = _text(v)
+    return unit_name(s) if s else None
 
 
 def _int(v: Any) -> int | None:
@@ -62,20 +68,26 @@ def _month_text(v: str) -> str:
     return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}" if m else s
 
 
-# Optional summary columns a sheet without them leaves as stored (DESIGN §3): the record holds them
-# only when the sheet has the column, and write.diff fills the rest from the stored row.
-SUMMARY_KEPT = ("training_funds", "payroll")
+# The optional columns of each kind (DESIGN §3: a sheet without one leaves the stored values of that
+# column as they are): the record holds such a field only when the sheet has its column, and
+# write.diff fills the rest from the stored row (or with NULL for a new row). The month is a key
+# (it may come from the title), never kept.
+KEPT_WHEN_ABSENT: dict[Kind, frozenset[str]] = {
+    kind: frozenset(f.name for f in specs if not f.required and f.name != "month") for kind, specs in FIELDS.items()
+}
 
 
-def _kept_when_absent(row: dict[str, Any], sheet: ParsedSheet, fields: tuple[str, ...]) -> dict[str, Any]:
-    present = set(sheet.columns) | set(row)
-    return {f: _float(row.get(f)) for f in fields if f in present}
+def _drop_absent(kind: Kind, rec: dict[str, Any], row: dict[str, Any], sheet: ParsedSheet) -> dict[str, Any]:
+    kept = KEPT_WHEN_ABSENT[kind]
+    for f in kept.difference(sheet.columns, row):
+        rec.pop(f, None)
+    return rec
 
 
 def stored_row(kind: Kind, row: dict[str, Any], sheet: ParsedSheet) -> dict[str, Any]:
     """A parsed row → the stored columns of its table (roster: only the fields the sheet has)."""
     if kind is Kind.ROSTER:
-        rec: dict[str, Any] = {"name": _text(row.get("unit"))}
+        rec: dict[str, Any] = {"name": _unit(row.get("unit"))}
         present = set(sheet.columns) | set(row)
         for f in ROSTER_FIELDS:
             if f in present:
@@ -88,8 +100,8 @@ def stored_row(kind: Kind, row: dict[str, Any], sheet: ParsedSheet) -> dict[str,
                     rec[f] = _text(v)
         return rec
     if kind is Kind.SUMMARY:
-        return {
-            "unit": _text(row.get("unit")),
+        rec = {
+            "unit": _unit(row.get("unit")),
             "month": as_month(row.get("month") or sheet.period),
             "headcount": _int(row.get("headcount")) or 0,
             "participants": _int(row.get("participants")) or 0,
@@ -98,18 +110,21 @@ def stored_row(kind: Kind, row: dict[str, Any], sheet: ParsedSheet) -> dict[str,
             "hours": _float(row.get("hours")) or 0.0,
             "certificates": _int(row.get("certificates")) or 0,
             "suggestions": _int(row.get("suggestions")),
-            **_kept_when_absent(row, sheet, SUMMARY_KEPT),
+            "training_funds": _float(row.get("training_funds")),
+            "payroll": _float(row.get("payroll")),
         }
+        return _drop_absent(kind, rec, row, sheet)
     if kind is Kind.LEDGER:
-        return {
+        rec = {
             "employee_id": _text(row.get("employee_id")),
             "month": as_month(row.get("month") or sheet.period),
             "name": _text(row.get("name")) or "",
-            "unit": _text(row.get("unit")),
+            "unit": _unit(row.get("unit")),
             "hours": _float(row.get("hours")) or 0.0,
             "points": _float(row.get("points")) or 0.0,
             "attendance": _int(row.get("attendance")),
         }
+        return _drop_absent(kind, rec, row, sheet)
     if kind is Kind.CERTIFICATES:
         d = as_date(row.get("cert_date"))
         return {
@@ -117,17 +132,18 @@ def stored_row(kind: Kind, row: dict[str, Any], sheet: ParsedSheet) -> dict[str,
             "cert_name": _text(row.get("cert_name")),
             "cert_date": d,
             "name": _text(row.get("name")) or "",
-            "unit": _text(row.get("unit")),
+            "unit": _unit(row.get("unit")),
             "level": _text(row.get("level")) or "其他",
             "month": as_month(d),
         }
-    return {
-        "unit": _text(row.get("unit")),
+    rec = {
+        "unit": _unit(row.get("unit")),
         "milestone": _text(row.get("milestone")),
         "phase": _text(row.get("phase")),
         "planned_date": as_date(row.get("planned_date")),
         "done_date": as_date(row.get("done_date")),
     }
+    return _drop_absent(kind, rec, row, sheet)
 
 
 def row_key(table: str, rec: dict[str, Any]) -> tuple[Any, ...]:

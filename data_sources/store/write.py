@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import replace as dc_replace
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from data_sources.schema import Kind, ParsedFile, Problem
+from data_sources.schema import Kind, ParsedFile, ParsedSheet, Problem
 from data_sources.store.batches import change_images, new_batch, unit_images
 from data_sources.store.bulk import chunks, drop_temp, fetch_existing, insert_rows, replace_rows, temp_name
 from data_sources.store.derived import (
@@ -40,36 +41,55 @@ from data_sources.store.tables import (
     unit_months,
     units,
 )
+from data_sources.suggest import nearest_names
+from data_sources.values import unit_name
 
 
-def commit_file(conn: Connection, parsed: ParsedFile, user: str, record: bool) -> BatchResult:
+def commit_file(
+    conn: Connection, parsed: ParsedFile, user: str, record: bool, allowed_units: Collection[str] | None = None
+) -> BatchResult:
     """Diff one file against the store as it is now in ``conn``'s transaction and write what
-    changed; ``record`` False (a dry run) gives out no batch id."""
+    changed; ``record`` False (a dry run) gives out no batch id. A plan with errors (``plan.errors``:
+    an unknown unit, another unit's person for a reporter) writes nothing: the caller refuses."""
     now = utcnow()
-    plan, new_units = diff(conn, parsed)
+    plan, new_units = diff(conn, parsed, allowed_units)
     batch_id = None
-    if plan.has_changes:
+    if plan.has_changes and not plan.errors:
         batch_id = apply_plan(conn, parsed, plan, new_units, user, now, record=record)
     return BatchResult(batch_id, plan)
 
 
 # ---- the plan ---------------------------------------------------------------------------------
 
+# the kinds whose key leaves out the unit: a row may name another unit than the stored one
+_PERSON_KINDS = (Kind.LEDGER, Kind.CERTIFICATES)
 
-def diff(conn: Connection, parsed: ParsedFile) -> tuple[ImportPlan, list[dict[str, Any]]]:
+
+def diff(
+    conn: Connection, parsed: ParsedFile, allowed_units: Collection[str] | None = None
+) -> tuple[ImportPlan, list[dict[str, Any]]]:
     """Compare a file's rows with the stored ones: added / replaced / unchanged, per kind.
 
-    Returns the plan and the unit rows to add automatically (units not in any roster).
+    Returns the plan and the unit rows to add automatically (only while the store has no roster).
+    The stored data's rules (DESIGN §3) become problems of the plan: a unit outside the roster is
+    an error naming the nearest roster names; a ledger or certificate row stored under another
+    unit is a move (a warning) for an administrator, an error for a reporter (``allowed_units``
+    not None) unless the stored unit is theirs too. A column the sheet lacks keeps its stored value.
     """
     incoming: dict[Kind, dict[tuple, dict[str, Any]]] = {k: {} for k in KIND_ORDER}
+    places: dict[Kind, dict[tuple, tuple[ParsedSheet, int | None]]] = {k: {} for k in _PERSON_KINDS}
     rows_seen: dict[Kind, int] = defaultdict(int)
     first_mention: dict[str, Problem] = {}
     for sheet in parsed.sheets:
         table = KIND_TABLE[sheet.kind]
+        where = places.get(sheet.kind)
         for row in sheet.rows:
             rec = stored_row(sheet.kind, row, sheet)
             rows_seen[sheet.kind] += 1
-            incoming[sheet.kind][row_key(table.name, rec)] = rec  # a repeated key: the last one wins
+            key = row_key(table.name, rec)
+            incoming[sheet.kind][key] = rec  # a repeated key: the last one wins
+            if where is not None:
+                where[key] = (sheet, row.get("_row"))
             if sheet.kind is not Kind.ROSTER and rec.get("unit") and rec["unit"] not in first_mention:
                 first_mention[rec["unit"]] = Problem(
                     code="unit_added",
@@ -80,6 +100,7 @@ def diff(conn: Connection, parsed: ParsedFile) -> tuple[ImportPlan, list[dict[st
                     value=rec["unit"],
                     params={"unit": rec["unit"]},
                     severity="warning",
+                    column_letter=sheet.letters.get("unit"),
                 )
     kinds: dict[Kind, KindPlan] = {}
     # units: the roster rows, then every unit a row mentions
@@ -95,9 +116,12 @@ def diff(conn: Connection, parsed: ParsedFile) -> tuple[ImportPlan, list[dict[st
     kinds[Kind.ROSTER] = kp
     new_units: list[dict[str, Any]] = []
     warnings: list[Problem] = []
-    for name, problem in first_mention.items():
-        if (name,) in stored_units or (name,) in roster:
-            continue
+    errors: list[Problem] = []
+    unknown = {n: p for n, p in first_mention.items() if (n,) not in stored_units and (n,) not in roster}
+    if unknown and (roster or _has_roster(conn)):
+        errors += _unknown_units(conn, unknown, [n for (n,) in roster])
+        unknown = {}
+    for name, problem in unknown.items():
         new_units.append(
             {
                 "name": name,
@@ -109,6 +133,7 @@ def diff(conn: Connection, parsed: ParsedFile) -> tuple[ImportPlan, list[dict[st
             }
         )
         warnings.append(problem)
+    allowed = None if allowed_units is None else {unit_name(u) for u in allowed_units}
     for kind in KIND_ORDER[1:]:
         table = KIND_TABLE[kind]
         keys: Iterable[tuple[Any, ...]] = incoming[kind].keys()
@@ -118,11 +143,16 @@ def diff(conn: Connection, parsed: ParsedFile) -> tuple[ImportPlan, list[dict[st
             stored = _months_with_ledger(conn, {k[1] for k in keys})
             keys = [k for k in keys if k[1] in stored]
         existing = fetch_existing(conn, table, keys)
+        blank = dict.fromkeys(c.name for c in table.columns)
         kp = KindPlan(rows=rows_seen[kind])
         for key, rec in incoming[kind].items():
             old = existing.get(key)
-            if old is not None and len(rec) < len(old):  # a column the sheet lacks keeps its value
-                rec = incoming[kind][key] = {**old, **rec}
+            if len(rec) < len(blank):  # a column the sheet lacks keeps its value (a new row: NULL)
+                rec = incoming[kind][key] = {**(old or blank), **rec}
+            if old is not None and kind in _PERSON_KINDS and old["unit"] != rec["unit"]:
+                sheet, at = places[kind][key]
+                problem = _moved(kind, sheet, at, old, rec, allowed)
+                (errors if problem.severity == "error" else warnings).append(problem)
             _compare(kp, key, old, rec)
         kinds[kind] = kp
     plan = ImportPlan(
@@ -130,8 +160,69 @@ def diff(conn: Connection, parsed: ParsedFile) -> tuple[ImportPlan, list[dict[st
         kinds={k: kinds[k] for k in KIND_ORDER if rows_seen[k] or k in {s.kind for s in parsed.sheets}},
         warnings=warnings,
         units_added=[u["name"] for u in new_units],
+        errors=errors,
     )
     return plan, new_units
+
+
+def _has_roster(conn: Connection) -> bool:
+    """Whether the store has a roster (a unit an import of a 单位 sheet stored, not one that a data
+    row brought along before there was any)."""
+    q = sa.select(sa.literal(1)).select_from(units).where(units.c.auto_added == sa.false()).limit(1)
+    return conn.execute(q).first() is not None
+
+
+def _unknown_units(conn: Connection, unknown: dict[str, Problem], upload_roster: list[str]) -> list[Problem]:
+    """One error per unit outside the roster, at its first row, with the nearest roster names
+    (by characters and by pinyin; the first SUGGESTED units only: a file of thousands of new
+    units is refused all the same)."""
+    roster = set(conn.execute(sa.select(units.c.name)).scalars()) | set(upload_roster)
+    out = []
+    for i, (name, first) in enumerate(unknown.items()):
+        near = nearest_names(name, roster) if i < SUGGESTED else []
+        out.append(
+            dc_replace(
+                first,
+                code="unit_unknown" if near else "unit_unknown_no_match",
+                params={"unit": name, "suggestions": near},
+                severity="error",
+            )
+        )
+    return out
+
+
+SUGGESTED = 200  # unknown units given suggestions in one file
+
+
+def _moved(
+    kind: Kind,
+    sheet: ParsedSheet,
+    row: int | None,
+    old: dict[str, Any],
+    new: dict[str, Any],
+    allowed: set[str] | None,
+) -> Problem:
+    """A ledger or certificate row stored under another unit: a move (调动) for an administrator
+    or a reporter of both units, refused for a reporter of the new unit only."""
+    refused = allowed is not None and old["unit"] not in allowed
+    params: dict[str, Any] = {"employee_id": new["employee_id"], "unit": old["unit"], "to_unit": new["unit"]}
+    if kind is Kind.LEDGER:
+        params["month"] = new["month"]
+        code = "unit_taken" if refused else "unit_moved"
+    else:
+        params.update(cert_name=new["cert_name"], cert_date=new["cert_date"].isoformat())
+        code = "cert_unit_taken" if refused else "cert_unit_moved"
+    return Problem(
+        code=code,
+        file=sheet.file,
+        sheet=sheet.sheet,
+        row=row,
+        column=sheet.columns.get("unit", "单位"),
+        value=new["unit"],
+        params=params,
+        severity="error" if refused else "warning",
+        column_letter=sheet.letters.get("unit"),
+    )
 
 
 def _compare(kp: KindPlan, key: tuple[Any, ...], old: dict[str, Any] | None, new: dict[str, Any]) -> None:
