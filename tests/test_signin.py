@@ -21,10 +21,11 @@ from tests.test_faults import dump_all
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
-def _attempt(store: Store, name: str, password: str, minutes: float) -> str | tuple[str, int]:
-    """The account name of a successful sign-in, or (reason, minutes of the lock) of a refusal."""
+def _attempt(store: Store, name: str, password: str, minutes: float, t0: datetime = T0) -> str | tuple[str, int]:
+    """The account name of a successful sign-in, or (reason, minutes of the lock) of a refusal, at
+    ``minutes`` after ``t0``."""
     try:
-        return access.sign_in(store, name, password, now=T0 + timedelta(minutes=minutes)).account.name
+        return access.sign_in(store, name, password, now=t0 + timedelta(minutes=minutes)).account.name
     except access.SignInRefused as e:
         return (e.reason, e.minutes)
 
@@ -133,20 +134,22 @@ def _cli(*argv: str, stdin: str | None = None) -> tuple[int, str, str]:
 
 
 def test_an_administrator_lifts_a_lock_with_user_unlock_or_a_new_password(db_url: str) -> None:
+    # the command line unlocks at the clock's time, so the lock is taken now (a fixed T0 is long past)
+    t0 = datetime.now(UTC).replace(microsecond=0)  # stores keep whole seconds
     store = Store.open(db_url)
     try:
         access.add_user(store, "li", "viewer", password="right-password")
         for _ in range(access.MAX_FAILURES):
-            _attempt(store, "li", "wrong", 0)
-        assert _attempt(store, "li", "right-password", 1) == ("locked", 14)
-        assert access.locked_until(store, "li", now=T0) == T0 + access.LOCK_DURATION
+            _attempt(store, "li", "wrong", 0, t0)
+        assert _attempt(store, "li", "right-password", 1, t0) == ("locked", 14)
+        assert access.locked_until(store, "li", now=t0) == t0 + access.LOCK_DURATION
         assert _cli("user", "unlock", "li", "--db", db_url) == (0, "已解除用户名 li 的登录锁定。\n", "")
         assert _cli("user", "unlock", "li", "--db", db_url, "--lang", "en") == (0, "li is not locked.\n", "")
-        assert _attempt(store, "li", "right-password", 2) == "li"
+        assert _attempt(store, "li", "right-password", 2, t0) == "li"
         for _ in range(access.MAX_FAILURES):
-            _attempt(store, "li", "wrong", 3)
+            _attempt(store, "li", "wrong", 3, t0)
         assert _cli("user", "passwd", "li", "--password-stdin", "--db", db_url, stdin="new-password\n")[0] == 0
-        assert _attempt(store, "li", "new-password", 4) == "li"
+        assert _attempt(store, "li", "new-password", 4, t0) == "li"
         actions = [e.action for e in access.audit_entries(store)]
         assert "user_unlock" in actions and actions.count("user_unlock") == 1
     finally:
