@@ -240,6 +240,22 @@ def test_every_page_renders_in_chinese_with_data_as_of(browser, demo_server, url
     page.context.close()
 
 
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (1920, 1080)], ids=["laptop", "projector"])
+def test_the_first_screen_of_the_overview_on_a_laptop_and_a_projector(browser, demo_server, width, height):
+    """What a meeting sees without scrolling (the README shows both): the title, the six tiles with
+    their figures whole, and the first charts."""
+    page = new_page(browser, demo_server, width, height)
+    page.goto(f"{demo_server.url}/overview?from=2024-01&to=2024-12")
+    settle(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    values = page.locator('[data-testid="stMetricValue"]')
+    assert values.count() == 6
+    assert all(v.is_visible() for v in values.all())
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"overview_{width}.png"))  # the viewport, as on the screen
+    page.context.close()
+
+
 def test_department_filter_changes_the_kpis_and_the_url_restores_the_view(browser, demo_server):
     page = new_page(browser, demo_server)
     page.goto(f"{demo_server.url}/overview?from=2024-01&to=2024-12")
@@ -793,6 +809,10 @@ def test_no_table_offers_streamlits_raw_csv_download(browser, tmp_path) -> None:
     from openpyxl import load_workbook
 
     url = _demo_db(tmp_path / "formula.db")
+    roster = tmp_path / "单位.csv"  # a new unit comes in by the roster first (issue 10.3)
+    roster.write_text(f'单位,部门,职工人数\n"{FORMULA_UNIT}",机关,40\n', encoding="utf-8")
+    done = _cli("import", str(roster), "--db", url)
+    assert done.returncode == 0, done.stderr
     report = tmp_path / "月报.csv"
     report.write_text(
         "单位,职工人数,参学人数,培训场次,培训人次,培训学时,取证人数\n" + f'"{FORMULA_UNIT}",40,20,3,60,120.5,1\n',
