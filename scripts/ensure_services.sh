@@ -9,15 +9,17 @@ log() { echo "[services] $*" >&2; }
 SUDO=""
 if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then SUDO="sudo"; fi
 apt_updated=0
+# Wait for another apt (a second checkout setting up at the same time) instead of failing.
+APT_WAIT=(-o DPkg::Lock::Timeout=900)
 apt_install() {
-  if [ $apt_updated = 0 ]; then $SUDO apt-get update -q >&2 || true; apt_updated=1; fi
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "$@" >&2
+  if [ $apt_updated = 0 ]; then $SUDO apt-get "${APT_WAIT[@]}" update -q >&2 || true; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get "${APT_WAIT[@]}" install -y -q "$@" >&2
 }
 
 # --- Chromium ---------------------------------------------------------------------------
 if ! command -v chromium >/dev/null; then
   log "installing Debian's chromium"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium >&2 || apt_install chromium
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get "${APT_WAIT[@]}" install -y -q chromium >&2 || apt_install chromium
 fi
 if [ -z "$(fc-list :lang=zh 2>/dev/null | head -1)" ]; then
   log "installing a Chinese font for screenshots"
