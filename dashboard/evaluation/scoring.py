@@ -22,6 +22,7 @@ from dashboard import metrics
 from dashboard.briefing import kpi_targets
 from dashboard.config import EVALUATION_INDICATORS, EvaluationRules
 from dashboard.evaluation.ranking import rank_units
+from dashboard.metrics.selection import in_units
 from data_sources import store as db
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -192,21 +193,6 @@ def _certificates_by_person(conn: sa.Connection, first: str, last: str) -> dict[
     return {e: int(n) for e, n in conn.execute(q.group_by(cr.c.employee_id))}
 
 
-def _in_selection(col: Any, sel: metrics.Selection) -> Any:
-    """``col`` names a unit of U (the selection's filters on the roster); no condition without one."""
-    u = db.units
-    cond = []
-    if sel.departments:
-        cond.append(u.c.department.in_(sel.departments))
-    if sel.unit_types:
-        cond.append(u.c.unit_type.in_(sel.unit_types))
-    if sel.pilot_only:
-        cond.append(u.c.is_pilot == sa.true())
-    if sel.units:
-        cond.append(u.c.name.in_(sel.units))
-    return col.in_(sa.select(u.c.name).where(*cond)) if cond else sa.true()
-
-
 def _people(
     sel: metrics.Selection,
     first: str,
@@ -237,7 +223,7 @@ def _people(
             for y, ms in by_year.items()
         ]
     )
-    where = [_in_selection(ly.c.unit, sel), in_p]
+    where = [in_units(ly.c.unit, sel), in_p]
     if with_certificate:
         cr = db.certificate_rows
         where.append(ly.c.employee_id.in_(sa.select(cr.c.employee_id).where(cr.c.month >= first, cr.c.month <= last)))
@@ -304,7 +290,7 @@ def _deep_candidates(
         lr.c.employee_id.in_([c[1] for c in chosen]),
         lr.c.month >= first,
         lr.c.month <= last,
-        _in_selection(lr.c.unit, sel),
+        in_units(lr.c.unit, sel),
     )
     for eid, month, unit, name in conn.execute(q):
         months.setdefault(eid, set()).add(month)
