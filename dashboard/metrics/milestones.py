@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from dashboard.metrics.plain import fetch_plain, ratio
 from dashboard.metrics.selection import Selection, Unit, in_units, load_units, month_end, period_of
 from data_sources import store as db
+from data_sources.store.rows import as_date
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -50,7 +51,7 @@ def unit_milestones(
     for unit, name, phase, planned, done in fetch_plain(conn, q):
         for v in (planned, done):
             if v not in days:
-                days[v] = _day(v)
+                days[v] = as_date(v)
         rows[unit][name] = (phase, days[planned], days[done])
     config = [(m.phase, m.name, m.due) for m in settings.milestones]  # a property: read it once
     config_names = {c[1] for c in config}
@@ -72,17 +73,6 @@ def unit_milestones(
                 items.append(Milestone(phase, name, planned, done))
         out[u.name] = items
     return out
-
-
-def _day(v: Any) -> date | None:
-    """A DATE column's value as the driver gives it (SQLite: ISO text) → date."""
-    if v is None:
-        return None
-    if isinstance(v, datetime):
-        return v.date()
-    if isinstance(v, date):
-        return v
-    return date.fromisoformat(str(v)[:10])
 
 
 @dataclass
