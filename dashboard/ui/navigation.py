@@ -14,7 +14,7 @@ import streamlit as st
 from dashboard import metrics
 from dashboard.metrics import Selection
 from dashboard.ui.cache import cached, filter_options
-from dashboard.ui.filters import QP_UNIT, filter_query_params, scope_text
+from dashboard.ui.filters import DRILL_DEPT, QP_UNIT, filter_query_params, scope_text
 from dashboard.ui.session import t, tm
 from dashboard.ui.signin import account, may_open
 from dashboard.ui.site import ADMIN_PAGES, PAGE_SPECS, build_pages, page
@@ -43,6 +43,14 @@ def go_to_unit(unit: str) -> NoReturn:
     """Open the unit page for ``unit``, keeping the current filters in the URL."""
     params: dict[str, str | list[str]] = {**filter_query_params(), QP_UNIT: unit}
     st.switch_page(page("unit"), query_params=params)
+
+
+def go_to_department(department: str, sel: Selection) -> None:
+    """Set the sidebar's department filter to ``department`` and run the page again (全单位 → 部门:
+    the page then shows that department's units). Nothing when it is the filter already."""
+    if department and tuple(sel.departments) != (department,):
+        st.session_state[DRILL_DEPT] = department
+        st.rerun()
 
 
 def _on_unit_pick() -> None:
