@@ -135,3 +135,16 @@ def test_ends_lists_every_unit_up_to_the_threshold(n: int, shown: int) -> None:
     if n > m.SCALE_UNITS:
         assert got == items[: m.SCALE_ENDS] + items[-m.SCALE_ENDS :]
     assert m.at_scale(n) == (n > m.SCALE_UNITS)
+
+
+@pytest.mark.parametrize(("units", "n"), [(1000, 30), (300, 9), (100, 3), (10, 1)])
+def test_the_bench_federation_has_departments_of_realistic_sizes(units: int, n: int) -> None:
+    from dashboard import bench
+
+    sizes = bench.department_sizes(units)
+    assert (len(sizes), sum(sizes)) == (n, units)
+    if units >= 1000:
+        assert min(sizes) >= bench.DEPARTMENT_UNITS[0] and max(sizes) <= bench.DEPARTMENT_UNITS[1]
+    assert bench.department_sizes(units) == sizes  # seeded: the same organisation every run
+    depts = bench.departments(units)
+    assert len(depts) == units and len(set(depts)) == n
