@@ -118,6 +118,8 @@ def test_overview_lists_departments_and_the_ends_above_30_units(store_of, n: int
     units_chart = titles[ui_text("chart_participation_title")]
     assert set(units_chart["unit"]) == expected_rate_ends(url, n)
     ends_note = ui_text("scale_ends", n=10, total=n)
+    laggards = at.dataframe(key="ov_laggards").value  # every unit is below 98 %: all lag
+    assert len(laggards) == (20 if n > 30 else n)  # above 30: the first page of 20
     if n > 30:
         depts = titles[ui_text("chart_participation_dept_title")]
         assert sorted(depts["department"]) == sorted(DEPARTMENTS)

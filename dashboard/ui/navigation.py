@@ -47,8 +47,10 @@ def go_to_unit(unit: str) -> NoReturn:
 
 def go_to_department(department: str, sel: Selection) -> None:
     """Set the sidebar's department filter to ``department`` and run the page again (全单位 → 部门:
-    the page then shows that department's units). Nothing when it is the filter already."""
-    if department and tuple(sel.departments) != (department,):
+    the page then shows that department's units). Nothing when it is the filter already, or no
+    department the filter offers (（未分部门）: the click would run the page again and again)."""
+    known = department in filter_options().get("departments", [])
+    if known and tuple(sel.departments) != (department,):
         st.session_state[DRILL_DEPT] = department
         st.rerun()
 

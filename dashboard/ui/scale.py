@@ -109,17 +109,18 @@ def search_and_page(frame: pd.DataFrame, key: str, columns: Sequence[str] = ("un
 
 
 def paged_table(
-    frame: pd.DataFrame, key: str, columns: Sequence[str], download: str, most: int, **options: Any
+    frame: pd.DataFrame, key: str, columns: Sequence[str], download: str, most: int | None, **options: Any
 ) -> None:
     """``widgets.table`` with ``search_and_page`` above it when the list is long; the download is
-    always the whole table (every unit, not the page)."""
+    always the whole table (every unit, not the page). ``most``: the height in pixels the rows may
+    take (None: Streamlit's own)."""
     page = search_and_page(frame, key)
     whole = page is frame
     table(
         page,
         key=key,
         columns=columns,
-        height=rows_height(len(page), most),
+        height=rows_height(len(page), most) if most else "auto",
         download=download if whole else None,
         **options,
     )
