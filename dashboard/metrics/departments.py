@@ -95,7 +95,7 @@ def department_milestones(matrix: pd.DataFrame) -> pd.DataFrame:
     if matrix.empty:
         return pd.DataFrame(columns=columns)
     data = matrix.assign(department=matrix["department"].fillna(NO_DEPARTMENT))
-    counts = pd.crosstab([data["department"], data["milestone"]], data["status"])
+    counts = data.groupby(["department", "milestone", "status"]).size().unstack("status", fill_value=0)
     for s in ("done", "overdue", "pending"):
         if s not in counts:
             counts[s] = 0
@@ -118,7 +118,7 @@ def department_submissions(sub: pd.DataFrame) -> pd.DataFrame:
     if sub.empty:
         return pd.DataFrame(columns=columns)
     data = sub.assign(department=sub["department"].fillna(NO_DEPARTMENT))
-    counts = pd.crosstab([data["department"], data["month"]], data["status"])
+    counts = data.groupby(["department", "month", "status"]).size().unstack("status", fill_value=0)
     for s in ("reported", "missing"):
         if s not in counts:
             counts[s] = 0
