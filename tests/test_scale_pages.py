@@ -201,3 +201,16 @@ def test_the_unit_ranking_has_pages_and_a_search_above_30_units(store_of) -> Non
     shown = at.dataframe(key="units_table").value
     assert len(shown) == 15 and set(shown[ui_text("department")]) == {DEPARTMENTS[2]}
     assert ui_text("scale_found", n=15, total=45, page=1, pages=1) in captions(at)
+
+
+def test_departments_with_the_largest_share_overdue_come_first() -> None:
+    from dashboard.ui import scale
+
+    frame = pd.DataFrame(
+        {
+            "department": ["大", "大", "小", "小", "中", "中"],
+            "overdue": [20, 20, 3, 2, 0, 0],
+            "total": [80, 80, 5, 5, 30, 30],
+        }
+    )
+    assert scale.department_order(frame, "overdue") == ["小", "大", "中"]  # 50 %, 25 %, 0 %

@@ -68,9 +68,11 @@ def department_participation(departments: pd.DataFrame, target: float, sel: Sele
 
 
 def department_order(frame: pd.DataFrame, count: str) -> list[str]:
-    """Departments with the most units in status ``count`` first (like the units' order)."""
-    totals = frame.groupby("department")[count].sum()
-    return sorted(totals.index, key=lambda d: (-int(totals[d]), pinyin_key(str(d))))
+    """Departments with the largest share of their cells' units in status ``count`` first (a
+    department of 80 units is not first for being large), then by name."""
+    sums = frame.groupby("department")[[count, "total"]].sum()
+    share = {d: (int(r[count]) / int(r["total"]) if int(r["total"]) else 0.0) for d, r in sums.iterrows()}
+    return sorted(share, key=lambda d: (-share[d], pinyin_key(str(d))))
 
 
 def department_matrix(spec: Any, sel: Selection, key: str) -> None:
