@@ -85,12 +85,46 @@ def _months(year: int, n: int) -> tuple[str, ...]:
     return tuple(m.add_months(f"{year}-12", -i) for i in range(n - 1, -1, -1))
 
 
+# A city federation's departments: its 区县 and 产业 federations (DESIGN §5 "at scale").
+DISTRICTS = "东城 西城 朝阳 海淀 丰台 石景山 门头沟 房山 通州 顺义 昌平 大兴 怀柔 平谷 密云 延庆"
+INDUSTRIES = "机械冶金 能源化工 建设 交通运输 邮电 商贸 金融 教育 卫生 农林水 文化体育 科技 旅游 国防"
+DEPARTMENTS = (*(f"{d}区总工会" for d in DISTRICTS.split()), *(f"{d}产业工会" for d in INDUSTRIES.split()))
+DEPARTMENT_UNITS = (5, 80)  # a department's units: from a few to a large 区县
+
+
+def department_sizes(units: int, seed: int = 13) -> list[int]:
+    """How many units each department has: about 33 units a department (30 at 1,000 units), each
+    between 5 and 80 where the total allows, drawn with a fixed seed so every run builds the same
+    organisation."""
+    import random
+
+    rng = random.Random(seed)
+    n = max(1, min(len(DEPARTMENTS), round(units / 33)))
+    lo, hi = min(DEPARTMENT_UNITS[0], units // n), max(DEPARTMENT_UNITS[1], -(-units // n))
+    sizes = [rng.randint(lo, hi) for _ in range(n)]
+    while sum(sizes) != units:  # one unit at a time, to a department that may still take it
+        step = 1 if sum(sizes) < units else -1
+        k = rng.randrange(n)
+        if lo <= sizes[k] + step <= hi:
+            sizes[k] += step
+    return sizes
+
+
+def departments(units: int) -> list[str]:
+    """Each unit's department (unit i's at index i): consecutive units, ``department_sizes`` each."""
+    out: list[str] = []
+    for name, size in zip(DEPARTMENTS, department_sizes(units), strict=False):
+        out.extend([name] * size)
+    return out
+
+
 def _roster(org: Org) -> Iterator[dict[str, Any]]:
     per = org.staff // org.units
+    depts = departments(org.units)
     for i in range(org.units):
         yield {
             "name": org.unit(i),
-            "department": f"部门{i % 20:02d}",
+            "department": depts[i],
             "unit_type": UNIT_TYPES[i % len(UNIT_TYPES)],
             "is_pilot": i % 10 == 0,
             "headcount": per + i % 3,

@@ -46,6 +46,7 @@ MILESTONE_SYMBOLS: dict[str, str] = {"done": "✓", "overdue": "✗", "pending":
 SUBMISSION_SYMBOLS: dict[str, str] = {"reported": "✓", "missing": "✗"}
 
 UNIT_SELECTION = "unit_pick"
+DEPT_SELECTION = "dept_pick"  # charts of departments (DESIGN §5 "at scale"): a click sets the filter
 LEVEL_ORDER: tuple[str, ...] = (*LEVELS, UNGRADED)
 FONT = "'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', 'WenQuanYi Micro Hei', 'Source Han Sans SC', sans-serif"
 ROW_PX = 30
@@ -208,6 +209,10 @@ def _unit_selection() -> alt.Parameter:
     return alt.selection_point(name=UNIT_SELECTION, fields=["unit"], on="click", clear="dblclick")
 
 
+def _department_selection() -> alt.Parameter:
+    return alt.selection_point(name=DEPT_SELECTION, fields=["department"], on="click", clear="dblclick")
+
+
 def _status_scale(lang: str, statuses: Iterable[str]) -> alt.Scale:
     keys = [s for s in ("green", "amber", "red", "neutral", "none") if s in set(statuses)]
     return alt.Scale(domain=[status_label(s, lang) for s in keys], range=[STATUS_COLORS[s] for s in keys])
@@ -228,9 +233,12 @@ def participation_by_unit(
     target: float,
     amber_ratio: float = 0.9,
     lang: str = "zh",
+    by: str = "unit",
 ) -> Any:
     """Horizontal bars of 参学率 per unit, highest first, a dashed target line and the status
-    colour per bar (a ``target`` column, if present, gives each unit its own target)."""
+    colour per bar (a ``target`` column, if present, gives each unit its own target). With
+    ``by="department"`` one bar per department (``metrics.department_table``), clickable through
+    ``DEPT_SELECTION``."""
     data = df[df["headcount"].fillna(0) > 0].copy() if "headcount" in df else df.copy()
     data = data[data["participation_rate"].notna()]
     if data.empty:
@@ -246,9 +254,9 @@ def participation_by_unit(
     data["target_text"] = pd.Series(targets, index=data.index).map(fmt_pct)
     if "department" not in data:
         data["department"] = ""
-    data = data.sort_values(["participation_rate", "unit"], ascending=[False, True])
-    order = data["unit"].tolist()
-    sel = _unit_selection()
+    data = data.sort_values(["participation_rate", by], ascending=[False, True])
+    order = data[by].tolist()
+    sel = _unit_selection() if by == "unit" else _department_selection()
     x_max = max(1.0, float(data["participation_rate"].max()))
     x = alt.X(
         "participation_rate:Q",
@@ -256,10 +264,17 @@ def participation_by_unit(
         scale=alt.Scale(domain=[0, x_max]),
         axis=alt.Axis(format="%", tickCount=5),
     )
-    y = alt.Y("unit:N", sort=order, title=None)
+    y = alt.Y(f"{by}:N", sort=order, title=None)
+    if by == "unit":
+        who = [alt.Tooltip("unit:N", title=_t("unit", lang)), alt.Tooltip("department:N", title=_t("department", lang))]
+    else:
+        data["units_text"] = data["units"].map(lambda v: fmt_count(v, lang))
+        who = [
+            alt.Tooltip("department:N", title=_t("department", lang)),
+            alt.Tooltip("units_text:N", title=_t("units_n", lang)),
+        ]
     tooltip = [
-        alt.Tooltip("unit:N", title=_t("unit", lang)),
-        alt.Tooltip("department:N", title=_t("department", lang)),
+        *who,
         alt.Tooltip("rate_text:N", title=_t("participation_rate", lang)),
         alt.Tooltip("participants_text:N", title=_t("participants", lang)),
         alt.Tooltip("headcount_text:N", title=_t("headcount", lang)),
@@ -291,7 +306,7 @@ def participation_by_unit(
     chart = alt.layer(bars, labels, rule, rule_text).properties(
         height=max(160, ROW_PX * len(data)),
         width="container",
-        title=_t("chart_participation_title", lang),
+        title=_t("chart_participation_title" if by == "unit" else "chart_participation_dept_title", lang),
     )
     return _style(chart)
 
@@ -630,12 +645,15 @@ def milestone_matrix(
     lang: str = "zh",
     labels: Mapping[str, str] | None = None,
     plot_px: float = FULL_PLOT_PX,
+    by: str = "unit",
 ) -> Any:
     """Units × milestones grid (``metrics.milestone_matrix`` frame): done / overdue / not yet due,
     with a symbol in each cell so the status does not rely on colour alone; click a row's cell to
     open the unit. ``labels`` renames phases and milestones — in English
     ``i18n.campaign_names(settings.phases, "en")``, their config.toml ``name_en``. Every milestone header shows: wrapped into lines that fit its column at
-    ``plot_px`` (the narrowest width the chart gets), or at 45° when a word is too long for that."""
+    ``plot_px`` (the narrowest width the chart gets), or at 45° when a word is too long for that.
+    With ``by="department"`` (``metrics.department_milestones``) a row is a department, its cells
+    read "units done/units" and a click sets the department filter."""
     if df.empty:
         return _empty(lang)
     data = df.copy()
@@ -643,13 +661,22 @@ def milestone_matrix(
         data["milestone"] = data["milestone"].map(lambda m: labels.get(m, m))
         data["phase"] = data["phase"].map(lambda p: labels.get(p, p))
     data["status_label"] = data["status"].map(lambda s: _t(f"ms_{s}", lang))
-    data["symbol"] = data["status"].map(MILESTONE_SYMBOLS).fillna("")
     data["due_text"] = data["due"].map(lambda d: fmt_date(_as_date(d), lang))
-    data["done_text"] = data["done_date"].map(lambda d: fmt_date(_as_date(d), lang))
+    if by == "unit":
+        data["symbol"] = data["status"].map(MILESTONE_SYMBOLS).fillna("")
+        data["done_text"] = data["done_date"].map(lambda d: fmt_date(_as_date(d), lang))
+        detail = [alt.Tooltip("done_text:N", title=_t("done_date", lang))]
+    else:
+        data["symbol"] = [f"{d}/{t}" for d, t in zip(data["done"], data["total"], strict=True)]
+        data["overdue_text"] = data["overdue"].map(lambda v: fmt_count(v, lang))
+        detail = [
+            alt.Tooltip("symbol:N", title=_t("units_done", lang)),
+            alt.Tooltip("overdue_text:N", title=_t("units_overdue", lang)),
+        ]
     ms_order = data.sort_values(["due", "milestone"])["milestone"].drop_duplicates().tolist()
     axis_text, angle = band_labels(ms_order, plot_px)
     data["milestone_axis"] = data["milestone"].map(axis_text)
-    units = list(unit_order) if unit_order is not None else in_pinyin_order(data["unit"].unique())
+    units = list(unit_order) if unit_order is not None else in_pinyin_order(data[by].unique())
     keys = [k for k in ("done", "overdue", "pending") if k in set(data["status"])]
     x = alt.X(
         "milestone_axis:N",
@@ -666,54 +693,76 @@ def milestone_matrix(
             **({"labelAlign": "center"} if angle == 0 else {"labelAlign": "left", "labelBaseline": "middle"}),
         ),
     )
-    y = alt.Y("unit:N", sort=units, title=None)
+    y = alt.Y(f"{by}:N", sort=units, title=None)
     tooltip = [
-        alt.Tooltip("unit:N", title=_t("unit", lang)),
+        alt.Tooltip(f"{by}:N", title=_t(by, lang)),
         alt.Tooltip("phase:N", title=_t("phase", lang)),
         alt.Tooltip("milestone:N", title=_t("milestone", lang)),
         alt.Tooltip("due_text:N", title=_t("due", lang)),
-        alt.Tooltip("done_text:N", title=_t("done_date", lang)),
+        *detail,
         alt.Tooltip("status_label:N", title=_t("status", lang)),
     ]
     legend = [_t(f"ms_{k}", lang) for k in keys]
-    return _status_grid(data, x, y, tooltip, legend, [MILESTONE_COLORS[k] for k in keys], len(units), lang)
+    colors = [MILESTONE_COLORS[k] for k in keys]
+    return _status_grid(data, x, y, tooltip, legend, colors, len(units), lang, by, 17 if by == "unit" else 14)
 
 
 def submission_matrix(
-    df: pd.DataFrame, unit_order: Sequence[str] | None = None, lang: str = "zh", plot_px: float = FULL_PLOT_PX
+    df: pd.DataFrame,
+    unit_order: Sequence[str] | None = None,
+    lang: str = "zh",
+    plot_px: float = FULL_PLOT_PX,
+    by: str = "unit",
 ) -> Any:
     """Units × months grid (``metrics.submission_matrix`` frame): reported or missing, with the
-    source (台账/月报) and the last update in the tooltip."""
+    source (台账/月报) and the last update in the tooltip. With ``by="department"``
+    (``metrics.department_submissions``) a row is a department, its cells read "units
+    reported/units" and a click sets the department filter."""
     if df.empty:
         return _empty(lang)
     data = _month_frame(df, lang)
     data["status_label"] = data["status"].map(lambda s: _t(f"sub_{s}", lang))
-    data["symbol"] = data["status"].map(SUBMISSION_SYMBOLS).fillna("")
-    data["source_label"] = data["source"].fillna("").map(lambda s: _t(f"source_{s or 'none'}", lang))
     data["updated_text"] = data["last_updated"].map(lambda d: fmt_date(_as_datetime(d), lang))
+    if by == "unit":
+        data["symbol"] = data["status"].map(SUBMISSION_SYMBOLS).fillna("")
+        data["source_label"] = data["source"].fillna("").map(lambda s: _t(f"source_{s or 'none'}", lang))
+        detail = [alt.Tooltip("source_label:N", title=_t("source", lang))]
+    else:
+        data["symbol"] = [f"{r}/{t}" for r, t in zip(data["reported"], data["total"], strict=True)]
+        detail = [alt.Tooltip("symbol:N", title=_t("units_reported", lang))]
     order = data.sort_values("month")["month_axis"].drop_duplicates().tolist()
-    units = list(unit_order) if unit_order is not None else in_pinyin_order(data["unit"].unique())
+    units = list(unit_order) if unit_order is not None else in_pinyin_order(data[by].unique())
     keys = [k for k in ("reported", "missing") if k in set(data["status"])]
     _, angle = band_labels(order, plot_px, wrap=False)
     x = alt.X("month_axis:N", sort=order, title=_month_title(data, lang), axis=alt.Axis(orient="top", labelAngle=angle))
-    y = alt.Y("unit:N", sort=units, title=None)
+    y = alt.Y(f"{by}:N", sort=units, title=None)
     tooltip = [
-        alt.Tooltip("unit:N", title=_t("unit", lang)),
+        alt.Tooltip(f"{by}:N", title=_t(by, lang)),
         alt.Tooltip("month_label:N", title=_t("month", lang)),
         alt.Tooltip("status_label:N", title=_t("status", lang)),
-        alt.Tooltip("source_label:N", title=_t("source", lang)),
+        *detail,
         alt.Tooltip("updated_text:N", title=_t("last_updated", lang)),
     ]
     labels = [_t(f"sub_{k}", lang) for k in keys]
-    return _status_grid(data, x, y, tooltip, labels, [SUBMISSION_COLORS[k] for k in keys], len(units), lang)
+    colors = [SUBMISSION_COLORS[k] for k in keys]
+    return _status_grid(data, x, y, tooltip, labels, colors, len(units), lang, by, 17 if by == "unit" else 14)
 
 
 def _status_grid(
-    data: pd.DataFrame, x: Any, y: Any, tooltip: list[Any], labels: list[str], colors: list[str], rows: int, lang: str
+    data: pd.DataFrame,
+    x: Any,
+    y: Any,
+    tooltip: list[Any],
+    labels: list[str],
+    colors: list[str],
+    rows: int,
+    lang: str,
+    by: str = "unit",
+    font_px: int = 17,
 ) -> Any:
     """A units × columns grid of coloured cells (one colour per status label) with the status
-    symbol on each; clicking a row selects its unit (the drill-down)."""
-    sel = _unit_selection()
+    symbol on each; clicking a row selects its unit (the drill-down) or its department."""
+    sel = _unit_selection() if by == "unit" else _department_selection()
     base = alt.Chart(data)
     rects = (
         base.mark_rect(stroke="white", strokeWidth=2)
@@ -726,7 +775,7 @@ def _status_grid(
         )
         .add_params(sel)
     )
-    text = base.mark_text(fontSize=17, color=SYMBOL_INK, fontWeight="bold").encode(
+    text = base.mark_text(fontSize=font_px, color=SYMBOL_INK, fontWeight="bold").encode(
         x=x, y=y, text="symbol:N", tooltip=tooltip
     )
     return _style(alt.layer(rects, text).properties(height=max(160, 34 * rows), width="container"))

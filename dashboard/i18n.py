@@ -1057,6 +1057,63 @@ SECURITY_UI_TEXT: dict[str, dict[str, str]] = {
 CLI_TEXT.update(SECURITY_CLI_TEXT)
 UI_TEXT.update(SECURITY_UI_TEXT)
 
+# At scale (DESIGN §5): above 30 units the views list departments and the ends, lists get pages.
+SCALE_UI_TEXT: dict[str, dict[str, str]] = {
+    "units_n": {"zh": "单位数", "en": "Units"},
+    "units_overdue": {"zh": "逾期单位", "en": "Units overdue"},
+    "units_reported": {"zh": "已报送单位", "en": "Units reported"},
+    "no_department": {"zh": "（未分部门）", "en": "(no department)"},
+    "chart_participation_dept_title": {"zh": "各部门参学率", "en": "Participation rate by department"},
+    "click_department": {
+        "zh": "点击一个部门：左侧部门筛选即设为该部门，各图表改为列出其下属单位。",
+        "en": "Click a department: the department filter on the left is set to it and the charts list its units.",
+    },
+    "scale_ends": {
+        "zh": "单位较多：下图只列出参学率最高与最低各 {n} 个单位（共 {total} 个）；完整名单见单位排名。",
+        "en": "Many units: the chart lists the {n} highest and the {n} lowest participation rates ({total} units); "
+        "单位排名 lists them all.",
+    },
+    "scale_ends_phases": {
+        "zh": "单位较多：下图只列出逾期事项最多与最少各 {n} 个单位（共 {total} 个）；全部单位见下方节点明细。",
+        "en": "Many units: the grid lists the {n} units with the most and the {n} with the fewest overdue "
+        "milestones ({total} units); the details below list them all.",
+    },
+    "scale_ends_subs": {
+        "zh": "单位较多：下图只列出未报送最多与最少各 {n} 个单位（共 {total} 个）；全部单位见下方列表。",
+        "en": "Many units: the grid lists the {n} units missing the most and the {n} missing the fewest "
+        "months ({total} units); the list below has them all.",
+    },
+    "phases_departments": {"zh": "各部门节点完成情况", "en": "Milestones by department"},
+    "phases_departments_caption": {
+        "zh": "每格为「已完成单位数/单位数」；有单位逾期即标红。",
+        "en": "Each cell reads units done/units; red when any unit is overdue.",
+    },
+    "phases_units": {"zh": "逾期最多与最少的单位", "en": "Units with the most and the fewest overdue"},
+    "subs_departments": {"zh": "各部门报送情况", "en": "Submissions by department"},
+    "subs_departments_caption": {
+        "zh": "每格为「已报送单位数/单位数」；有单位未报送即标红。",
+        "en": "Each cell reads units reported/units; red when any unit is missing.",
+    },
+    "subs_units": {"zh": "未报送最多与最少的单位", "en": "Units missing the most and the fewest months"},
+    "subs_missing_many": {
+        "zh": "{month}未报送的单位（{n} 个）：{units} 等，完整名单见下方列表。",
+        "en": "Units missing for {month} ({n}): {units} and more; the list below has them all.",
+    },
+    "scale_search": {"zh": "搜索单位或部门", "en": "Search units or departments"},
+    "scale_search_ph": {"zh": "输入名称中的字，例如 机械", "en": "Part of a name, e.g. 机械"},
+    "scale_page_size": {"zh": "每页行数", "en": "Rows per page"},
+    "scale_page": {"zh": "页码", "en": "Page"},
+    "scale_found": {
+        "zh": "共 {n} 个（全部 {total} 个）· 第 {page}/{pages} 页",
+        "en": "{n} found (of {total}) · page {page} of {pages}",
+    },
+    "unit_search": {"zh": "搜索单位", "en": "Search units"},
+    "unit_search_ph": {"zh": "输入单位名称中的字", "en": "Part of the unit's name"},
+    "unit_search_found": {"zh": "找到 {n} 个单位（共 {total} 个）", "en": "{n} units found (of {total})"},
+    "unit_search_none": {"zh": "没有名称含「{text}」的单位。", "en": "No unit's name contains “{text}”."},
+}
+UI_TEXT.update(SCALE_UI_TEXT)
+
 
 def account_error_text(error: Any, lang: str = "zh") -> str:
     """The message of a ``data_sources.access.AccountError`` (CLI and pages alike): a list

@@ -1,5 +1,6 @@
-"""总览 Overview: the KPIs against their targets, the campaign timeline, participation by unit,
-hours by month, certificates by level, the top learners and the units that lag behind."""
+"""总览 Overview: the KPIs against their targets, the campaign timeline, participation by unit
+(above 30 units: by department, then the 10 highest and lowest units), hours by month,
+certificates by level, the top learners and the units that lag behind."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import date
 import streamlit as st
 
 from dashboard import charts, metrics
-from dashboard.ui import filters, frame, overview, session, tiles, widgets
+from dashboard.ui import filters, frame, overview, scale, session, tiles, widgets
 from dashboard.ui.cache import cached
 from dashboard.ui.session import t
 
@@ -37,9 +38,13 @@ dept, unit = filters.target_scope(sel)
 target = settings.targets.for_scope("participation_rate", dept, unit)
 left, right = st.columns([3, 2], gap="large")
 with left:
+    if scale.shows_departments(units):  # DESIGN §5 at scale: departments, then the ends
+        scale.department_participation(ov.departments, target, sel, key="ov_departments")
+    shown = scale.rate_ends(units)
     widgets.chart(
-        charts.participation_by_unit(units, target, settings.targets.amber_ratio, lang), key="ov_participation"
+        charts.participation_by_unit(shown, target, settings.targets.amber_ratio, lang), key="ov_participation"
     )
+    scale.ends_caption(len(shown), len(units))
     st.caption(t("click_to_drill"))
 with right:
     widgets.chart(charts.hours_by_month(ov.monthly, lang), key="ov_hours", drill=False)

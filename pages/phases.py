@@ -1,5 +1,7 @@
 """阶段进度 Phase progress: units × milestones at the end of the period, the units with the most
-overdue milestones first; a click on a unit's row opens it."""
+overdue milestones first; a click on a unit's row opens it. Above 30 units: departments ×
+milestones first (a click sets the department filter), then the 10 units with the most and the
+10 with the fewest overdue milestones."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import streamlit as st
 
 from dashboard import charts, metrics
 from dashboard.i18n import fmt_date
-from dashboard.ui import filters, frame, matrices, session, widgets
+from dashboard.ui import filters, frame, matrices, scale, session, widgets
 from dashboard.ui.cache import cached
 from dashboard.ui.periods import month_end
 from dashboard.ui.session import t
@@ -21,7 +23,19 @@ frame.stop_if_empty(matrix.empty)
 
 order = matrices.units_by_status(matrix, "overdue")
 st.caption(t("phases_caption", end=fmt_date(month_end(sel.month_to), lang)))
-widgets.chart(charts.milestone_matrix(matrix, order, lang, matrices.milestone_labels()), key="phases_matrix")
+if scale.shows_departments(matrix.drop_duplicates("unit")):
+    st.subheader(t("phases_departments"))
+    st.caption(t("phases_departments_caption"))
+    depts = scale.named(metrics.department_milestones(matrix))
+    spec = charts.milestone_matrix(
+        depts, scale.department_order(depts, "overdue"), lang, matrices.milestone_labels(), by="department"
+    )
+    scale.department_matrix(spec, sel, key="phases_departments")
+    st.subheader(t("phases_units"))
+shown = metrics.ends(order)
+spec = charts.milestone_matrix(matrix[matrix["unit"].isin(shown)], shown, lang, matrices.milestone_labels())
+widgets.chart(spec, key="phases_matrix")
+scale.ends_caption(len(shown), len(order), "scale_ends_phases")
 st.caption(t("click_to_drill"))
 
 matrices.matrix_table(matrices.milestone_wide(matrix, order), "phases_table", "phases_table", "page_phases", sel)

@@ -1,5 +1,7 @@
 """报送情况 Submissions: units × months of who has reported (月报 or 学习台账) and who is missing,
-the units missing for the last month of the period first, and each unit's last update."""
+the units missing for the last month of the period first, and each unit's last update. Above 30
+units: departments × months first (a click sets the department filter), then the 10 units missing
+the most and the 10 missing the fewest months."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import streamlit as st
 
 from dashboard import charts, metrics
 from dashboard.i18n import fmt_month
-from dashboard.ui import filters, frame, matrices, session, widgets
+from dashboard.ui import filters, frame, matrices, scale, session, widgets
 from dashboard.ui.cache import cached
 from dashboard.ui.session import t, tm
 
@@ -22,9 +24,15 @@ frame.stop_if_empty(sub.empty)
 
 last_month, missing_now = matrices.missing_in_last_month(sub)
 if missing_now:
-    units = session.list_sep().join(missing_now)
+    many = metrics.at_scale(len(missing_now))  # above 30: the first 30 names, the list below has all
+    units = session.list_sep().join(missing_now[: metrics.SCALE_UNITS] if many else missing_now)
     st.error(
-        tm("subs_missing_now", month=fmt_month(last_month, lang), n=len(missing_now), units=units),
+        tm(
+            "subs_missing_many" if many else "subs_missing_now",
+            month=fmt_month(last_month, lang),
+            n=len(missing_now),
+            units=units,
+        ),
         icon=":material/warning:",
     )
 else:
@@ -32,7 +40,16 @@ else:
 
 order = matrices.submission_order(sub)
 st.caption(t("subs_caption"))
-widgets.chart(charts.submission_matrix(sub, order, lang), key="subs_matrix")
+if scale.shows_departments(sub.drop_duplicates("unit")):
+    st.subheader(t("subs_departments"))
+    st.caption(t("subs_departments_caption"))
+    depts = scale.named(metrics.department_submissions(sub))
+    spec = charts.submission_matrix(depts, scale.department_order(depts, "missing"), lang, by="department")
+    scale.department_matrix(spec, sel, key="subs_departments")
+    st.subheader(t("subs_units"))
+shown = metrics.ends(order)
+widgets.chart(charts.submission_matrix(sub[sub["unit"].isin(shown)], shown, lang), key="subs_matrix")
+scale.ends_caption(len(shown), len(order), "scale_ends_subs")
 st.caption(t("click_to_drill"))
 
 matrices.matrix_table(matrices.submission_wide(sub, order), "subs_table", "subs_last_update", "page_submissions", sel)

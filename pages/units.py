@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import evaluation, metrics
-from dashboard.ui import filters, frame, widgets
+from dashboard.ui import filters, frame, scale, widgets
 from dashboard.ui.cache import cached
 from dashboard.ui.session import t
 
@@ -16,10 +16,12 @@ frame.page_header("page_units", sel)
 units = cached(evaluation.ranking)(sel)  # the one ranking order (DESIGN §4): score, participation, hours
 frame.stop_if_empty(units.empty, "no_units")
 st.caption(t("units_caption"))
-widgets.table(
+scale.paged_table(  # above 30 units: a search and pages (the download has every unit)
     units,
-    key="units_table",
-    columns=["rank", "unit", "score", *metrics.UNIT_COLUMNS[1:]],
+    "units_table",
+    ["rank", "unit", "score", *metrics.UNIT_COLUMNS[1:]],
+    widgets.download_name("page_units", sel),
+    900,
     column_config={
         "rank": st.column_config.NumberColumn(width="small"),
         "score": widgets.col_num(),
@@ -39,8 +41,6 @@ widgets.table(
         "launched": widgets.col_bool(),
         "participants_is_lower_bound": widgets.col_bool(),
     },
-    height=widgets.rows_height(len(units), 900),
-    download=widgets.download_name("page_units", sel),
 )
 if units["participants_is_lower_bound"].any():
     st.caption(t("lower_bound_note"))

@@ -8,21 +8,29 @@ every raw row. Pages and the CLI call these (``from dashboard import metrics``, 
 Where each public name lives (imports run down this list, never up; ``plain`` serves them all):
 
 - ``selection``: ``Selection``, ``resolve_period``, ``month_end``, ``add_months``,
-  ``months_between``, ``filter_options``, ``unit_names`` — U and P as SQL conditions.
+  ``months_between``, ``filter_options``, ``unit_names`` — U and P as SQL conditions;
+  ``SCALE_UNITS``, ``at_scale``, ``ends`` — when a view lists departments (DESIGN §5).
 - ``milestones``: ``milestone_matrix`` — milestone statuses and each unit's progress.
 - ``units``: ``unit_table``, ``monthly``, ``over_headcount``, ``UNIT_COLUMNS`` — per-unit figures over P (``UnitData``).
+- ``departments``: ``department_table``, ``department_milestones``, ``department_submissions`` —
+  the figures and matrices per department (DESIGN §5 "at scale").
 - ``learners``: ``top_learners``, ``TOP_COLUMNS`` — the leaderboard over learner_years.
 - ``submissions``: ``submission_matrix``, ``data_quality`` — who reported, ledger vs summary.
 - ``results``: ``summary``, ``overview``, ``Summary``, ``Overview`` — a page's figures in one call.
 - ``plain``: driver tuples, floats without noise, ratios (no public name).
 """
 
+from dashboard.metrics.departments import department_milestones, department_submissions, department_table
 from dashboard.metrics.learners import TOP_COLUMNS, top_learners
 from dashboard.metrics.milestones import milestone_matrix
 from dashboard.metrics.results import Overview, Summary, overview, summary
 from dashboard.metrics.selection import (
+    SCALE_ENDS,
+    SCALE_UNITS,
     Selection,
     add_months,
+    at_scale,
+    ends,
     filter_options,
     month_end,
     months_between,
@@ -33,13 +41,20 @@ from dashboard.metrics.submissions import data_quality, submission_matrix
 from dashboard.metrics.units import UNIT_COLUMNS, monthly, over_headcount, unit_table
 
 __all__ = [
+    "SCALE_ENDS",
+    "SCALE_UNITS",
     "TOP_COLUMNS",
     "UNIT_COLUMNS",
     "Overview",
     "Selection",
     "Summary",
     "add_months",
+    "at_scale",
     "data_quality",
+    "department_milestones",
+    "department_submissions",
+    "department_table",
+    "ends",
     "filter_options",
     "milestone_matrix",
     "month_end",

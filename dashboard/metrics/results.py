@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from dashboard.metrics.departments import department_frame
 from dashboard.metrics.learners import TOP_COLUMNS, top_rows
 from dashboard.metrics.milestones import milestone_matrix
 from dashboard.metrics.plain import ratio, tidy
@@ -166,6 +167,7 @@ class Overview:
     matrix: pd.DataFrame  # milestone_matrix
     monthly: pd.DataFrame
     top: pd.DataFrame  # top_learners with the configured n
+    departments: pd.DataFrame  # department_table: the same per-unit figures, per department
 
 
 def overview(
@@ -175,8 +177,8 @@ def overview(
     today: date | None = None,
     previous: Selection | None = None,
 ) -> Overview:
-    """The 总览 page's figures: exactly what summary, unit_table, milestone_matrix, monthly and
-    top_learners return for ``selection`` (and summary without top learners for ``previous``)."""
+    """The 总览 page's figures: exactly what summary, unit_table, milestone_matrix, monthly,
+    top_learners and department_table return for ``selection`` (and summary without top learners for ``previous``)."""
     import pandas as pd
 
     sel = period_of(store, selection)[0]
@@ -188,6 +190,7 @@ def overview(
             psel = period_of(store, previous)[0]
             before = summarise(conn, settings, psel, UnitData.load(conn, settings, psel), today, kpis_only=True)
         units = unit_frame(data)
+        departments = department_frame(data)
     top = pd.DataFrame([tuple(t.values()) for t in current.top_learners], columns=TOP_COLUMNS)
     return Overview(
         summary=current,
@@ -196,4 +199,5 @@ def overview(
         matrix=milestone_matrix(store, settings, sel),
         monthly=monthly(store, settings, sel),
         top=top,
+        departments=departments,
     )

@@ -48,6 +48,25 @@ def months_between(first: str, last: str) -> list[str]:
     return out
 
 
+# ---- at scale (DESIGN §5): above SCALE_UNITS units a view lists departments and the ends ----
+
+SCALE_UNITS = 30  # a view never lists more units than this (a screen of bars or rows)
+SCALE_ENDS = 10  # above it: the 10 lowest and the 10 highest units
+
+
+def at_scale(units: int) -> bool:
+    """A list of this many units is too long for one screen: show departments and the ends."""
+    return units > SCALE_UNITS
+
+
+def ends(items: list[Any]) -> list[Any]:
+    """All items up to ``SCALE_UNITS``, else the first and the last ``SCALE_ENDS`` of them (an
+    ordered list: the highest and the lowest)."""
+    if not at_scale(len(items)):
+        return list(items)
+    return [*items[:SCALE_ENDS], *items[-SCALE_ENDS:]]
+
+
 # ---- the selection and its period ---------------------------------------------------------
 
 

@@ -4,6 +4,6 @@ Nothing is re-exported here: a page imports what it uses from the module that ow
 (``from dashboard.ui import filters, widgets``). Besides the entry (app.py) and the page scripts,
 only these modules import Streamlit, so the metrics, charts and exports stay testable without a
 browser. A module imports only modules before it in this order (no circle):
-session, site, database, signin, cache, periods, filters, navigation, frame, widgets, tiles,
-matrices, upload, admin, overview, evaluation.
+session, site, database, signin, cache, periods, filters, navigation, frame, widgets, scale,
+tiles, matrices, upload, admin, overview, evaluation.
 """

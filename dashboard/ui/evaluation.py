@@ -4,7 +4,7 @@ the vetoes and why, the 先进集体 and 知识型职工标兵 shortlists, their
 
 The figures are ``dashboard.evaluation``'s, the words ``explain``'s (the same sentences as the
 downloads and the command line). Imports ``session``, ``cache``, ``database``, ``filters``,
-``signin``, ``navigation`` and ``widgets`` (the last module of ``dashboard.ui``).
+``signin``, ``navigation``, ``widgets`` and ``scale`` (the last module of ``dashboard.ui``).
 """
 
 from __future__ import annotations
@@ -22,19 +22,18 @@ from dashboard.evaluation.explain import funds_text, person_reasons, rules_text,
 from dashboard.evaluation.scoring import VETO_FUNDS, VETO_PARTICIPATION
 from dashboard.formatting import fmt_pct
 from dashboard.i18n import evaluation_text, indicator_label
-from dashboard.metrics import Selection
+from dashboard.metrics import SCALE_ENDS, Selection
 from dashboard.ui.cache import cached
 from dashboard.ui.database import data_as_of
 from dashboard.ui.filters import scope_text
 from dashboard.ui.navigation import go_to_unit
+from dashboard.ui.scale import end_rows
 from dashboard.ui.session import lang, list_sep, md, settings
 from dashboard.ui.signin import account
 from dashboard.ui.widgets import XLSX_MIME, chart, rows_height
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ZIP_MIME = "application/zip"
-CHART_UNITS = 30  # DESIGN §5 "at scale": above this the chart shows the 10 highest and 10 lowest
-CHART_ENDS = 10
 WEIGHT_KEY = "eval_weight_{}"  # session_state keys of the what-if inputs
 
 
@@ -115,10 +114,9 @@ def _chart_notes(ev: Evaluation) -> dict[str, str]:
 
 
 def chart_units(units: pd.DataFrame) -> pd.DataFrame:
-    """The units the chart lists: all up to ``CHART_UNITS``, else the 10 highest and the 10 lowest."""
-    if len(units) <= CHART_UNITS:
-        return units
-    return pd.concat([units.head(CHART_ENDS), units.tail(CHART_ENDS)], ignore_index=True)
+    """The units the chart lists: all up to ``SCALE_UNITS``, else the 10 highest and the 10 lowest
+    (DESIGN §5 "at scale", ``scale.end_rows``)."""
+    return end_rows(units)
 
 
 def ranking_chart(ev: Evaluation) -> None:
@@ -127,7 +125,7 @@ def ranking_chart(ev: Evaluation) -> None:
     spec = charts.evaluation_scores(shown, ev.indicators, INDICATORS, _chart_notes(ev), lang())
     chart(spec, key="eval_chart")
     if len(shown) < len(ev.units):
-        st.caption(e("page_chart_ends", n=CHART_ENDS, total=len(ev.units)))
+        st.caption(e("page_chart_ends", n=SCALE_ENDS, total=len(ev.units)))
 
 
 def score_frame(ev: Evaluation) -> pd.DataFrame:

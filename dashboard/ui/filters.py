@@ -29,6 +29,7 @@ K_DEPT, K_TYPE, K_PILOT, K_QUICK, K_RANGE = "f_dept", "f_type", "f_pilot", "f_qu
 _INIT = "_filters_from_url"
 _RANGE, _RANGE_V = "_period", "_period_version"  # the period lives here; the slider is keyed by version
 _SELECTION = "_selection"
+DRILL_DEPT = "_drill_department"  # a click on a department (DESIGN §5 "at scale"), applied next run
 
 
 def _qp_list(key: str) -> list[str]:
@@ -144,6 +145,8 @@ def sidebar_filters(container: Any = None) -> Selection:
         _load_from_url(opts, options, picks["ytd"])
         st.session_state[_INIT] = True
     ss = st.session_state
+    if DRILL_DEPT in ss:  # set before the widget is drawn: a widget's value cannot change after
+        ss[K_DEPT] = [ss.pop(DRILL_DEPT)]
     # options can change after an import: keep only values that still exist
     ss[K_DEPT] = [d for d in ss.get(K_DEPT, []) if d in opts.get("departments", [])]
     ss[K_TYPE] = [d for d in ss.get(K_TYPE, []) if d in opts.get("unit_types", [])]

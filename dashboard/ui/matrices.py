@@ -2,8 +2,8 @@
 the order of their rows (overdue or missing first), the symbols and dates of their cells, and
 the clickable table with its download.
 
-Imports ``session``, ``database`` (times shown local) and ``widgets``; ``dashboard.charts`` for
-the cell symbols.
+Imports ``session``, ``database`` (times shown local), ``widgets`` and ``scale`` (long lists
+paged); ``dashboard.charts`` for the cell symbols.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from dashboard.i18n import campaign_names, fmt_date, fmt_month
 from dashboard.metrics import Selection
 from dashboard.names import pinyin_key
 from dashboard.ui.database import local_time
+from dashboard.ui.scale import paged_table
 from dashboard.ui.session import lang, settings, t
-from dashboard.ui.widgets import download_name, rows_height, table
+from dashboard.ui.widgets import download_name
 
 
 def units_by_status(df: pd.DataFrame, status: str) -> list[str]:
@@ -97,12 +98,7 @@ def submission_wide(sub: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
 
 def matrix_table(wide: pd.DataFrame, key: str, heading_key: str, title_key: str, sel: Selection) -> None:
     """A wide matrix under its heading: every column, a click on a row opens the unit, and an
-    .xlsx download named after the page (``title_key``) and the period."""
+    .xlsx download named after the page (``title_key``) and the period; above 30 units a search
+    and pages (``scale.paged_table``)."""
     st.subheader(t(heading_key))
-    table(
-        wide,
-        key=key,
-        columns=list(wide.columns),
-        height=rows_height(len(wide), 640),
-        download=download_name(title_key, sel),
-    )
+    paged_table(wide, key, list(wide.columns), download_name(title_key, sel), 640)

@@ -1,8 +1,8 @@
 """What only the 总览 page draws: where the phase timeline marks "now", the current phase, each
 unit's own participation target, the units that lag behind, and the meeting briefing download.
 
-Imports ``session``, ``database``, ``periods`` and ``widgets``; ``dashboard.briefing`` (the
-laggards) and ``dashboard.exports`` (the workbook, the same as the CLI's).
+Imports ``session``, ``database``, ``periods``, ``widgets`` and ``scale`` (a long list paged);
+``dashboard.briefing`` (the laggards) and ``dashboard.exports`` (the workbook, the same as the CLI's).
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from dashboard.i18n import fmt_date
 from dashboard.metrics import Selection
 from dashboard.ui.database import store
 from dashboard.ui.periods import month_end, period_text
+from dashboard.ui.scale import paged_table
 from dashboard.ui.session import lang, settings, t
-from dashboard.ui.widgets import PCT, PCT_BAR, XLSX_MIME, table
+from dashboard.ui.widgets import PCT, PCT_BAR, XLSX_MIME
 
 
 def timeline_marker(sel: Selection, today: date | None = None) -> tuple[date, str]:
@@ -58,17 +59,18 @@ def laggards_table(units: pd.DataFrame, matrix: pd.DataFrame, key: str) -> None:
         return
     lag = lag.rename(columns={"overdue": "overdue_milestones"})
     lag["rate_status"] = lag["rate_status"].map(lambda s: t(f"status_{s}") if isinstance(s, str) else "—")
-    table(
+    paged_table(  # above 30 laggards: a search and pages
         lag,
-        key=key,
+        key,
         # the reasons first, next to the unit: a long list of milestones is never off-screen at 1366
-        columns=["unit", "overdue_milestones", "rate_status", "participation_rate", "target", "department"],
+        ["unit", "overdue_milestones", "rate_status", "participation_rate", "target", "department"],
+        t("overview_behind"),
+        None,
         column_config={
             "participation_rate": PCT_BAR,
             "target": PCT,
             "overdue_milestones": st.column_config.TextColumn(width="large"),
         },
-        download=t("overview_behind"),
     )
 
 

@@ -15,36 +15,43 @@ import streamlit as st
 
 from dashboard import briefing, charts
 from dashboard.metrics import Selection
-from dashboard.ui.navigation import go_to_unit
+from dashboard.ui.navigation import go_to_department, go_to_unit
 from dashboard.ui.periods import period_text
 from dashboard.ui.session import lang, t
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _picked_unit(event: Any) -> str | None:
+def _picked_unit(event: Any, name: str = charts.UNIT_SELECTION, field: str = "unit") -> str | None:
     try:
-        picked = event.selection.get(charts.UNIT_SELECTION) if event is not None else None
+        picked = event.selection.get(name) if event is not None else None
     except AttributeError:
         picked = None
     if isinstance(picked, dict):
-        picked = picked.get("unit")
+        picked = picked.get(field)
         return picked[0] if isinstance(picked, list) and picked else picked
     if isinstance(picked, list) and picked:
         first = picked[0]
-        return first.get("unit") if isinstance(first, dict) else None
+        return first.get(field) if isinstance(first, dict) else None
     return None
 
 
-def chart(spec: Any, key: str, drill: bool = True) -> None:
-    """Draw an Altair chart; with ``drill`` a click on a unit opens that unit's page."""
+def chart(spec: Any, key: str, drill: bool = True, departments: Selection | None = None) -> None:
+    """Draw an Altair chart; with ``drill`` a click on a unit opens that unit's page. A chart of
+    departments (``departments``: the page's selection) sets the department filter instead."""
     if not drill:
         st.altair_chart(spec, key=key, width="stretch")
         return
+    mode = charts.UNIT_SELECTION if departments is None else charts.DEPT_SELECTION
     try:
-        event = st.altair_chart(spec, key=key, width="stretch", on_select="rerun", selection_mode=charts.UNIT_SELECTION)
+        event = st.altair_chart(spec, key=key, width="stretch", on_select="rerun", selection_mode=mode)
     except Exception:  # a chart without the unit selection (e.g. "no data")
         st.altair_chart(spec, key=key, width="stretch")
+        return
+    if departments is not None:
+        dept = _picked_unit(event, charts.DEPT_SELECTION, "department")
+        if dept:
+            go_to_department(str(dept), departments)
         return
     unit = _picked_unit(event)
     if unit:
