@@ -50,6 +50,8 @@ DEPT_SELECTION = "dept_pick"  # charts of departments (DESIGN §5 "at scale"): a
 LEVEL_ORDER: tuple[str, ...] = (*LEVELS, UNGRADED)
 FONT = "'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', 'WenQuanYi Micro Hei', 'Source Han Sans SC', sans-serif"
 ROW_PX = 30
+DEPT_ROW_PX = 22  # a federation's 30 departments: the 总览 stays within four laptop screens
+LABEL_ROOM = 1.16  # the participation bars' x scale runs to 116%: room for "100.0%" right of 100%
 
 
 def status_of(value: float | None, target: float | None, amber_ratio: float) -> str:
@@ -258,11 +260,12 @@ def participation_by_unit(
     order = data[by].tolist()
     sel = _unit_selection() if by == "unit" else _department_selection()
     x_max = max(1.0, float(data["participation_rate"].max()))
+    # the figures stand in a column right of 100%, where the target line never crosses them
     x = alt.X(
         "participation_rate:Q",
         title=_t("participation_rate", lang),
-        scale=alt.Scale(domain=[0, x_max]),
-        axis=alt.Axis(format="%", tickCount=5),
+        scale=alt.Scale(domain=[0, x_max * LABEL_ROOM]),
+        axis=alt.Axis(format="%", values=[k / 5 for k in range(int(x_max * 5 + 1e-9) + 1)]),
     )
     y = alt.Y(f"{by}:N", sort=order, title=None)
     if by == "unit":
@@ -293,8 +296,8 @@ def participation_by_unit(
         )
         .add_params(sel)
     )
-    labels = base.mark_text(align="left", dx=4, fontSize=MIN_TEXT_PX, color=INK).encode(
-        x="participation_rate:Q", y=y, text="rate_text:N", tooltip=tooltip
+    labels = base.mark_text(align="left", dx=6, fontSize=MIN_TEXT_PX, color=INK).encode(
+        x=alt.datum(x_max), y=y, text="rate_text:N", tooltip=tooltip
     )
     rule_frame = pd.DataFrame({"target": [target], "label": [_t("target_line", lang, value=fmt_pct(target))]})
     rule = alt.Chart(rule_frame).mark_rule(color=INK, strokeDash=[6, 4], strokeWidth=2).encode(x="target:Q")
@@ -304,7 +307,7 @@ def participation_by_unit(
         .encode(x="target:Q", y=alt.value(0), text="label:N")
     )
     chart = alt.layer(bars, labels, rule, rule_text).properties(
-        height=max(160, ROW_PX * len(data)),
+        height=max(160, (ROW_PX if by == "unit" else DEPT_ROW_PX) * len(data)),
         width="container",
         title=_t("chart_participation_title" if by == "unit" else "chart_participation_dept_title", lang),
     )

@@ -1069,19 +1069,19 @@ SCALE_UI_TEXT: dict[str, dict[str, str]] = {
         "en": "Click a department: the department filter on the left is set to it and the charts list its units.",
     },
     "scale_ends": {
-        "zh": "单位较多：下图只列出参学率最高与最低各 {n} 个单位（共 {total} 个）；完整名单见单位排名。",
+        "zh": "单位较多：上图只列出参学率最高与最低各 {n} 个单位（共 {total} 个）；完整名单见单位排名。",
         "en": "Many units: the chart lists the {n} highest and the {n} lowest participation rates ({total} units); "
-        "单位排名 lists them all.",
+        "the Unit ranking lists them all.",
     },
     "scale_ends_phases": {
-        "zh": "单位较多：下图只列出逾期事项最多与最少各 {n} 个单位（共 {total} 个）；全部单位见下方节点明细。",
+        "zh": "单位较多：上图只列出逾期事项最多与最少各 {n} 个单位（共 {total} 个）；全部单位见「节点明细」。",
         "en": "Many units: the grid lists the {n} units with the most and the {n} with the fewest overdue "
-        "milestones ({total} units); the details below list them all.",
+        "milestones ({total} units); “Milestone details” lists them all.",
     },
     "scale_ends_subs": {
-        "zh": "单位较多：下图只列出未报送最多与最少各 {n} 个单位（共 {total} 个）；全部单位见下方列表。",
+        "zh": "单位较多：上图只列出未报送最多与最少各 {n} 个单位（共 {total} 个）；全部单位见「各单位最近更新」。",
         "en": "Many units: the grid lists the {n} units missing the most and the {n} missing the fewest "
-        "months ({total} units); the list below has them all.",
+        "months ({total} units); “Last update per unit” lists them all.",
     },
     "phases_departments": {"zh": "各部门节点完成情况", "en": "Milestones by department"},
     "phases_departments_caption": {
@@ -1096,9 +1096,13 @@ SCALE_UI_TEXT: dict[str, dict[str, str]] = {
     },
     "subs_units": {"zh": "未报送最多与最少的单位", "en": "Units missing the most and the fewest months"},
     "subs_missing_many": {
-        "zh": "{month}未报送的单位（{n} 个）：{units} 等，完整名单见下方列表。",
-        "en": "Units missing for {month} ({n}): {units} and more; the list below has them all.",
+        "zh": "{month}未报送的单位（{n} 个）：{units} 等，完整名单见「各单位最近更新」。",
+        "en": "Units missing for {month} ({n}): {units} and more; “Last update per unit” lists them all.",
     },
+    "scale_view": {"zh": "查看", "en": "Show"},
+    "veto_score": {"zh": "考核得分", "en": "Score"},
+    "veto_reason": {"zh": "否决原因", "en": "Why vetoed"},
+    "scale_view_rate_ends": {"zh": "参学率最高与最低的单位", "en": "Highest and lowest units"},
     "scale_search": {"zh": "搜索单位或部门", "en": "Search units or departments"},
     "scale_search_ph": {"zh": "输入名称中的字，例如 机械", "en": "Part of a name, e.g. 机械"},
     "scale_page_size": {"zh": "每页行数", "en": "Rows per page"},

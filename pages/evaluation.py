@@ -16,10 +16,16 @@ ev = evaluation.evaluation(sel, rules)
 frame.stop_if_empty(ev.units.empty, "no_units")
 
 st.caption(evaluation.e("page_caption"))
-evaluation.ranking_chart(ev)
-evaluation.vetoes(ev)
+shown = evaluation.page_view(ev)  # above 30 units one of chart / vetoes / table at a time
+if shown in ("chart", "all"):
+    evaluation.ranking_chart(ev)
+if shown in ("vetoes", "all"):
+    evaluation.vetoes(ev)
+if shown == "table":
+    evaluation.score_table(ev)
 evaluation.shortlists(ev)
 evaluation.downloads(ev, sel)
-st.subheader(evaluation.e("page_table"))
-evaluation.score_table(ev)
+if shown == "all":
+    st.subheader(evaluation.e("page_table"))
+    evaluation.score_table(ev)
 evaluation.rules_note(ev, what_if)

@@ -38,14 +38,18 @@ dept, unit = filters.target_scope(sel)
 target = settings.targets.for_scope("participation_rate", dept, unit)
 left, right = st.columns([3, 2], gap="large")
 with left:
-    if scale.shows_departments(units):  # DESIGN §5 at scale: departments, then the ends
+    # DESIGN §5 at scale: the departments, or the 10 highest and lowest units, one at a time
+    at_scale = scale.shows_departments(units)
+    shown_view = scale.view("ov_view", scale.OVERVIEW_VIEWS) if at_scale else "ends"
+    if shown_view == "departments":
         scale.department_participation(ov.departments, target, sel, key="ov_departments")
-    shown = scale.rate_ends(units)
-    widgets.chart(
-        charts.participation_by_unit(shown, target, settings.targets.amber_ratio, lang), key="ov_participation"
-    )
-    scale.ends_caption(len(shown), len(units))
-    st.caption(t("click_to_drill"))
+    else:
+        shown = scale.rate_ends(units)
+        widgets.chart(
+            charts.participation_by_unit(shown, target, settings.targets.amber_ratio, lang), key="ov_participation"
+        )
+        scale.ends_caption(len(shown), len(units))
+        st.caption(t("click_to_drill"))
 with right:
     widgets.chart(charts.hours_by_month(ov.monthly, lang), key="ov_hours", drill=False)
     widgets.chart(charts.certificates_by_level(summary.certificates_by_level, lang), key="ov_certs", drill=False)

@@ -23,19 +23,21 @@ frame.stop_if_empty(matrix.empty)
 
 order = matrices.units_by_status(matrix, "overdue")
 st.caption(t("phases_caption", end=fmt_date(month_end(sel.month_to), lang)))
-if scale.shows_departments(matrix.drop_duplicates("unit")):
-    st.subheader(t("phases_departments"))
+# DESIGN §5 at scale: the departments, the ends or the whole list, one at a time
+at_scale = scale.shows_departments(matrix.drop_duplicates("unit"))
+shown_view = scale.view("phases_view", scale.PHASES_VIEWS) if at_scale else "all"
+if shown_view == "departments":
     st.caption(t("phases_departments_caption"))
     depts = scale.named(metrics.department_milestones(matrix))
     spec = charts.milestone_matrix(
         depts, scale.department_order(depts, "overdue"), lang, matrices.milestone_labels(), by="department"
     )
     scale.department_matrix(spec, sel, key="phases_departments")
-    st.subheader(t("phases_units"))
-shown = metrics.ends(order)
-spec = charts.milestone_matrix(matrix[matrix["unit"].isin(shown)], shown, lang, matrices.milestone_labels())
-widgets.chart(spec, key="phases_matrix")
-scale.ends_caption(len(shown), len(order), "scale_ends_phases")
-st.caption(t("click_to_drill"))
-
-matrices.matrix_table(matrices.milestone_wide(matrix, order), "phases_table", "phases_table", "page_phases", sel)
+if shown_view in ("ends", "all"):
+    shown = metrics.ends(order)
+    spec = charts.milestone_matrix(matrix[matrix["unit"].isin(shown)], shown, lang, matrices.milestone_labels())
+    widgets.chart(spec, key="phases_matrix")
+    scale.ends_caption(len(shown), len(order), "scale_ends_phases")
+    st.caption(t("click_to_drill"))
+if shown_view in ("table", "all"):
+    matrices.matrix_table(matrices.milestone_wide(matrix, order), "phases_table", "phases_table", "page_phases", sel)

@@ -40,19 +40,23 @@ else:
 
 order = matrices.submission_order(sub)
 st.caption(t("subs_caption"))
-if scale.shows_departments(sub.drop_duplicates("unit")):
-    st.subheader(t("subs_departments"))
+# DESIGN §5 at scale: the departments, the ends or the whole list, one at a time
+at_scale = scale.shows_departments(sub.drop_duplicates("unit"))
+shown_view = scale.view("subs_view", scale.SUBMISSIONS_VIEWS) if at_scale else "all"
+if shown_view == "departments":
     st.caption(t("subs_departments_caption"))
     depts = scale.named(metrics.department_submissions(sub))
     spec = charts.submission_matrix(depts, scale.department_order(depts, "missing"), lang, by="department")
     scale.department_matrix(spec, sel, key="subs_departments")
-    st.subheader(t("subs_units"))
-shown = metrics.ends(order)
-widgets.chart(charts.submission_matrix(sub[sub["unit"].isin(shown)], shown, lang), key="subs_matrix")
-scale.ends_caption(len(shown), len(order), "scale_ends_subs")
-st.caption(t("click_to_drill"))
-
-matrices.matrix_table(matrices.submission_wide(sub, order), "subs_table", "subs_last_update", "page_submissions", sel)
+if shown_view in ("ends", "all"):
+    shown = metrics.ends(order)
+    widgets.chart(charts.submission_matrix(sub[sub["unit"].isin(shown)], shown, lang), key="subs_matrix")
+    scale.ends_caption(len(shown), len(order), "scale_ends_subs")
+    st.caption(t("click_to_drill"))
+if shown_view in ("table", "all"):
+    matrices.matrix_table(
+        matrices.submission_wide(sub, order), "subs_table", "subs_last_update", "page_submissions", sel
+    )
 
 over = cached(metrics.over_headcount)(sel)
 if not over.empty:

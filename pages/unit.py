@@ -73,7 +73,7 @@ with left:
         widgets.table(
             ms,
             key="u_ms",
-            columns=["phase", "milestone", "due", "done_date", "status"],
+            columns=["milestone", "status", "due", "done_date", "phase"],  # the status never off-screen at 1366
             column_config={
                 "due": widgets.col_date(),
                 "done_date": widgets.col_date(),
@@ -91,7 +91,7 @@ widgets.learner_table(
     learners,
     "u_learners",
     ["rank", "employee_id", "name", "points", "hours", "months"],
-    most=420,
+    most=360,  # about ten rows: the page stays within four laptop screens
     download=f"{unit}_{t('unit_learners')}",
     drill=False,
 )

@@ -84,10 +84,19 @@ def test_the_overview_shows_departments_and_a_click_drills_into_one(browser, fed
         settle(pg)
         assert pg.locator('[data-testid="stException"]').count() == 0
         assert names(pg, DEPT_BAR, "department") == set(DEPARTMENTS)
-        assert pg.locator(UNIT_BAR).count() == 20  # the 10 highest and the 10 lowest of 300
+        assert pg.locator(UNIT_BAR).count() == 0  # one view at a time: the departments first
         chart = pg.locator('[data-testid="stVegaLiteChart"]').filter(has=pg.locator(DEPT_BAR)).first
         chart.evaluate("e => e.scrollIntoView({block: 'start'})")
         pg.screenshot(path=str(SHOTS / "overview_departments.png"))  # the README's department view
+
+        pg.get_by_text("参学率最高与最低的单位", exact=True).click()
+        pg.wait_for_selector(UNIT_BAR)
+        settle(pg)
+        assert pg.locator(UNIT_BAR).count() == 20  # the 10 highest and the 10 lowest of 300
+        assert pg.locator(DEPT_BAR).count() == 0
+        pg.get_by_text("各部门参学率", exact=True).first.click()
+        pg.wait_for_selector(DEPT_BAR)
+        settle(pg)
 
         target = DEPARTMENTS[3]
         pg.locator(f"[aria-roledescription='bar'][aria-label*='; department: {target};']").first.click()
@@ -117,5 +126,23 @@ def test_the_unit_picker_search_narrows_the_list(browser, federation) -> None:
         pg.locator('[data-testid="stSelectbox"]').filter(has_text="选择单位").locator("input").click()
         options = [o.strip() for o in pg.locator('[role="option"]').all_inner_texts()]
         assert options == [unit_name(i) for i in range(120, 130)]
+    finally:
+        pg.context.close()
+
+
+# the height of the page's scrolling main section (a table's own scroller is not the page)
+PAGE_HEIGHT = """() => document.querySelector('[data-testid="stMain"]').scrollHeight"""
+
+
+@pytest.mark.parametrize("page", ["overview", "units", "learners", "phases", "submissions", "evaluation"])
+def test_no_page_is_taller_than_four_laptop_screens(browser, federation, page: str) -> None:
+    """Issue 13's goal at scale: a leader scrolls a page at most four screens at 1366×768."""
+    pg = new_page(browser, federation, 1366, 768)
+    try:
+        pg.goto(f"{federation.url}/{page}?from={MONTHS[0]}&to={MONTHS[-1]}")
+        settle(pg)
+        pg.wait_for_timeout(1000)  # charts take their height after the script has run
+        assert pg.locator('[data-testid="stException"]').count() == 0
+        assert pg.evaluate(PAGE_HEIGHT) <= 4 * 768
     finally:
         pg.context.close()

@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import metrics as m
 from dashboard.config import ENV_DB_URL, load_settings
-from dashboard.i18n import ui_text
+from dashboard.i18n import evaluation_text, ui_text
 from dashboard.ui import filters
 from data_sources.store import Store
 from tests import builders as b
@@ -111,42 +111,68 @@ def url_app(**query: str) -> AppTest:
 
 @pytest.mark.parametrize("n", [30, 45])
 def test_overview_lists_departments_and_the_ends_above_30_units(store_of, n: int) -> None:
+    """Above 30 units the departments first, the 10 highest and lowest units one click away
+    (one view at a time keeps the page short); at 30 every unit and no choice."""
     url = store_of(n)
     at = open_page(url_app(), "overview")
     no_exceptions(at)
     titles = dict(chart_frames(at))
-    units_chart = titles[ui_text("chart_participation_title")]
-    assert set(units_chart["unit"]) == expected_rate_ends(url, n)
     ends_note = ui_text("scale_ends", n=10, total=n)
-    laggards = at.dataframe(key="ov_laggards").value  # every unit is below 98 %: all lag
-    assert len(laggards) == (20 if n > 30 else n)  # above 30: the first page of 20
     if n > 30:
         depts = titles[ui_text("chart_participation_dept_title")]
         assert sorted(depts["department"]) == sorted(DEPARTMENTS)
         assert sorted(depts["units"]) == sorted([len(range(k, n, 3)) for k in range(3)])
-        assert ends_note in captions(at) and ui_text("click_department") in captions(at)
+        assert ui_text("click_department") in captions(at)
+        assert ui_text("chart_participation_title") not in titles
+        at.radio(key="ov_view").set_value("ends").run()
+        no_exceptions(at)
+        titles = dict(chart_frames(at))
+        assert ui_text("chart_participation_dept_title") not in titles
+        assert ends_note in captions(at)
     else:
+        assert not [r for r in at.radio if r.key == "ov_view"]
         assert ui_text("chart_participation_dept_title") not in titles
         assert ends_note not in captions(at) and ui_text("click_department") not in captions(at)
+    units_chart = titles[ui_text("chart_participation_title")]
+    assert set(units_chart["unit"]) == expected_rate_ends(url, n)
+    laggards = at.dataframe(key="ov_laggards").value  # every unit is below 98 %: all lag
+    assert len(laggards) == (10 if n > 30 else n)  # above 30: the first page of 10
+
+
+def _grids(at: AppTest) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
+    """The units × columns grids and the departments × columns grids the page draws."""
+    unit_grids = [df for df in with_column(at, "unit") if "symbol" in df.columns]
+    dept_grids = [df for df in with_column(at, "department") if "symbol" in df.columns and "unit" not in df.columns]
+    return unit_grids, dept_grids
 
 
 @pytest.mark.parametrize(("page", "n"), [(p, n) for p in ("phases", "submissions") for n in (30, 45)])
 def test_matrices_list_departments_and_the_ends_above_30_units(store_of, page: str, n: int) -> None:
+    """Above 30 units: the department grid, or the 20 end units, or the whole list with a search,
+    one at a time; at 30 the grid of every unit and the list, as before."""
     store_of(n)
     at = open_page(url_app(), page)
     no_exceptions(at)
-    unit_grids = [df for df in with_column(at, "unit") if "symbol" in df.columns]
-    dept_grids = [df for df in with_column(at, "department") if "symbol" in df.columns and "unit" not in df.columns]
-    assert len(unit_grids) == 1
+    unit_grids, dept_grids = _grids(at)
     search = [w for w in at.text_input if w.label == ui_text("scale_search")]
+    view = "phases_view" if page == "phases" else "subs_view"
     if n > 30:
-        assert unit_grids[0]["unit"].nunique() == 20
+        assert not unit_grids and not search
         assert len(dept_grids) == 1 and sorted(dept_grids[0]["department"].unique()) == sorted(DEPARTMENTS)
         counts = dept_grids[0]["symbol"].str.split("/").str[1].astype(int)
         sizes = {d: len(range(k, n, 3)) for k, d in enumerate(DEPARTMENTS)}
         assert list(counts) == [sizes[d] for d in dept_grids[0]["department"]]  # "done/units" per cell
-        assert len(search) == 1
+        at.radio(key=view).set_value("ends").run()
+        unit_grids, dept_grids = _grids(at)
+        assert len(unit_grids) == 1 and unit_grids[0]["unit"].nunique() == 20 and not dept_grids
+        at.radio(key=view).set_value("table").run()
+        no_exceptions(at)
+        unit_grids, dept_grids = _grids(at)
+        search = [w for w in at.text_input if w.label == ui_text("scale_search")]
+        assert not unit_grids and not dept_grids and len(search) == 1
     else:
+        assert not [r for r in at.radio if r.key == view]
+        assert len(unit_grids) == 1
         assert unit_grids[0]["unit"].nunique() == n and not dept_grids and not search
 
 
@@ -214,3 +240,28 @@ def test_departments_with_the_largest_share_overdue_come_first() -> None:
         }
     )
     assert scale.department_order(frame, "overdue") == ["小", "大", "中"]  # 50 %, 25 %, 0 %
+
+
+@pytest.mark.parametrize("n", [30, 45])
+def test_the_evaluation_shows_one_long_view_at_a_time_above_30_units(store_of, n: int) -> None:
+    """考核评比 at 1,000 units was 48 laptop screens (every veto a line, every unit a row below the
+    chart): above 30 units the chart, the vetoes or the score table, one at a time."""
+    store_of(n)
+    at = open_page(url_app(), "evaluation")
+    no_exceptions(at)
+
+    def shown() -> tuple[bool, bool, bool]:
+        tables = {d.key for d in at.dataframe}
+        vetoes = evaluation_text("page_vetoes") in [h.value for h in at.subheader]
+        return bool(chart_frames(at)), vetoes, "eval_table" in tables
+
+    if n > 30:
+        assert shown() == (True, False, False)
+        at.radio(key="eval_view").set_value("vetoes").run()
+        assert shown() == (False, True, False)
+        at.radio(key="eval_view").set_value("table").run()
+        no_exceptions(at)
+        assert shown() == (False, False, True)
+    else:
+        assert not [r for r in at.radio if r.key == "eval_view"]
+        assert shown() == (True, True, True)

@@ -22,12 +22,12 @@ from dashboard.evaluation.explain import funds_text, person_reasons, rules_text,
 from dashboard.evaluation.scoring import VETO_FUNDS, VETO_PARTICIPATION
 from dashboard.formatting import fmt_pct
 from dashboard.i18n import evaluation_text, indicator_label
-from dashboard.metrics import SCALE_ENDS, Selection
+from dashboard.metrics import SCALE_ENDS, Selection, at_scale
 from dashboard.ui.cache import cached
 from dashboard.ui.database import data_as_of
 from dashboard.ui.filters import scope_text
 from dashboard.ui.navigation import go_to_unit
-from dashboard.ui.scale import end_rows
+from dashboard.ui.scale import EVALUATION_VIEWS, LAGGARD_PAGE_SIZES, end_rows, paged_table, view
 from dashboard.ui.session import lang, list_sep, md, settings
 from dashboard.ui.signin import account
 from dashboard.ui.widgets import XLSX_MIME, chart, rows_height
@@ -119,6 +119,12 @@ def chart_units(units: pd.DataFrame) -> pd.DataFrame:
     return end_rows(units)
 
 
+def page_view(ev: Evaluation) -> str:
+    """Above 30 units the chart, the vetoes or the score table, one at a time (DESIGN §5 at
+    scale: the page stays a few screens tall); ``all`` below."""
+    return view("eval_view", EVALUATION_VIEWS, e) if at_scale(len(ev.units)) else "all"
+
+
 def ranking_chart(ev: Evaluation) -> None:
     """The stacked bars; a click on a unit opens 单位详情."""
     shown = chart_units(ev.units)
@@ -176,7 +182,20 @@ def vetoes(ev: Evaluation) -> None:
     if vetoed.empty:
         st.caption(e("page_no_vetoes"))
         return
-    for r in vetoed.to_dict("records"):
+    records = vetoed.to_dict("records")
+    if at_scale(len(records)):  # a federation's hundreds of vetoes: a table with a search and pages
+        table = pd.DataFrame(
+            {
+                "unit": [r["unit"] for r in records],
+                "department": [r["department"] for r in records],
+                "veto_score": [float(r["score"]) for r in records],
+                "veto_reason": [_veto_text(ev, r) for r in records],
+            }
+        )
+        columns = ["unit", "veto_reason", "veto_score", "department"]
+        paged_table(table, "eval_vetoes", columns, e("page_vetoes"), None, sizes=LAGGARD_PAGE_SIZES)
+        return
+    for r in records:
         st.markdown(
             "- " + e("page_veto_line", unit=md(r["unit"]), score=f"{r['score']:.1f}", why=md(_veto_text(ev, r)))
         )

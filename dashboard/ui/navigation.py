@@ -97,15 +97,19 @@ def unit_picker(sel: Selection) -> str | None:
         st.warning(tm("unit_unknown", unit=url_unit))
     elif st.session_state.get("_last_unit") in names:
         st.session_state["unit_pick"] = st.session_state["_last_unit"]
-    shown = _searched(names)
-    unit = st.selectbox(
-        t("unit_pick"),
-        shown,
-        index=None if outside else 0,
-        key="unit_pick",
-        on_change=_on_unit_pick,
-        placeholder=t("unit_none"),
-    )
+    # above 30 units the search box and the picker side by side (one row less on a laptop)
+    search_box, picker = st.columns(2) if metrics.at_scale(len(names)) else (st.container(), st.container())
+    with search_box:
+        shown = _searched(names)
+    with picker:
+        unit = st.selectbox(
+            t("unit_pick"),
+            shown,
+            index=None if outside else 0,
+            key="unit_pick",
+            on_change=_on_unit_pick,
+            placeholder=t("unit_none"),
+        )
     if unit:
         if st.query_params.get(QP_UNIT) != unit:  # the picker's choice replaces a unit outside
             st.query_params[QP_UNIT] = unit

@@ -17,7 +17,7 @@ from dashboard.i18n import fmt_date
 from dashboard.metrics import Selection
 from dashboard.ui.database import store
 from dashboard.ui.periods import month_end, period_text
-from dashboard.ui.scale import paged_table
+from dashboard.ui.scale import LAGGARD_PAGE_SIZES, paged_table
 from dashboard.ui.session import lang, settings, t
 from dashboard.ui.widgets import PCT, PCT_BAR, XLSX_MIME
 
@@ -66,6 +66,7 @@ def laggards_table(units: pd.DataFrame, matrix: pd.DataFrame, key: str) -> None:
         ["unit", "overdue_milestones", "rate_status", "participation_rate", "target", "department"],
         t("overview_behind"),
         None,
+        sizes=LAGGARD_PAGE_SIZES,
         column_config={
             "participation_rate": PCT_BAR,
             "target": PCT,

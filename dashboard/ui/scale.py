@@ -7,7 +7,7 @@ Imports ``session``, ``filters`` and ``widgets``; ``dashboard.metrics`` for the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -21,6 +21,28 @@ from dashboard.ui.session import lang, settings, t
 from dashboard.ui.widgets import chart, download_xlsx, labelled, rows_height, table
 
 PAGE_SIZES = (20, 50, 100)
+LAGGARD_PAGE_SIZES = (10, 20, 50, 100)  # 总览 holds more than this list: its first page is short
+
+# The views of a page at scale (view → the text key of its name), the first shown by default
+OVERVIEW_VIEWS = {"departments": "chart_participation_dept_title", "ends": "scale_view_rate_ends"}
+PHASES_VIEWS = {"departments": "phases_departments", "ends": "phases_units", "table": "phases_table"}
+SUBMISSIONS_VIEWS = {"departments": "subs_departments", "ends": "subs_units", "table": "subs_last_update"}
+EVALUATION_VIEWS = {"chart": "page_chart_title", "vetoes": "page_vetoes", "table": "page_table"}  # evaluation_text
+
+
+def view(key: str, labels: Mapping[str, str], text: Callable[[str], str] = t) -> str:
+    """At scale a page shows one of its long views at a time — the departments, the ends, the
+    whole list — chosen above them (``labels``: view → text key, read by ``text``), so that at
+    1,000 units no page is more than a few screens tall. The first view is the default; the
+    choice lasts the session."""
+    return st.radio(
+        t("scale_view"),
+        list(labels),
+        key=key,
+        horizontal=True,
+        format_func=lambda v: text(labels[v]),
+        label_visibility="collapsed",  # the choices name themselves
+    )
 
 
 def shows_departments(units: pd.DataFrame) -> bool:
@@ -81,9 +103,14 @@ def department_matrix(spec: Any, sel: Selection, key: str) -> None:
     st.caption(t("click_department"))
 
 
-def search_and_page(frame: pd.DataFrame, key: str, columns: Sequence[str] = ("unit", "department")) -> pd.DataFrame:
+def search_and_page(
+    frame: pd.DataFrame,
+    key: str,
+    columns: Sequence[str] = ("unit", "department"),
+    sizes: Sequence[int] = PAGE_SIZES,
+) -> pd.DataFrame:
     """Above ``SCALE_UNITS`` rows, a search box (any of ``columns`` contains the text) and pages
-    of 20/50/100 rows: the rows of the current page. Fewer rows: the table unchanged."""
+    of ``sizes`` rows (20/50/100): the rows of the current page. Fewer rows: the table unchanged."""
     if not at_scale(len(frame)):
         return frame
     left, mid, right = st.columns([3, 1, 1], vertical_alignment="bottom")
@@ -97,7 +124,7 @@ def search_and_page(frame: pd.DataFrame, key: str, columns: Sequence[str] = ("un
                 hit |= frame[c].fillna("").astype(str).str.contains(text, case=False, regex=False)
         found = frame[hit]
     with mid:
-        size = st.selectbox(t("scale_page_size"), PAGE_SIZES, key=f"{key}_size")
+        size = st.selectbox(t("scale_page_size"), sizes, key=f"{key}_size")
     pages = max(1, -(-len(found) // size))
     pk, ss = f"{key}_page", st.session_state
     if ss.get(f"{key}_seen") != (text, size) or int(ss.get(pk) or 1) > pages:
@@ -111,12 +138,18 @@ def search_and_page(frame: pd.DataFrame, key: str, columns: Sequence[str] = ("un
 
 
 def paged_table(
-    frame: pd.DataFrame, key: str, columns: Sequence[str], download: str, most: int | None, **options: Any
+    frame: pd.DataFrame,
+    key: str,
+    columns: Sequence[str],
+    download: str,
+    most: int | None,
+    sizes: Sequence[int] = PAGE_SIZES,
+    **options: Any,
 ) -> None:
     """``widgets.table`` with ``search_and_page`` above it when the list is long; the download is
     always the whole table (every unit, not the page). ``most``: the height in pixels the rows may
     take (None: Streamlit's own)."""
-    page = search_and_page(frame, key)
+    page = search_and_page(frame, key, sizes=sizes)
     whole = page is frame
     table(
         page,
