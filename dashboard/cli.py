@@ -114,10 +114,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="PostgreSQL server (default DASHBOARD_BENCH_PG_URL or DASHBOARD_TEST_PG_URL; '' skips)",
     )
     bench.add_argument("--sqlite-path", default=None, help="SQLite file to build in and keep (reused if it holds data)")
-    bench.add_argument("--repeat", type=int, default=5, help="runs per page figure (the median is shown)")
+    bench.add_argument(
+        "--repeat", type=int, default=None, help="runs per page figure, the median is shown (default 5; --browser 3)"
+    )
     bench.add_argument("--import-rows", type=int, default=100_000, help="rows of the ledger .xlsx to import")
     bench.add_argument("--skip-import", action="store_true", help="only the page figures")
     bench.add_argument("--keep", action="store_true", help="keep (and reuse) the PostgreSQL database dashboard_bench")
+    bench.add_argument("--browser", action="store_true", help="time the pages in Chromium, with the app running")
+    bench.add_argument("--demo", action="store_true", help="with --browser: on the demo instead of the generated one")
+    bench.add_argument(
+        "--chromium", default=None, help="Chromium for --browser (default DASHBOARD_TEST_CHROMIUM or chromium)"
+    )
     return p
 
 
@@ -426,6 +433,23 @@ def cmd_user(args, settings: Settings, lang: str, out: TextIO, err: TextIO, stdi
 
 
 def cmd_bench(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> int:
+    if args.browser:
+        from dashboard import bench_browser
+
+        return bench_browser.run(
+            settings,
+            out,
+            err,
+            demo=args.demo,
+            units=args.units,
+            staff=args.staff,
+            months=args.months,
+            pg_url=args.pg_url,
+            sqlite_path=args.sqlite_path,
+            keep=args.keep,
+            repeat=args.repeat or 3,
+            chromium=args.chromium,
+        )
     from dashboard.bench import run
 
     return run(
@@ -437,7 +461,7 @@ def cmd_bench(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> 
         months=args.months,
         pg_url=args.pg_url,
         sqlite_path=args.sqlite_path,
-        repeat=args.repeat,
+        repeat=args.repeat or 5,
         skip_import=args.skip_import,
         import_rows=args.import_rows,
         keep=args.keep,
