@@ -1,26 +1,30 @@
 """The ledger rows an import adds, and an undo of that import removes, folded into and out of
 learner_years in SQL, month by month, the one the mirror of the other:
 
-  import  ledger_stage: the added rows, sent once    undo  undo_stage: the added rows' keys, sent
-          (COPY on PostgreSQL, executemany else)          once; their unit read from ledger_rows
-          add_ledger_rows: INSERT … SELECT                remove_learner_months: per month the
-          add_learner_months: per month the month's       month's columns zeroed and bits cleared
-          columns and bits set by UPDATE … FROM, new      by UPDATE … FROM, rows left with no month
-          rows by INSERT … SELECT … WHERE NOT EXISTS      deleted
-                                       then person_rows recounted for the people with a row in
-                                       another unit, their unit masks and leaderboards recomputed
-          keep_in_step first (replaced rows)              remove_ledger_rows: DELETE … USING
+  import  ledger_stage: the added rows, sent once   undo  undo_stage: the keys and units of the
+          (COPY on PostgreSQL, executemany else)         rows, taken from the batch's undo images
+                                                         by the database (INSERT … SELECT)
+          keep_in_step first (replaced rows)             remove_learner_months: per month the
+          add_ledger_rows: INSERT … SELECT               month's columns zeroed and bits cleared
+          add_learner_months: per month the month's      by UPDATE … FROM, a row holding only
+          columns and bits set by UPDATE … FROM, new     that month deleted (DELETE … USING)
+          rows by INSERT … SELECT … WHERE NOT EXISTS     remove_ledger_rows: DELETE … USING
+                                                         keep_in_step after (restored rows)
+          both: person_rows recounted for the people with a row of the year in another unit,
+          the unit masks and leaderboards of the units and months folded recomputed
 
 A row an import adds is a month its person had no row in (the ledger's key is (工号, month)), so
 folding it in or out changes that month's columns and bits only: exactly what a rebuild gives,
-except for the name when the person's rows carry several (MAX(name) may fall when a month goes):
-undo leaves those person-years, and those of the rows the batch replaced (the stage's fold = 0),
-to ``derived.recompute_learner_years``. On PostgreSQL the fold statements run with the stage
-ANALYZEd and ``enable_nestloop`` off: the planner's statistics know neither the temporary table
-nor a year's rows added a moment ago, and a nested loop over them turns 100,000 rows into 10^10
-probes; hash joins are right for any size.
+but for the name of a person-year whose rows carry several (MAX(name) may fall when a month
+goes). Undo folds out every row the batch added and then leaves to
+``derived.recompute_learner_years`` those person-years and those of the rows it restores (a
+rebuild after the fold gives the same as one instead of it). On PostgreSQL the fold statements
+run with the stage ANALYZEd and ``enable_nestloop`` off: the planner's statistics know neither
+the temporary table nor a year's rows added a moment ago, and a nested loop over them turns
+100,000 rows into 10^10 probes; hash joins are right for any size.
 
-Imports: ``tables``, ``bulk`` and ``derived``.
+Imports: ``tables``, ``bulk`` and ``derived``. The undo images are read as JSON by the database
+(SQLite's JSON functions, built in since 3.38 and in the usual builds before).
 """
 
 from __future__ import annotations
