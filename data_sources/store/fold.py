@@ -46,7 +46,8 @@ from data_sources.store.tables import BLOCKS, MONTHS, MYSQL_TABLE, TABLE_KEY, ba
 
 def _stage_table(conn: Connection, prefix: str, columns: Iterable[str] | None = None) -> sa.Table:
     """A temporary table of ledger_rows' columns (all nullable; or only ``columns``) and ``fold``:
-    1 when the row is folded into or out of learner_years, 0 when its person-year is rebuilt anyway."""
+    1 when the row is folded into or out of learner_years, 0 when not (an import: its person-year
+    is rebuilt anyway; an undo: a row the batch replaced, restored from its image)."""
     stage = sa.Table(
         temp_name(prefix),
         sa.MetaData(),
@@ -120,9 +121,9 @@ def _delete_joined(
     conn: Connection, table: sa.Table, on: dict[str, Any], table_where: list[Any], stage_where: list[Any]
 ) -> None:
     """DELETE the rows of ``table`` (``table_where``) whose columns named in ``on`` equal a stage
-    row's (``stage_where``): DELETE … USING on PostgreSQL and MySQL (a join; MariaDB would run an
-    IN subquery once per row), a row-value IN on SQLite (no DELETE … USING; it probes the table's
-    key for each staged row)."""
+    row's (``stage_where``): DELETE … USING on PostgreSQL and MySQL (a join: MariaDB before 11.1
+    plans no IN subquery of a one-table DELETE as one), a row-value IN on SQLite (no DELETE …
+    USING; it probes the table's key for each staged row)."""
     cols = [table.c[c] for c in on]
     if conn.dialect.name == "sqlite":
         sub = sa.select(*on.values()).where(*stage_where)
