@@ -8,6 +8,7 @@ transaction: it opens it, takes the writers' lock, calls the modules below, and 
     results  ImportPlan, KindPlan, Change, BatchResult, Batch
     engine   URL → Engine, schema upgrade (Alembic), outage detection, the writers' lock
     derived  unit_months, learner_years, unit_active_masks, learner_tops: how each is kept
+    fold     the ledger rows an import adds / an undo removes, staged, folded in / out in SQL
     batches  batch rows, undo images, undo, the audit log
     write    the import write path: diff → plan, staging, apply; the bulk load
 

@@ -7,8 +7,10 @@ transaction that changes them (an import, an undo, a bulk load):
   (unit × month)     ledger_rows,         row, before and after / the same, for the loaded rows
                      certificate_rows
   learner_years      ledger_rows          a row added in a month its person had no row in:
-  (year × unit ×                          add_learner_months folds it in from the import's stage;
-   person)                                a replaced or undone row: recompute_learner_years
+  (year × unit ×                          fold.add_learner_months folds it in from the import's
+   person)                                stage, and an undo of that import folds it out
+                                          (fold.remove_learner_months); a replaced row, or one
+                                          whose person's names vary: recompute_learner_years
                                           rebuilds its (工号, year) / rebuild_learner_years: years
   unit_active_masks  learner_years        rebuilt for the (year, unit)s learner_years changed in
   (year × unit ×                          (the whole year above MASKS_BY_UNIT people) / whole years
@@ -218,10 +220,10 @@ def recompute_learner_years(conn: Connection, people: set[tuple[str, str]]) -> N
             conn.execute(ly.insert().from_select(LEARNER_YEAR_COLUMNS, select.where(lr.c.employee_id.in_(chunk))))
             if few:
                 touched.update((year, u) for u in conn.execute(units_of).scalars())
-    _recompute_unit_masks(conn, touched)
+    recompute_unit_masks(conn, touched)
     for year in sorted(whole):
         _rebuild_unit_masks(conn, year)
-    _recompute_learner_tops(conn, {year: set(BLOCKS) for year in by_year})
+    recompute_learner_tops(conn, {year: set(BLOCKS) for year in by_year})
 
 
 def rebuild_learner_years(conn: Connection, years: Iterable[str]) -> None:
@@ -231,7 +233,7 @@ def rebuild_learner_years(conn: Connection, years: Iterable[str]) -> None:
         conn.execute(ly.delete().where(ly.c.year == year))
         conn.execute(ly.insert().from_select(LEARNER_YEAR_COLUMNS, learner_years_select(year)))
         _rebuild_unit_masks(conn, year)
-    _recompute_learner_tops(conn, {year: set(BLOCKS) for year in set(years)})
+    recompute_learner_tops(conn, {year: set(BLOCKS) for year in set(years)})
 
 
 def _rebuild_unit_masks(conn: Connection, year: str) -> None:
@@ -252,7 +254,7 @@ def unit_masks_select() -> sa.Select[Any]:
     )
 
 
-def _recompute_unit_masks(conn: Connection, touched: Iterable[tuple[str, str]]) -> None:
+def recompute_unit_masks(conn: Connection, touched: Iterable[tuple[str, str]]) -> None:
     """Rebuild the unit_active_masks rows of these (year, unit)s from learner_years, in SQL."""
     ly, uam = learner_years, unit_active_masks
     by_year: dict[str, set[str]] = defaultdict(set)
@@ -274,7 +276,7 @@ def block_bits(block: str) -> int:
     return sum(1 << (int(m) - 1) for m in BLOCKS[block])
 
 
-def _recompute_learner_tops(conn: Connection, blocks: dict[str, set[str]]) -> None:
+def recompute_learner_tops(conn: Connection, blocks: dict[str, set[str]]) -> None:
     """Rebuild learner_tops for these years' blocks from learner_years: per block a top-n heap
     of the raw sums of the people with one row that year, plus the grouped sums of the few with
     rows in several units; a second pass by the floor only when ties overflow the heap."""
@@ -304,85 +306,3 @@ def _recompute_learner_tops(conn: Connection, blocks: dict[str, set[str]]) -> No
             insert_rows(
                 conn, lt, [{"year": year, "block": block, "employee_id": e, "points": float(p)} for e, p in keep]
             )
-
-
-def add_learner_months(conn: Connection, stage: sa.Table, months: Iterable[str]) -> None:
-    """Fold the staged ledger rows (each a month its person had no row in) into learner_years
-    without reading the ledger again, all in SQL: the month's columns and bits set on a stored
-    (year, unit, 工号) row, or a new row. Exactly what a rebuild gives: the months' bits are new,
-    MAX(name) and "names vary" only grow."""
-    ly, k = learner_years, stage
-    steer = conn.dialect.name == "postgresql"
-    if steer:
-        # the planner's statistics know neither the temporary table nor the year's rows added
-        # a moment ago (a new year looks empty): a nested loop it would choose over them turns
-        # 100,000 rows into 10^10 probes; hash joins are right for any size
-        conn.exec_driver_sql(f"ANALYZE {conn.dialect.identifier_preparer.format_table(k)}")
-        conn.exec_driver_sql("SET LOCAL enable_nestloop = off")
-    touched: set[tuple[str, str]] = set()
-    blocks: dict[str, set[str]] = defaultdict(set)
-    movers: dict[str, set[str]] = defaultdict(set)
-    for month in sorted(set(months)):
-        year, mm = month[:4], month[5:7]
-        if mm not in MONTHS:  # it names a column below: only "01".."12", never data
-            raise ValueError(f"not a month: {month!r}")
-        bit = 1 << (int(mm) - 1)
-        here = sa.and_(k.c.month == month, k.c.fold == 1)
-        same = sa.and_(ly.c.year == year, ly.c.unit == k.c.unit, ly.c.employee_id == k.c.employee_id)
-        active = sa.case((k.c.hours > 0, bit), else_=0)
-        # names_vary before name: MySQL evaluates SET left to right, each against the values
-        # already set (SQLite and PostgreSQL use the old row throughout)
-        conn.execute(
-            ly.update()
-            .where(same, here)
-            .ordered_values(
-                (ly.c.names_vary, sa.or_(ly.c.names_vary, ly.c.name != k.c.name)),
-                (ly.c.name, sa.case((k.c.name > ly.c.name, k.c.name), else_=ly.c.name)),
-                (ly.c[f"points_{mm}"], k.c.points),
-                (ly.c[f"hours_{mm}"], k.c.hours),
-                (ly.c.row_mask, ly.c.row_mask + bit),
-                (ly.c.active_mask, ly.c.active_mask + active),
-            )
-        )
-        zero = sa.literal(0.0, sa.Double())
-        values: dict[str, Any] = {
-            "year": sa.literal(year, sa.String(4)),
-            "unit": k.c.unit,
-            "employee_id": k.c.employee_id,
-            "name": k.c.name,
-            "names_vary": sa.false(),
-            "row_mask": sa.literal(bit, sa.Integer()),
-            "active_mask": active,
-            "person_rows": sa.literal(1, sa.Integer()),
-            **{f"points_{m}": (k.c.points if m == mm else zero) for m in MONTHS},
-            **{f"hours_{m}": (k.c.hours if m == mm else zero) for m in MONTHS},
-        }
-        new = sa.select(*[values[c] for c in LEARNER_YEAR_COLUMNS]).where(here, ~sa.exists().where(same))
-        conn.execute(ly.insert().from_select(LEARNER_YEAR_COLUMNS, new))
-        touched.update((year, u) for u in conn.execute(sa.select(k.c.unit).where(here).distinct()).scalars())
-        blocks[year].update(b for b, ms in BLOCKS.items() if mm in ms)
-        # people with a row of this year in another unit: their person_rows may have grown
-        other = sa.select(k.c.employee_id).where(
-            here, ly.c.year == year, ly.c.employee_id == k.c.employee_id, ly.c.unit != k.c.unit
-        )
-        movers[year].update(conn.execute(other.distinct()).scalars())
-    for year, emps in sorted(movers.items()):
-        counts: list[dict[str, Any]] = []
-        for chunk in chunks(sorted(emps)):
-            q = (
-                sa.select(ly.c.employee_id, sa.func.count())
-                .where(ly.c.year == year, ly.c.employee_id.in_(chunk))
-                .group_by(ly.c.employee_id)
-            )
-            counts += [{"k_n": int(n), "k_year": year, "k_emp": e} for e, n in conn.execute(q)]
-        if counts:
-            stmt = (
-                ly.update()
-                .where(ly.c.year == sa.bindparam("k_year"), ly.c.employee_id == sa.bindparam("k_emp"))
-                .values(person_rows=sa.bindparam("k_n"))
-            )
-            conn.execute(stmt, counts)
-    if steer:
-        conn.exec_driver_sql("SET LOCAL enable_nestloop = on")
-    _recompute_unit_masks(conn, touched)
-    _recompute_learner_tops(conn, blocks)

@@ -4,14 +4,14 @@ replaced in bulk, the ledger rows an import adds staged once in a temporary tabl
 from it in SQL, the batch and its undo images recorded, the derived tables kept in step. Also
 the bulk load that builds large stores (no diff, no batch).
 
-Imports: ``tables``, ``rows``, ``bulk``, ``derived``, ``batches`` and ``results``.
+Imports: ``tables``, ``rows``, ``bulk``, ``derived``, ``fold``, ``batches`` and ``results``.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import replace as dc_replace
 from datetime import datetime
 from typing import Any
@@ -21,23 +21,21 @@ from sqlalchemy.engine import Connection
 
 from data_sources.schema import Kind, ParsedFile, ParsedSheet, Problem
 from data_sources.store.batches import change_images, new_batch, unit_images
-from data_sources.store.bulk import chunks, drop_temp, fetch_existing, insert_rows, replace_rows, temp_name
+from data_sources.store.bulk import chunks, drop_temp, fetch_existing, insert_rows, replace_rows
 from data_sources.store.derived import (
     UNIT_MONTH_TABLES,
-    add_learner_months,
     add_unit_months,
     keep_in_step,
     rebuild_learner_years,
     recompute_unit_months,
 )
+from data_sources.store.fold import add_learner_months, add_ledger_rows, ledger_stage
 from data_sources.store.results import BatchResult, Change, ImportPlan, KindPlan
 from data_sources.store.rows import as_month, row_key, stored_row, utcnow
 from data_sources.store.tables import (
     KIND_ORDER,
     KIND_TABLE,
-    MYSQL_TABLE,
     batch_changes,
-    ledger_rows,
     unit_months,
     units,
 )
@@ -293,32 +291,6 @@ def apply_plan(
         add_learner_months(conn, stage, added_months)
         drop_temp(conn, stage)
     return batch_id
-
-
-def ledger_stage(conn: Connection, recs: list[dict[str, Any]], fold: Callable[[dict[str, Any]], bool]) -> sa.Table:
-    """A temporary table holding the ledger rows an import adds, sent once from Python (COPY on
-    PostgreSQL, executemany elsewhere); ledger_rows and learner_years are then written from it
-    by INSERT … SELECT and UPDATE … FROM in the database. ``fold``: whether a row is folded into
-    learner_years incrementally (not when its person-year is rebuilt anyway)."""
-    stage = sa.Table(
-        temp_name("_dash_stage"),
-        sa.MetaData(),
-        *[sa.Column(c.name, c.type) for c in ledger_rows.columns],
-        sa.Column("fold", sa.Integer()),
-        prefixes=["TEMPORARY"],
-        postgresql_on_commit="DROP",
-        **MYSQL_TABLE,
-    )
-    stage.create(conn)
-    insert_rows(conn, stage, [{**r, "fold": 1 if fold(r) else 0} for r in recs])
-    return stage
-
-
-def add_ledger_rows(conn: Connection, stage: sa.Table) -> None:
-    """Insert the staged rows into ledger_rows, in key order (each B-tree page visited once)."""
-    cols = [c.name for c in ledger_rows.columns]
-    select = sa.select(*[stage.c[c] for c in cols]).order_by(stage.c.employee_id, stage.c.month)
-    conn.execute(ledger_rows.insert().from_select(cols, select))
 
 
 # ---- bulk load --------------------------------------------------------------------------------
