@@ -85,8 +85,8 @@ def test_the_overview_shows_departments_and_a_click_drills_into_one(browser, fed
         assert pg.locator('[data-testid="stException"]').count() == 0
         assert names(pg, DEPT_BAR, "department") == set(DEPARTMENTS)
         assert pg.locator(UNIT_BAR).count() == 0  # one view at a time: the departments first
-        chart = pg.locator('[data-testid="stVegaLiteChart"]').filter(has=pg.locator(DEPT_BAR)).first
-        chart.evaluate("e => e.scrollIntoView({block: 'start'})")
+        views = pg.locator('[data-testid="stMain"] [data-testid="stRadio"]').first  # the choice above the chart
+        views.evaluate("e => e.scrollIntoView({block: 'start'})")
         pg.screenshot(path=str(SHOTS / "overview_departments.png"))  # the README's department view
 
         pg.get_by_text("参学率最高与最低的单位", exact=True).click()
