@@ -236,6 +236,25 @@ def test_batches_newest_first_and_data_as_of(store: Store) -> None:
     assert store.data_as_of() == store.batches()[0].undone_at
 
 
+def test_the_data_version_changes_with_every_commit_and_undo_and_nothing_else(store: Store) -> None:
+    """The figures' cache key in every app process: a count kept by the database, so an import
+    through a process whose clock lags still makes the others' figures stale."""
+    seen = [store.data_version()]
+    first = first_import(store)
+    seen.append(store.data_version())
+    store.commit(b.parsed("again.xlsx", ledger=LEDGER), "bob")  # the same rows: nothing changes
+    assert store.data_version() == seen[-1]
+    second = store.commit(b.parsed("fix.xlsx", ledger=[dict(LEDGER[1], points=9)]), "bob")
+    seen.append(store.data_version())
+    store.undo(second.batch_id, "carol")
+    seen.append(store.data_version())
+    store.undo(first.batch_id, "carol")
+    seen.append(store.data_version())
+    store.batches(), store.is_empty()  # reading changes nothing
+    assert store.data_version() == seen[-1]
+    assert len(set(seen)) == len(seen)  # every commit and every undo gave a new version
+
+
 def test_migrations_create_the_schema_and_reopen_is_fine(store: Store, db_url: str) -> None:
     with store.engine.connect() as conn:
         ctx = MigrationContext.configure(conn)

@@ -1,6 +1,6 @@
 """Cached metric calls: ``cached(metrics.overview)(sel, …)`` runs ``metrics.overview(store,
-settings, sel, …)`` once per database, selection, arguments and data version (the time of the
-last import or undo), so a meeting's clicks are instant and an import shows at once.
+settings, sel, …)`` once per database, selection, arguments and data version (``Store.data_version``:
+it changes with every import or undo), so a meeting's clicks are instant and an import shows at once.
 
 The call names the function it runs, so an editor goes from a page to the metric's SQL (no
 dispatch by a name). Imports ``session`` and ``database``; ``dashboard.metrics`` for
@@ -18,7 +18,7 @@ import streamlit as st
 from dashboard import metrics
 from dashboard.config import Settings
 from dashboard.metrics import Selection
-from dashboard.ui.database import as_of_key, database_url, open_store
+from dashboard.ui.database import data_version, database_url, open_store
 from dashboard.ui.session import get_settings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,7 +30,7 @@ R = TypeVar("R")
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def _cached_call(
-    fn_key: str, url: str, as_of: str, sel_key: tuple, args: tuple, kwargs: tuple, _fn: Callable[..., Any], _sel: Any
+    fn_key: str, url: str, version: str, sel_key: tuple, args: tuple, kwargs: tuple, _fn: Callable[..., Any], _sel: Any
 ) -> Any:
     """The one cache behind ``cached``: keyed by the function's qualified name (``fn_key``), the
     database URL, the data version, the selection's fields and the arguments; ``_fn`` and
@@ -48,7 +48,7 @@ def cached(fn: Callable[Concatenate[Store, Settings, Selection, P], R]) -> Calla
     """``fn(store, settings, sel, *args, **kwargs)`` as a cached call ``(sel, *args, **kwargs)``."""
 
     def call(sel: Selection, *args: P.args, **kwargs: P.kwargs) -> R:
-        key = (_key(fn), database_url(), as_of_key(), astuple(sel), tuple(args), tuple(sorted(kwargs.items())))
+        key = (_key(fn), database_url(), data_version(), astuple(sel), tuple(args), tuple(sorted(kwargs.items())))
         return _cached_call(*key, fn, sel)
 
     call.__wrapped__ = fn  # type: ignore[attr-defined]
@@ -60,7 +60,7 @@ def filter_options() -> dict[str, list[Any]]:
     """The departments, unit types, units and months the filters offer (``metrics.filter_options``),
     cached like every metric."""
     fn = metrics.filter_options
-    return _cached_call(_key(fn), database_url(), as_of_key(), (), (), (), fn, None)
+    return _cached_call(_key(fn), database_url(), data_version(), (), (), (), fn, None)
 
 
 def clear_caches() -> None:

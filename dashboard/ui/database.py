@@ -102,10 +102,10 @@ def data_as_of() -> datetime | None:
     return store().data_as_of()
 
 
-def as_of_key() -> str:
-    """``data_as_of`` as text, for cache keys: an import or undo makes every cached figure stale."""
-    as_of = data_as_of()
-    return as_of.isoformat() if as_of else ""
+def data_version() -> str:
+    """The store's data version, for cache keys: an import or undo through any app process makes
+    every cached figure stale (a count kept by the database, not a clock time)."""
+    return store().data_version()
 
 
 def is_empty() -> bool:

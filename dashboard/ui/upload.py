@@ -18,7 +18,7 @@ import streamlit as st
 
 from dashboard.i18n import fmt_month
 from dashboard.ui.cache import clear_caches
-from dashboard.ui.database import as_of_key, store
+from dashboard.ui.database import data_version, store
 from dashboard.ui.frame import flash
 from dashboard.ui.session import get_settings, lang, list_sep, md, settings, t, tm
 from dashboard.ui.widgets import download_xlsx
@@ -68,7 +68,7 @@ def preview_upload(
     from data_sources.importer import read_and_validate
 
     scope = None if allowed_units is None else tuple(allowed_units)
-    key = (hashlib.sha256(content).hexdigest(), name, period, as_of_key(), scope)
+    key = (hashlib.sha256(content).hexdigest(), name, period, data_version(), scope)
     cache: dict[tuple, Preview] = st.session_state.setdefault("_previews", {})
     if key not in cache:
         parsed = read_and_validate(io.BytesIO(content), name, settings(), period)

@@ -37,7 +37,7 @@ from sqlalchemy.engine import Engine
 
 from data_sources.schema import ImportRejected, Kind, ParsedFile, StoreUnavailable
 from data_sources.store import write
-from data_sources.store.batches import last_change, list_batches, undo_batch, write_audit
+from data_sources.store.batches import data_version, last_change, list_batches, undo_batch, write_audit
 from data_sources.store.bulk import CHUNK
 from data_sources.store.bulk import chunks as _chunks
 from data_sources.store.derived import TOP_KEEP
@@ -149,6 +149,11 @@ class Store:
         """When the data last changed (the last commit or undo), UTC."""
         with self.engine.connect() as conn:
             return last_change(conn)
+
+    def data_version(self) -> str:
+        """Changes with every commit and undo (``batches.data_version``): the figures' cache key."""
+        with self.engine.connect() as conn:
+            return data_version(conn)
 
     def is_empty(self) -> bool:
         """No unit and no row at all (every data row brings its unit along)."""

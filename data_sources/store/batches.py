@@ -128,6 +128,16 @@ def last_change(conn: Connection) -> datetime | None:
     return aware(max(values)) if values else None
 
 
+def data_version(conn: Connection) -> str:
+    """Which commits and undos the data has seen, as "last batch id.undos": it grows with every
+    commit (the database numbers the batches) and every undo (never reversed), whatever the
+    clocks of the machines that ran them say — the cache key of several app processes."""
+    last, undone = conn.execute(
+        sa.select(sa.func.max(import_batches.c.id), sa.func.count(import_batches.c.undone_at))
+    ).one()
+    return f"{last or 0}.{undone}"
+
+
 # ---- undoing ----------------------------------------------------------------------------------
 
 
