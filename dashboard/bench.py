@@ -33,7 +33,8 @@ from data_sources.schema import LEVELS, Kind
 PG_ENVS = ("DASHBOARD_BENCH_PG_URL", "DASHBOARD_TEST_PG_URL")
 PG_DATABASE = "dashboard_bench"
 PAGE_GOAL_MS = 300.0
-IMPORT_GOAL = 0.15
+# issue 13: the import (read + validate + store) at most this share of the openpyxl read, per store
+IMPORT_GOALS = {"SQLite": 0.35, "PostgreSQL": 0.30}
 MEMORY_GOAL_MB = 1024.0
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -519,9 +520,16 @@ def _print(
         w(f"note: {note}\n")
     w("\ngoals\n")
     if imps and ref:
-        ratios = ", ".join(f"{r.name} {(r.imp['read'] + r.imp['commit']) / ref:.2f}×" for r in imps if r.imp)
-        ok = all((r.imp["read"] + r.imp["commit"]) / ref <= IMPORT_GOAL for r in imps if r.imp)
-        w(f"- import ≤ {IMPORT_GOAL}× the openpyxl read: {'met' if ok else 'not met'} ({ratios})\n")
+        for r in imps:
+            ratio, goal = (r.imp["read"] + r.imp["commit"]) / ref, IMPORT_GOALS[r.name]
+            w(
+                f"- {r.name}: import ≤ {goal:.2f}× the openpyxl read: {'met' if ratio <= goal else 'not met'} ({ratio:.2f}×)\n"
+            )
+            ok = r.imp["undo"] <= r.imp["commit"]
+            w(
+                f"- {r.name}: undo of that batch no slower than its store (commit): {'met' if ok else 'not met'} "
+                f"({r.imp['undo']:.2f} s against {r.imp['commit']:.2f} s)\n"
+            )
     else:
         w("- import: not measured (--skip-import)\n")
     for r in results:

@@ -128,7 +128,11 @@ def browser():
 
 
 def _demo_db(path: Path) -> str:
-    url = f"sqlite:///{path}"
+    return load_demo(f"sqlite:///{path}")
+
+
+def load_demo(url: str) -> str:
+    """The demo loaded into the database ``url`` by the command line, as `make run` loads it."""
     done = subprocess.run(
         [sys.executable, "-m", "dashboard", "demo", "--db", url],
         cwd=ROOT,

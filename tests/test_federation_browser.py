@@ -11,9 +11,6 @@ Servers and the browser come from tests/test_browser.py.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +18,7 @@ import pytest
 
 from tests import test_browser
 from tests.conftest import scratch_database
-from tests.test_browser import ROOT, Server, _need_browser, admin_session, kpis, new_page, settle
+from tests.test_browser import Server, _need_browser, admin_session, kpis, load_demo, new_page, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 browser = test_browser.browser  # the module-scoped Chromium of tests/test_browser.py (a fixture)
@@ -35,15 +32,7 @@ def two_servers(tmp_path: Path) -> Iterator[tuple[Server, Server]]:
     """Processes A and B on one fresh PostgreSQL database holding the demo and its administrator."""
     _need_browser()
     with scratch_database("postgres") as url:
-        done = subprocess.run(
-            [sys.executable, "-m", "dashboard", "demo", "--db", url],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert done.returncode == 0, done.stderr
+        load_demo(url)
         token = admin_session(url)
         servers: list[Server] = []
         try:
