@@ -125,5 +125,6 @@ else:
             "hours_diff": widgets.PCT,
         },
         drill=False,
+        height=widgets.rows_height(len(dq), 320),  # a year of months scrolls inside the table
         download=f"{unit}_{t('unit_quality')}",
     )
