@@ -1,5 +1,5 @@
 """总览 Overview: the KPIs against their targets, the campaign timeline, participation by unit
-(above 30 units: by department, then the 10 highest and lowest units), hours by month,
+(above 30 units: by department or the 10 highest and lowest units, one at a time), hours by month,
 certificates by level, the top learners and the units that lag behind."""
 
 from __future__ import annotations

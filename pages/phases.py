@@ -1,7 +1,7 @@
 """阶段进度 Phase progress: units × milestones at the end of the period, the units with the most
-overdue milestones first; a click on a unit's row opens it. Above 30 units: departments ×
-milestones first (a click sets the department filter), then the 10 units with the most and the
-10 with the fewest overdue milestones."""
+overdue milestones first; a click on a unit's row opens it. Above 30 units one view at a time,
+chosen above it: departments × milestones (a click sets the department filter), the 10 units with
+the most and the 10 with the fewest overdue milestones, or the whole list."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """报送情况 Submissions: units × months of who has reported (月报 or 学习台账) and who is missing,
 the units missing for the last month of the period first, and each unit's last update. Above 30
-units: departments × months first (a click sets the department filter), then the 10 units missing
-the most and the 10 missing the fewest months."""
+units one view at a time, chosen above it: departments × months (a click sets the department
+filter), the 10 units missing the most and the 10 missing the fewest months, or the whole list."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ frame.stop_if_empty(sub.empty)
 
 last_month, missing_now = matrices.missing_in_last_month(sub)
 if missing_now:
-    many = metrics.at_scale(len(missing_now))  # above 30: the first 30 names, the list below has all
+    many = metrics.at_scale(len(missing_now))  # above 30: the first 30 names; the whole list is a view
     units = session.list_sep().join(missing_now[: metrics.SCALE_UNITS] if many else missing_now)
     st.error(
         tm(
