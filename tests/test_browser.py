@@ -383,6 +383,14 @@ def heading(pg) -> str:
     return pg.locator("h1").first.inner_text().strip()
 
 
+def open_from_menu(pg, title: str) -> None:
+    """Click a page in the sidebar menu and wait until its heading is drawn: just after the click
+    the old page may still read as settled (the rerun has not started yet)."""
+    pg.locator("[data-testid='stSidebarNav'] a", has_text=title).click()
+    pg.wait_for_function("t => document.querySelector('h1')?.innerText.trim() === t", arg=title, timeout=60_000)
+    settle(pg)
+
+
 def test_click_a_bar_opens_the_unit_and_keeps_the_filters(browser, demo_server, tmp_path: Path) -> None:
     pg = new_page(browser, demo_server)
     pg.goto(f"{demo_server.url}/?dept=机关")
@@ -402,9 +410,8 @@ def test_click_a_bar_opens_the_unit_and_keeps_the_filters(browser, demo_server, 
     shot(pg, "unit_drilldown")
 
     # back to the overview through the menu: the filters stay and the old click does not bounce
-    pg.locator("[data-testid='stSidebarNav'] a", has_text="总览").click()
-    settle(pg)
-    pg.wait_for_timeout(2000)
+    open_from_menu(pg, "总览")
+    pg.wait_for_timeout(2000)  # long enough for a stale click to bounce back to 单位详情
     assert heading(pg) == "总览"
     assert query(pg)["dept"] == ["机关"]
 
@@ -414,8 +421,7 @@ def test_period_survives_navigation_and_language_switch(browser, demo_server) ->
     pg.goto(f"{demo_server.url}/units?from=2024-03&to=2024-05&pilot=1")
     settle(pg)
     assert heading(pg) == "单位排名"
-    pg.locator("[data-testid='stSidebarNav'] a", has_text="阶段进度").click()
-    settle(pg)
+    open_from_menu(pg, "阶段进度")
     assert heading(pg) == "阶段进度"
     q = query(pg)
     assert (q["from"], q["to"], q["pilot"]) == (["2024-03"], ["2024-05"], ["1"])
@@ -510,8 +516,7 @@ def test_a_viewer_cannot_see_or_open_the_data_page_even_by_url(browser, tmp_path
         assert pg.locator('[data-testid="stFileUploader"]').count() == 0
         nav = pg.locator('[data-testid="stSidebarNav"]').inner_text()
         assert "总览" in nav and "数据管理" not in nav
-        pg.locator("[data-testid='stSidebarNav'] a", has_text="总览").click()
-        settle(pg)
+        open_from_menu(pg, "总览")
         assert heading(pg) == "总览" and kpis(pg)
         pg.context.close()
     finally:

@@ -18,7 +18,7 @@ import pytest
 
 from tests import test_browser
 from tests.conftest import scratch_database
-from tests.test_browser import Server, _need_browser, admin_session, kpis, load_demo, new_page, settle
+from tests.test_browser import Server, _need_browser, admin_session, kpis, load_demo, new_page, open_from_menu, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 browser = test_browser.browser  # the module-scoped Chromium of tests/test_browser.py (a fixture)
@@ -84,8 +84,7 @@ def test_an_import_through_one_process_shows_on_the_other_at_its_next_rerun(brow
 
     # B's next rerun in the same session (a page switch in the menu and back) shows A's import
     for title in ("单位排名", "总览"):
-        leader.locator("[data-testid='stSidebarNav'] a", has_text=title).click()
-        settle(leader)
+        open_from_menu(leader, title)
     assert kpis(leader) == after
     leader.reload()  # and so does a new session of B
     settle(leader)
