@@ -34,6 +34,12 @@ def _month(value: str) -> str:
     return value
 
 
+def _year(value: str) -> int:
+    if not re.fullmatch(r"\d{4}", value):
+        raise argparse.ArgumentTypeError(f"YYYY: {value!r}")
+    return int(value)
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", help="database URL (default: DASHBOARD_DB_URL or config.toml)")
@@ -50,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--user", default=None, help="who imports (default: the login name)")
 
     filters = argparse.ArgumentParser(add_help=False)  # the selection: summary, units, evaluate
+    filters.add_argument("--year", type=_year, help="the campaign year: its months, and its plan (YYYY)")
     filters.add_argument("--from", dest="month_from", type=_month)
     filters.add_argument("--to", dest="month_to", type=_month)
     filters.add_argument("--department", action="append", default=[])
@@ -78,6 +85,19 @@ def build_parser() -> argparse.ArgumentParser:
     sync = sub.add_parser("sync", parents=[common], help="pull the external database of config.toml [external]")
     sync.add_argument("--dry-run", action="store_true", help="check and show what would change, write nothing")
     sync.add_argument("--user", default=None, help="who syncs (default: the login name)")
+
+    camp = sub.add_parser("campaign", help="the campaign plan of a year (phases, milestones, targets, rules)")
+    csub = camp.add_subparsers(dest="campaign_command", required=True)
+    cexp = csub.add_parser("export", parents=[common], help="write a year's plan as TOML")
+    cexp.add_argument("file", metavar="FILE.toml", help="- for standard output")
+    cexp.add_argument("--year", type=_year, default=None, help="default: the year the app opens on")
+    cimp = csub.add_parser("import", parents=[common], help="store the plan of a TOML file for its year")
+    cimp.add_argument("file", metavar="FILE.toml")
+    cimp.add_argument("--user", default=None, help="who (default: the login name)")
+    ccopy = csub.add_parser("copy", parents=[common], help="start a year with the plan of the year before")
+    ccopy.add_argument("year", type=_year)
+    ccopy.add_argument("--user", default=None, help="who (default: the login name)")
+    csub.add_parser("list", parents=[common], help="the years and where their plans come from")
 
     sub.add_parser("batches", parents=[common], help="list import batches")
     undo = sub.add_parser("undo", parents=[common], help="undo an import batch")
@@ -231,18 +251,38 @@ def _selection(args, lang: str, err: TextIO):
     period runs backwards. Exit 2 then."""
     from dashboard.metrics import Selection
 
+    year = getattr(args, "year", None)
     sel = Selection(
         departments=tuple(args.department),
         unit_types=tuple(args.unit_type),
         pilot_only=args.pilot,
         units=tuple(args.unit),
-        month_from=args.month_from,
-        month_to=args.month_to,
+        month_from=args.month_from or (f"{year}-01" if year else None),
+        month_to=args.month_to or (f"{year}-12" if year else None),
     )
     if sel.month_from and sel.month_to and sel.month_from > sel.month_to:
         err.write(cli_text("bad_period", lang, month_from=sel.month_from, month_to=sel.month_to) + "\n")
         return None
     return sel
+
+
+def _settings_of(store, settings: Settings, sel, lang: str, err: TextIO) -> Settings:
+    """The settings with the plan of the selection's campaign year; a period over two years says
+    whose plan it uses."""
+    from dashboard.campaigns import selection_year, settings_for, spans_years
+
+    if spans_years(sel):
+        err.write(
+            cli_text(
+                "period_spans_years",
+                lang,
+                month_from=sel.month_from,
+                month_to=sel.month_to,
+                year=selection_year(sel, settings),
+            )
+            + "\n"
+        )
+    return settings_for(store, settings, sel)
 
 
 def cmd_summary(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> int:
@@ -253,7 +293,7 @@ def cmd_summary(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -
         return 2
     store = _open_store(settings, args.db)
     sel = resolve_period(store, sel)
-    result = summary(store, settings, sel)
+    result = summary(store, _settings_of(store, settings, sel, lang, err), sel)
     data = result.to_json()
     if args.json:
         out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
@@ -289,7 +329,7 @@ def cmd_units(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> 
         return 2
     store = _open_store(settings, args.db)
     sel = resolve_period(store, sel)
-    table = ranking(store, settings, sel)
+    table = ranking(store, _settings_of(store, settings, sel, lang, err), sel)
     text = json.dumps(ranking_json(table), ensure_ascii=False, indent=2) if args.json else None
     out.write((text or "\n".join(ranking_lines(table, sel, lang))) + "\n")
     return 0
@@ -299,11 +339,14 @@ def cmd_evaluate(args, settings: Settings, lang: str, out: TextIO, err: TextIO) 
     """考核评比 (DESIGN §4b): the keys of DESIGN §6 with --json, a readable report without."""
     from dashboard.evaluation.report import evaluation_lines
     from dashboard.evaluation.scoring import evaluate
+    from dashboard.metrics import resolve_period
 
     sel = _selection(args, lang, err)
     if sel is None:
         return 2
-    result = evaluate(_open_store(settings, args.db), settings, sel)
+    store = _open_store(settings, args.db)
+    sel = resolve_period(store, sel)
+    result = evaluate(store, _settings_of(store, settings, sel, lang, err), sel)
     text = json.dumps(result.to_json(), ensure_ascii=False, indent=2) if args.json else None
     out.write((text or "\n".join(evaluation_lines(result, lang))) + "\n")
     return 0
@@ -329,11 +372,56 @@ def cmd_template(args, settings: Settings, lang: str, out: TextIO, err: TextIO) 
 def cmd_briefing(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> int:
     """The meeting briefing of the filters, the file 总览's 下载会议简报 gives."""
     from dashboard.exports import briefing_xlsx
+    from dashboard.metrics import resolve_period
 
     sel = _selection(args, lang, err)
     if sel is None:
         return 2
-    return _write_file(args.out, briefing_xlsx(_open_store(settings, args.db), settings, sel, lang), lang, out, err)
+    store = _open_store(settings, args.db)
+    sel = resolve_period(store, sel)
+    data = briefing_xlsx(store, _settings_of(store, settings, sel, lang, err), sel, lang)
+    return _write_file(args.out, data, lang, out, err)
+
+
+def cmd_campaign(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> int:
+    """``campaign export|import|copy|list``: a year's plan as TOML, for IT staff to script."""
+    from dashboard import campaigns
+
+    store = _open_store(settings, args.db)
+    sub = args.campaign_command
+    if sub == "list":
+        for year in campaigns.campaign_years(store, settings):
+            found = campaigns.year_plan(store, settings, year)
+            out.write(cli_text(f"plan_{found.source}", lang, year=year, from_year=found.from_year) + "\n")
+        return 0
+    if sub == "export":
+        year = args.year or campaigns.default_year(campaigns.campaign_years(store, settings))
+        text = campaigns.plan_toml(campaigns.year_plan(store, settings, year).plan)
+        if args.file == "-":
+            out.write(text)
+            return 0
+        return _write_file(args.file, text.encode("utf-8"), lang, out, err)
+    if sub == "import":
+        try:
+            text = Path(args.file).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as e:
+            err.write(
+                cli_text("cannot_read", lang, file=args.file, detail=getattr(e, "strerror", None) or str(e)) + "\n"
+            )
+            return 1
+        try:
+            plan = campaigns.read_plan_toml(text)
+        except SettingsError as e:
+            err.write(cli_text("bad_plan", lang, file=args.file, key=e.key, problem=e.problem) + "\n")
+            return 1
+        revision = campaigns.save_plan(store, plan, _user(args.user), how="import")
+        out.write(cli_text("plan_saved", lang, year=plan.year, revision=revision) + "\n")
+        return 0
+    before = campaigns.year_plan(store, settings, args.year - 1)
+    plan = campaigns.moved_to(before.plan, args.year)
+    revision = campaigns.save_plan(store, plan, _user(args.user), how="copy")
+    out.write(cli_text("plan_copied", lang, year=args.year, from_year=args.year - 1, revision=revision) + "\n")
+    return 0
 
 
 def cmd_demo(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> int:
@@ -479,6 +567,7 @@ COMMANDS = {
     "sync": cmd_sync,
     "batches": cmd_batches,
     "undo": cmd_undo,
+    "campaign": cmd_campaign,
     "bench": cmd_bench,
     "user": cmd_user,
 }

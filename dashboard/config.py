@@ -112,6 +112,23 @@ class EvaluationRules:
         return replace(self, weights=_weights(table, "evaluation.weights"))
 
 
+@dataclass(frozen=True)
+class CampaignPlan:
+    """One campaign year's plan: its phases and milestones, targets, 考核评比 rules and the day of
+    the following month a report is due. config.toml seeds the first year; the store keeps one per
+    year after that (``dashboard.campaigns``)."""
+
+    year: int
+    phases: tuple[Phase, ...]
+    targets: Targets
+    evaluation: EvaluationRules = field(default_factory=EvaluationRules)
+    report_due_day: int = 10
+
+    @property
+    def milestones(self) -> tuple[Milestone, ...]:
+        return tuple(m for p in self.phases for m in p.milestones)
+
+
 # What each kind needs mapped in [external.<kind>].columns: its required fields, plus the month of
 # summary/ledger rows (a database has no title or file name to take the month from).
 _EXTERNAL_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -188,6 +205,23 @@ class Settings:
     external: ExternalSource | None = None  # [external]; None when no external database is set up
     access: Access = field(default_factory=Access)  # [access]
     evaluation: EvaluationRules = field(default_factory=EvaluationRules)  # [evaluation]
+    report_due_day: int = 10  # [campaign] report_due_day: a month's report is late after this day of the next
+
+    @property
+    def plan(self) -> CampaignPlan:
+        """The campaign year's part of these settings (config.toml's seed, or the year chosen)."""
+        return CampaignPlan(self.year, self.phases, self.targets, self.evaluation, self.report_due_day)
+
+    def with_plan(self, plan: CampaignPlan) -> Settings:
+        """These settings for another campaign year: its plan in place of the configured one."""
+        return replace(
+            self,
+            year=plan.year,
+            phases=plan.phases,
+            targets=plan.targets,
+            evaluation=plan.evaluation,
+            report_due_day=plan.report_due_day,
+        )
 
     @property
     def milestones(self) -> tuple[Milestone, ...]:
@@ -383,16 +417,24 @@ def _external(raw: Any) -> ExternalSource | None:
     return ExternalSource(url.strip(), kinds)
 
 
-def parse_settings(raw: dict[str, Any], config_dir: Path = ROOT) -> Settings:
-    """Turn the parsed TOML into Settings, raising SettingsError naming the bad key."""
-    org = _get(raw, "organisation", "", dict, {})
-    db = _get(raw, "database", "", dict, {})
-    imp = _get(raw, "import", "", dict, {})
-    disp = _get(raw, "display", "", dict, {})
+PLAN_SECTIONS = ("campaign", "targets", "evaluation")  # the tables of config.toml a year's plan is made of
+_CAMPAIGN_KEYS = ("year", "report_due_day", "phases")
+
+
+def parse_plan(raw: dict[str, Any]) -> CampaignPlan:
+    """A year's campaign plan from the ``[campaign]``, ``[targets]`` and ``[evaluation]`` tables —
+    of config.toml (the first year's seed) or of a plan stored for a year (the same document, so
+    one parser checks both), raising SettingsError naming the bad key."""
     camp = _get(raw, "campaign", "", dict)
+    for k in camp:
+        if k not in _CAMPAIGN_KEYS:
+            raise SettingsError(f"campaign.{k}", f"unknown key; known: {', '.join(_CAMPAIGN_KEYS)}")
     year = _get(camp, "year", "campaign", int)
     if not 1990 <= year <= 2100:
         raise SettingsError("campaign.year", f"expected a year, got {year!r}")
+    due_day = _get(camp, "report_due_day", "campaign", int, 10)
+    if not 1 <= due_day <= 28:
+        raise SettingsError("campaign.report_due_day", f"expected a day from 1 to 28, got {due_day!r}")
     phases: list[Phase] = []
     raw_phases = _get(camp, "phases", "campaign", list)
     if not raw_phases:
@@ -432,6 +474,18 @@ def parse_settings(raw: dict[str, Any], config_dir: Path = ROOT) -> Settings:
         units=_overrides(_get(t, "units", "targets", dict, {}), "targets.units"),
     )
 
+    evaluation = _evaluation(_get(raw, "evaluation", "", dict, {}))
+    return CampaignPlan(year, tuple(phases), targets, evaluation, due_day)
+
+
+def parse_settings(raw: dict[str, Any], config_dir: Path = ROOT) -> Settings:
+    """Turn the parsed TOML into Settings, raising SettingsError naming the bad key."""
+    org = _get(raw, "organisation", "", dict, {})
+    db = _get(raw, "database", "", dict, {})
+    imp = _get(raw, "import", "", dict, {})
+    disp = _get(raw, "display", "", dict, {})
+    plan = parse_plan(raw)
+
     aliases = _get(raw, "aliases", "", dict, {})
     columns: dict[str, tuple[str, ...]] = {}
     for k, v in _get(aliases, "columns", "aliases", dict, {}).items():
@@ -468,15 +522,16 @@ def parse_settings(raw: dict[str, Any], config_dir: Path = ROOT) -> Settings:
         quality_tolerance=_float(imp, "quality_tolerance", "import", 0.05),
         top_learners=top,
         default_language=lang,
-        year=year,
-        phases=tuple(phases),
-        targets=targets,
+        year=plan.year,
+        phases=plan.phases,
+        targets=plan.targets,
         column_aliases=columns,
         sheet_aliases=sheets,
         config_dir=config_dir,
         external=_external(raw.get("external")),
         access=access,
-        evaluation=_evaluation(_get(raw, "evaluation", "", dict, {})),
+        evaluation=plan.evaluation,
+        report_due_day=plan.report_due_day,
     )
 
 

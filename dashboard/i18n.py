@@ -330,6 +330,26 @@ CLI_TEXT: dict[str, dict[str, str]] = {
         "zh": "导入被拒绝：共 {n} 个错误，未写入任何数据。",
         "en": "Import rejected: {n} error(s); nothing was written.",
     },
+    "period_spans_years": {
+        "zh": "提示：{month_from} 至 {month_to} 跨越两个活动年度，工作事项、目标值和考核规则按{year}年度计划计算",
+        "en": "Note: {month_from} to {month_to} spans two campaign years; milestones, targets and rules are {year}'s plan",
+    },
+    "plan_stored": {"zh": "{year}年度：活动计划已保存在数据库中", "en": "{year}: plan stored in the database"},
+    "plan_config": {"zh": "{year}年度：活动计划来自 config.toml", "en": "{year}: plan from config.toml"},
+    "plan_inherited": {
+        "zh": "{year}年度：尚未设置活动计划，沿用{from_year}年度计划",
+        "en": "{year}: no plan yet, {from_year}'s plan applies",
+    },
+    "plan_saved": {
+        "zh": "已保存{year}年度活动计划（第 {revision} 版）",
+        "en": "Saved the {year} plan (revision {revision})",
+    },
+    "plan_copied": {
+        "zh": "已按{from_year}年度计划建立{year}年度活动计划（第 {revision} 版）",
+        "en": "Started the {year} plan from {from_year}'s (revision {revision})",
+    },
+    "bad_plan": {"zh": "{file}：{key}：{problem}", "en": "{file}: {key}: {problem}"},
+    "cannot_read": {"zh": "无法读取 {file}：{detail}", "en": "Cannot read {file}: {detail}"},
     "bad_period": {
         "zh": "起始月份 {month_from} 晚于截止月份 {month_to}",
         "en": "--from {month_from} is after --to {month_to}",
@@ -455,6 +475,8 @@ UI_TEXT: dict[str, dict[str, str]] = {
     "language": {"zh": "语言 / Language", "en": "语言 / Language"},
     # sidebar filters
     "filters": {"zh": "筛选条件", "en": "Filters"},
+    "f_year": {"zh": "活动年度", "en": "Campaign year"},
+    "year_label": {"zh": "{year}年", "en": "{year}"},
     "f_department": {"zh": "部门", "en": "Department"},
     "f_unit_type": {"zh": "单位类型", "en": "Unit type"},
     "f_pilot": {"zh": "只看试点单位", "en": "Pilot units only"},

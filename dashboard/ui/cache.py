@@ -1,6 +1,7 @@
 """Cached metric calls: ``cached(metrics.overview)(sel, …)`` runs ``metrics.overview(store,
 settings, sel, …)`` once per database, selection, arguments and data version (``Store.data_version``:
-it changes with every import or undo), so a meeting's clicks are instant and an import shows at once.
+it changes with every import, undo and saved campaign plan), so a meeting's clicks are instant and an
+import shows at once. ``settings`` carry the plan of the selection's year (``campaigns.settings_for``).
 
 The call names the function it runs, so an editor goes from a page to the metric's SQL (no
 dispatch by a name). Imports ``session`` and ``database``; ``dashboard.metrics`` for
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 import streamlit as st
 
 from dashboard import metrics
+from dashboard.campaigns import campaign_years, settings_for, settings_for_year
 from dashboard.config import Settings
 from dashboard.metrics import Selection
 from dashboard.ui.database import data_version, database_url, open_store
@@ -35,9 +37,10 @@ def _cached_call(
     """The one cache behind ``cached``: keyed by the function's qualified name (``fn_key``), the
     database URL, the data version, the selection's fields and the arguments; ``_fn`` and
     ``_sel`` are what runs (not hashed: their keys stand for them)."""
+    store = open_store(url)
     if _sel is None:
-        return _fn(open_store(url), *args, **dict(kwargs))
-    return _fn(open_store(url), get_settings(), _sel, *args, **dict(kwargs))
+        return _fn(store, *args, **dict(kwargs))
+    return _fn(store, settings_for(store, get_settings(), _sel), _sel, *args, **dict(kwargs))
 
 
 def _key(fn: Callable[..., Any]) -> str:
@@ -63,6 +66,29 @@ def filter_options() -> dict[str, list[Any]]:
     return _cached_call(_key(fn), database_url(), data_version(), (), (), (), fn, None)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _year_settings(url: str, version: str, year: int) -> Settings:
+    return settings_for_year(open_store(url), get_settings(), year)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _years(url: str, version: str) -> list[int]:
+    return campaign_years(open_store(url), get_settings())
+
+
+def year_settings(year: int) -> Settings:
+    """The settings with ``year``'s campaign plan (``campaigns.settings_for_year``), cached by the
+    data version like every figure."""
+    return _year_settings(database_url(), data_version(), year)
+
+
+def years() -> list[int]:
+    """The campaign years the year switch offers (``campaigns.campaign_years``)."""
+    return _years(database_url(), data_version())
+
+
 def clear_caches() -> None:
     """After an import or an undo: forget every cached figure."""
     _cached_call.clear()
+    _year_settings.clear()
+    _years.clear()

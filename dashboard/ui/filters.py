@@ -13,19 +13,22 @@ from typing import Any
 
 import streamlit as st
 
+from dashboard.campaigns import default_year
 from dashboard.i18n import fmt_month, ui_text
 from dashboard.metrics import Selection
-from dashboard.ui.cache import filter_options
+from dashboard.ui.cache import filter_options, year_settings, years
 from dashboard.ui.database import is_empty
 from dashboard.ui.periods import anchor_month, month_of, period_options, quick_label, quick_picks
-from dashboard.ui.session import K_LANG, lang, list_sep, settings, t
+from dashboard.ui.session import K_LANG, YEAR_SETTINGS, get_settings, lang, list_sep, settings, t
 
 # Query parameters that carry the filters (a copied URL restores the view).
 QP_DEPT, QP_TYPE, QP_PILOT, QP_FROM, QP_TO, QP_LANG, QP_UNIT = "dept", "type", "pilot", "from", "to", "lang", "unit"
-FILTER_PARAMS = (QP_DEPT, QP_TYPE, QP_PILOT, QP_FROM, QP_TO, QP_LANG)
+QP_YEAR = "year"
+FILTER_PARAMS = (QP_YEAR, QP_DEPT, QP_TYPE, QP_PILOT, QP_FROM, QP_TO, QP_LANG)
 
 # session_state keys of the sidebar widgets
 K_DEPT, K_TYPE, K_PILOT, K_QUICK, K_RANGE = "f_dept", "f_type", "f_pilot", "f_quick", "f_range"
+K_YEAR = "f_year"
 _INIT = "_filters_from_url"
 _RANGE, _RANGE_V = "_period", "_period_version"  # the period lives here; the slider is keyed by version
 _SELECTION = "_selection"
@@ -56,9 +59,10 @@ def _load_from_url(opts: dict[str, list[Any]], options: list[str], default: tupl
     ss[_RANGE] = (min(a, b), max(a, b))  # type: ignore[type-var]
 
 
-def _sync_url(sel: Selection, language: str) -> None:
+def _sync_url(sel: Selection, language: str, year: int) -> None:
     """Write the filters into the URL (only what changed), keeping other parameters (?unit=)."""
     want: dict[str, list[str]] = {
+        QP_YEAR: [str(year)],
         QP_DEPT: list(sel.departments),
         QP_TYPE: list(sel.unit_types),
         QP_PILOT: ["1"] if sel.pilot_only else [],
@@ -79,6 +83,8 @@ def filter_query_params(sel: Selection | None = None) -> dict[str, str | list[st
     """The current filters as query parameters (for links and page switches)."""
     sel = sel or selection()
     out: dict[str, str | list[str]] = {}
+    if st.session_state.get(K_YEAR):
+        out[QP_YEAR] = str(st.session_state[K_YEAR])
     if sel.departments:
         out[QP_DEPT] = list(sel.departments)
     if sel.unit_types:
@@ -132,11 +138,15 @@ def _on_range() -> None:
 
 
 def sidebar_filters(container: Any = None) -> Selection:
-    """Department, unit type, pilot toggle and period in the sidebar, mirrored in the URL
-    (?dept=..&type=..&pilot=1&from=YYYY-MM&to=YYYY-MM&lang=en). Returns the Selection every page
+    """Campaign year, department, unit type, pilot toggle and period in the sidebar, mirrored in the
+    URL (?year=YYYY&dept=..&type=..&pilot=1&from=YYYY-MM&to=YYYY-MM&lang=en); the period lies in
+    the year, whose plan every page's ``settings()`` then carries. Returns the Selection every page
     uses; call once per run from the entry script (pages call ``selection()``)."""
     opts = filter_options() if not is_empty() else {"departments": [], "unit_types": [], "units": [], "months": []}
-    months = list(opts.get("months") or [])
+    offered = years() if not is_empty() else [get_settings().year]
+    year = _chosen_year(offered, opts)
+    st.session_state[YEAR_SETTINGS] = year_settings(year)  # every page's settings() from here on
+    months = [m for m in opts.get("months") or [] if m[:4] == str(year)]
     options = period_options(months)
     anchor = anchor_month(months)
     picks = quick_picks(options, anchor)
@@ -160,6 +170,8 @@ def sidebar_filters(container: Any = None) -> Selection:
 
     with container if container is not None else st.sidebar:
         st.markdown(f"#### {t('filters')}")
+        labels = {y: year_label(y) for y in offered}  # fixed now: the widget formats its value again later
+        st.selectbox(t("f_year"), offered, key=K_YEAR, format_func=labels.__getitem__)
         st.multiselect(t("f_department"), opts.get("departments", []), key=K_DEPT, placeholder=t("f_all"))
         st.multiselect(t("f_unit_type"), opts.get("unit_types", []), key=K_TYPE, placeholder=t("f_all"))
         st.toggle(t("f_pilot"), key=K_PILOT)
@@ -189,9 +201,27 @@ def sidebar_filters(container: Any = None) -> Selection:
         month_from=month_from,
         month_to=month_to,
     )
-    _sync_url(sel, lang())
+    _sync_url(sel, lang(), year)
     ss[_SELECTION] = sel
     return sel
+
+
+def _chosen_year(offered: list[int], opts: dict[str, list[Any]]) -> int:
+    """The campaign year: the switch's, else (a session's first run) the URL's ``year``, else the
+    year of the URL's ``to`` month, else ``campaigns.default_year`` (this year, or the latest
+    before it). A year no longer offered falls back the same way."""
+    ss = st.session_state
+    year = ss.get(K_YEAR)
+    if year not in offered:
+        wanted = [st.query_params.get(QP_YEAR) or "", (st.query_params.get(QP_TO) or "")[:4]]
+        from_url = [int(y) for y in wanted if y.isdigit() and int(y) in offered]
+        year = from_url[0] if from_url else default_year(offered)
+        ss[K_YEAR] = year
+    return int(year)
+
+
+def year_label(year: int) -> str:
+    return t("year_label", year=year)
 
 
 def selection() -> Selection:

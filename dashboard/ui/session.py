@@ -15,6 +15,9 @@ from dashboard.config import Settings, SettingsError, load_settings
 from dashboard.i18n import ui_text
 
 K_LANG = "lang"  # session_state key of the language switch (``filters.language_switch``)
+# session_state: this run's settings with the campaign year's plan (``filters.sidebar_filters``
+# puts them here before the page runs; config.toml's until then)
+YEAR_SETTINGS = "_year_settings"
 MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~:$&")
 
 
@@ -25,12 +28,15 @@ def get_settings() -> Settings:
 
 
 def settings() -> Settings:
-    """The settings, or a clear message and a stop (never a traceback) when config.toml is wrong."""
+    """The settings of the campaign year the sidebar chose (its phases, milestones, targets and
+    rules), or a clear message and a stop (never a traceback) when config.toml is wrong."""
     try:
-        return get_settings()
+        base = get_settings()
     except SettingsError as e:
         st.error(ui_text("bad_config", "zh", key=md(e.key), problem=md(e.problem)))
         st.stop()
+    chosen = st.session_state.get(YEAR_SETTINGS)
+    return chosen if isinstance(chosen, Settings) else base
 
 
 def lang() -> str:

@@ -9,6 +9,7 @@ transaction: it opens it, takes the writers' lock, calls the modules below, and 
     engine   URL → Engine, schema upgrade (Alembic), outage detection, the writers' lock
     derived  unit_months, learner_years, unit_active_masks, learner_tops: how each is kept
     fold     the ledger rows an import adds / an undo removes, staged, folded in / out in SQL
+    plans    the campaign plan of each year (a JSON document), saved with a revision
     batches  batch rows, undo images, undo, the audit log
     write    the import write path: diff → plan, staging, apply; the bulk load
 
@@ -19,7 +20,7 @@ The API other code may import from ``data_sources.store``: ``Store``; the result
 ``ImportPlan, KindPlan, Change, BatchResult, Batch``; the tables ``metadata, units,
 summary_rows, ledger_rows, certificate_rows, milestone_rows, import_batches, batch_changes,
 unit_months, learner_years, unit_active_masks, learner_tops, accounts, audit_log, login_sessions,
-login_locks`` and the
+login_locks, campaign_plans`` and the
 constants ``MONTHS, BLOCKS, TOP_KEEP, CHUNK`` that the metrics' SQL uses; ``write_audit``
 (access.py writes its entries with it); ``known_revisions`` and ``TEST_PAUSE_ENV`` (tests);
 and, kept under their old names for the code that imports them today, ``_aware``
@@ -36,7 +37,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from data_sources.schema import ImportRejected, Kind, ParsedFile, StoreUnavailable
-from data_sources.store import write
+from data_sources.store import plans, write
 from data_sources.store.batches import data_version, last_change, list_batches, undo_batch, write_audit
 from data_sources.store.bulk import CHUNK
 from data_sources.store.bulk import chunks as _chunks
@@ -59,6 +60,7 @@ from data_sources.store.tables import (
     accounts,
     audit_log,
     batch_changes,
+    campaign_plans,
     certificate_rows,
     import_batches,
     learner_tops,
@@ -92,6 +94,7 @@ __all__ = [
     "accounts",
     "audit_log",
     "batch_changes",
+    "campaign_plans",
     "certificate_rows",
     "import_batches",
     "known_revisions",
@@ -154,6 +157,22 @@ class Store:
         """Changes with every commit and undo (``batches.data_version``): the figures' cache key."""
         with self.engine.connect() as conn:
             return data_version(conn)
+
+    # -- the campaign plan of each year ---------------------------------------------------
+
+    def campaign_plans(self) -> dict[int, dict[str, Any]]:
+        """Every stored year's campaign plan document (``dashboard.campaigns`` reads them)."""
+        with self.engine.connect() as conn:
+            return plans.stored_plans(conn)
+
+    def save_campaign_plan(self, year: int, document: dict[str, Any], user: str, **audit: Any) -> int:
+        """Store ``year``'s plan (replacing the one stored) with its audit log entry, in one
+        transaction; returns the year's revision. ``audit``: what the entry says besides the year."""
+        with self.engine.begin() as conn:
+            lock(conn)
+            revision = plans.save_plan(conn, year, document, user)
+            write_audit(conn, user, "campaign_plan", year=year, revision=revision, **audit)
+        return revision
 
     def is_empty(self) -> bool:
         """No unit and no row at all (every data row brings its unit along)."""

@@ -25,6 +25,7 @@ from data_sources.schema import ParsedFile, UndoRefused
 from data_sources.store.bulk import chunks, delete_keys, drop_temp, insert_rows, replace_rows
 from data_sources.store.derived import UNIT_MONTH_TABLES, add_unit_months, keep_in_step
 from data_sources.store.fold import remove_learner_months, remove_ledger_rows, stage_unit_months, undo_stage
+from data_sources.store.plans import plans_version
 from data_sources.store.results import Batch, Change, ImportPlan
 from data_sources.store.rows import aware, image_json, image_load, key_json, row_key, utcnow
 from data_sources.store.tables import (
@@ -129,13 +130,14 @@ def last_change(conn: Connection) -> datetime | None:
 
 
 def data_version(conn: Connection) -> str:
-    """Which commits and undos the data has seen, as "last batch id.undos": it grows with every
-    commit (the database numbers the batches) and every undo (never reversed), whatever the
-    clocks of the machines that ran them say — the cache key of several app processes."""
+    """Which commits, undos and saved campaign plans the data has seen, as "last batch id.undos.plan
+    saves": it grows with every commit (the database numbers the batches), every undo (never
+    reversed) and every plan saved, whatever the clocks of the machines that ran them say — the
+    cache key of several app processes."""
     last, undone = conn.execute(
         sa.select(sa.func.max(import_batches.c.id), sa.func.count(import_batches.c.undone_at))
     ).one()
-    return f"{last or 0}.{undone}"
+    return f"{last or 0}.{undone}.{plans_version(conn)}"
 
 
 # ---- undoing ----------------------------------------------------------------------------------

@@ -281,6 +281,18 @@ login_locks = sa.Table(
 )
 
 
+# ---- the campaign plan of each year (revision 0008; data_sources/store/plans.py) --------------
+campaign_plans = sa.Table(
+    "campaign_plans",
+    metadata,
+    sa.Column("year", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("document", sa.Text(), nullable=False),  # JSON: config.toml's [campaign] [targets] [evaluation]
+    sa.Column("revision", sa.Integer(), nullable=False),  # 1, 2, … with every save: part of the data version
+    sa.Column("updated_at", sa.DateTime(), nullable=False),
+    sa.Column("updated_by", sa.String(200), nullable=False),
+    **MYSQL_TABLE,
+)
+
 # ---- per table: its kind, its key, how stored rows are found ------------------------------
 
 KIND_TABLE: dict[Kind, sa.Table] = {

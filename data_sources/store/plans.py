@@ -1,0 +1,48 @@
+"""The campaign plan of each year, as the JSON document of config.toml's ``[campaign]``,
+``[targets]`` and ``[evaluation]`` tables (``dashboard.config.parse_plan`` reads it; the store
+does not look inside). Saving a year's plan bumps its ``revision``, which the data version
+counts, so every app process shows the new plan's figures at once.
+
+Imports: ``tables`` and ``rows``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from data_sources.store.rows import utcnow
+from data_sources.store.tables import campaign_plans
+
+
+def stored_plans(conn: Connection) -> dict[int, dict[str, Any]]:
+    """Every stored year's plan document, by year."""
+    rows = conn.execute(sa.select(campaign_plans.c.year, campaign_plans.c.document)).all()
+    return {int(r.year): json.loads(r.document) for r in rows}
+
+
+def plans_version(conn: Connection) -> int:
+    """The number of plan saves the store has seen (Σ revisions): grows with every save."""
+    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(campaign_plans.c.revision), 0))).scalar_one())
+
+
+def save_plan(conn: Connection, year: int, document: dict[str, Any], user: str) -> int:
+    """Insert or replace ``year``'s plan inside the caller's (locked) transaction; returns the
+    year's new revision."""
+    text = json.dumps(document, ensure_ascii=False, sort_keys=True)
+    now = utcnow().replace(tzinfo=None)
+    current = conn.execute(sa.select(campaign_plans.c.revision).where(campaign_plans.c.year == year)).scalar()
+    if current is None:
+        conn.execute(
+            campaign_plans.insert().values(year=year, document=text, revision=1, updated_at=now, updated_by=user[:200])
+        )
+        return 1
+    conn.execute(
+        campaign_plans.update()
+        .where(campaign_plans.c.year == year)
+        .values(document=text, revision=current + 1, updated_at=now, updated_by=user[:200])
+    )
+    return current + 1
