@@ -86,8 +86,14 @@ def unit_figures(
     summary_max = max((r["participants"] for r in summ if r["month"] not in ledger_months), default=0)
     due = dict(campaign_milestones)
     done_dates: dict[str, date | None] = dict.fromkeys(due)
+    # the campaign year is the plan's (its milestones' year): a row done — else planned — in another
+    # year is not this year's, nor a unit's own milestone with neither date
+    years = {d.year for _, d in campaign_milestones}
     for r in rows[Kind.MILESTONES]:
         if r["unit"] != u:
+            continue
+        day = r.get("done_date") or r.get("planned_date")
+        if (day is None and r["milestone"] not in due) or (day is not None and years and day.year not in years):
             continue
         if r.get("planned_date") or r["milestone"] not in due:
             due[r["milestone"]] = r.get("planned_date")

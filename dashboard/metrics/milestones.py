@@ -28,6 +28,20 @@ if TYPE_CHECKING:  # pragma: no cover
     from data_sources.store import Store
 
 
+def of_the_year(mr: sa.Table, settings: Settings) -> sa.ColumnElement[bool]:
+    """The 阶段进度 rows of the campaign year of ``settings``: those done in it, or not done and
+    planned in it, or with neither date for a milestone of its plan (not done, due when the plan
+    says; a unit's own milestone without a date belongs to no year). A row done in 2024 says
+    nothing of 2025's milestone of the same name, so each year's progress is its own (issue 15);
+    a 2024 milestone done in 2025 is, as of any day of 2024, not done — the same either way."""
+    year = settings.year
+    day = sa.func.coalesce(mr.c.done_date, mr.c.planned_date)
+    first, last = sa.literal(date(year, 1, 1), sa.Date), sa.literal(date(year, 12, 31), sa.Date)
+    names = [ms.name for ms in settings.milestones]
+    undated = sa.and_(day.is_(None), mr.c.milestone.in_(names)) if names else sa.false()
+    return sa.or_(undated, day.between(first, last))
+
+
 class Milestone(NamedTuple):  # a NamedTuple: thousands are made per call, a dataclass is slower
     phase: str | None
     name: str
@@ -46,7 +60,7 @@ def unit_milestones(
     days: dict[Any, date | None] = {None: None}
     rows: dict[str, dict[str, tuple[str | None, date | None, date | None]]] = defaultdict(dict)
     q = sa.select(mr.c.unit, mr.c.milestone, mr.c.phase, mr.c.planned_date, mr.c.done_date).where(
-        in_units(mr.c.unit, sel)
+        in_units(mr.c.unit, sel), of_the_year(mr, settings)
     )
     for unit, name, phase, planned, done in fetch_plain(conn, q):
         for v in (planned, done):
@@ -135,7 +149,7 @@ def unit_progress(
             sa.func.sum(sa.case((mr.c.done_date <= last, 0), (due <= last, 1), else_=0)),
             sa.func.sum(sa.case((mr.c.milestone.in_(past), 1), else_=0)),
         )
-        .where(in_units(mr.c.unit, sel))
+        .where(in_units(mr.c.unit, sel), of_the_year(mr, settings))
         .group_by(mr.c.unit)
     )
     got = {r[0]: r for r in conn.execute(q).all()}
