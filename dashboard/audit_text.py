@@ -27,6 +27,7 @@ _USED = {
     "user_passwd": {"name"},
     "user_remove": {"name"},
     "user_unlock": {"name"},
+    "campaign_plan": {"year", "revision", "how"},
 }
 
 
@@ -88,6 +89,9 @@ def _sentence(action: str, d: dict[str, Any], lang: str) -> str:
         return t("audit_s_user_add", name=d.get("name"), role=_known("role_", d.get("role"), lang)) + units + first
     if action in ("user_passwd", "user_remove", "user_unlock"):
         return t(f"audit_s_{action}", name=d.get("name"))
+    if action == "campaign_plan":
+        how = _known("audit_how_", d.get("how"), lang)
+        return t("audit_s_campaign_plan", year=d.get("year"), how=how, revision=d.get("revision"))
     return ""
 
 

@@ -201,7 +201,7 @@ def _milestone_file(rng: random.Random, settings: Settings) -> tuple[str, io.Byt
                 done = None  # the two laggards stall in the implementation phase
             else:
                 done = min(due + timedelta(days=rng.randint(-12, 6)), date(DEMO_YEAR, 12, 31))
-            ws.append([unit.name, phase, name, due, done])
+            ws.append([unit.name, phase, name, None, done])  # no own date: the plan's due date counts
     # A pilot unit adds a milestone of its own.
     ws.append(["塑编车间", "组织实施", "建立职工书屋", date(DEMO_YEAR, 7, 15), date(DEMO_YEAR, 7, 10)])
     return f"{ORG}_阶段进度.xlsx", _bytes(wb)

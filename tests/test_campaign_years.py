@@ -10,7 +10,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from dashboard import campaigns
 from dashboard import metrics as m

@@ -33,6 +33,7 @@ _INIT = "_filters_from_url"
 _RANGE, _RANGE_V = "_period", "_period_version"  # the period lives here; the slider is keyed by version
 _SELECTION = "_selection"
 DRILL_DEPT = "_drill_department"  # a click on a department (DESIGN §5 "at scale"), applied next run
+_NEXT_YEAR = "_next_year"  # a year to switch to (活动设置's "start next year"), applied next run
 
 
 def _qp_list(key: str) -> list[str]:
@@ -211,6 +212,8 @@ def _chosen_year(offered: list[int], opts: dict[str, list[Any]]) -> int:
     year of the URL's ``to`` month, else ``campaigns.default_year`` (this year, or the latest
     before it). A year no longer offered falls back the same way."""
     ss = st.session_state
+    if ss.get(_NEXT_YEAR) in offered:  # set before the widget is drawn: its value cannot change after
+        ss[K_YEAR] = ss.pop(_NEXT_YEAR)
     year = ss.get(K_YEAR)
     if year not in offered:
         wanted = [st.query_params.get(QP_YEAR) or "", (st.query_params.get(QP_TO) or "")[:4]]
@@ -218,6 +221,11 @@ def _chosen_year(offered: list[int], opts: dict[str, list[Any]]) -> int:
         year = from_url[0] if from_url else default_year(offered)
         ss[K_YEAR] = year
     return int(year)
+
+
+def switch_year(year: int) -> None:
+    """Show ``year`` from the next run on (the caller reruns)."""
+    st.session_state[_NEXT_YEAR] = year
 
 
 def year_label(year: int) -> str:

@@ -39,7 +39,9 @@ ANONYMOUS = Account(name="", role="viewer")  # not signed in: reads, never write
 # The pages each role may open; the rest are left out of its navigation and refuse to render.
 # 数据管理 is for the roles the server lets upload (dashboard.server.UPLOAD_ROLES).
 ROLE_PAGES: dict[str, frozenset[str]] = {
-    role: frozenset(PAGE_SPECS) if role in server.UPLOAD_ROLES else frozenset(PAGE_SPECS) - {"data"}
+    role: frozenset(PAGE_SPECS)
+    - ({"settings"} if role != "admin" else set())
+    - ({"data"} if role not in server.UPLOAD_ROLES else set())
     for role in access.ROLES
 }
 

@@ -28,8 +28,9 @@ PAGE_SPECS: dict[str, tuple[str, str, str]] = {
     "submissions": ("submissions.py", "page_submissions", ":material/fact_check:"),
     "evaluation": ("evaluation.py", "page_evaluation", ":material/military_tech:"),
     "data": ("data.py", "page_data", ":material/upload_file:"),
+    "settings": ("settings.py", "page_settings", ":material/tune:"),
 }
-ADMIN_PAGES = ("data",)
+ADMIN_PAGES = ("data", "settings")
 
 _PAGES = "_pages"  # session_state: this run's st.Page objects by url path
 
