@@ -534,6 +534,7 @@ UI_TEXT: dict[str, dict[str, str]] = {
     "plan_scope_name": {"zh": "部门或单位名称", "en": "Department or unit"},
     "plan_override_value": {"zh": "目标值", "en": "Target value"},
     "plan_weights": {"zh": "考核指标权重", "en": "Indicator weights"},
+    "plan_amber": {"zh": "黄色预警线（占目标的 %）", "en": "Amber threshold (% of target)"},
     "plan_veto_rate": {"zh": "一票否决：参学率低于（%）", "en": "Veto: participation below (%)"},
     "plan_min_funds": {
         "zh": "一票否决：培训经费占工资总额低于（%）",

@@ -18,11 +18,12 @@ import streamlit as st
 from dashboard import campaign_edit, campaigns
 from dashboard.campaign_edit import PlanInvalid
 from dashboard.config import EVALUATION_INDICATORS, TARGET_KEYS, CampaignPlan, SettingsError
+from dashboard.i18n import indicator_label
 from dashboard.ui.cache import clear_caches, years
 from dashboard.ui.database import store
 from dashboard.ui.filters import switch_year
 from dashboard.ui.frame import flash
-from dashboard.ui.session import get_settings, settings, t, tm
+from dashboard.ui.session import get_settings, lang, settings, t, tm
 from dashboard.ui.signin import acting_user
 
 
@@ -55,17 +56,22 @@ def plan_source(found: campaigns.YearPlan) -> None:
     year = found.plan.year
     st.caption(tm(f"plan_source_{found.source}", year=year, from_year=found.from_year))
     offered = years()
-    left, right = st.columns(2)
+    row = st.container(horizontal=True)
     copy_last = found.source != "stored" and year - 1 in offered
     label = t("plan_copy_last", year=year, from_year=year - 1)
-    if copy_last and left.button(label, key="plan_copy_last", icon=":material/content_copy:"):
+    if copy_last and row.button(label, key="plan_copy_last", icon=":material/content_copy:"):
         before = campaigns.year_plan(store(), get_settings(), year - 1).plan
         _save(campaigns.moved_to(before, year), "copy", "plan_copied_msg")
     nxt = max(offered) + 1
     label = t("plan_new_year", year=nxt, from_year=nxt - 1)
-    if right.button(label, key="plan_new_year", icon=":material/add:"):
+    if row.button(label, key="plan_new_year", icon=":material/add:"):
         latest = campaigns.year_plan(store(), get_settings(), nxt - 1).plan
         _save(campaigns.moved_to(latest, nxt), "copy", "plan_copied_msg", then_year=nxt)
+
+
+def _pct(label: str) -> str:
+    """A label of a figure typed in percent: 参学率（%） / Participation rate (%)."""
+    return f"{label}（%）" if lang() == "zh" else f"{label} (%)"
 
 
 def _date_column(label: str, plan: CampaignPlan) -> Any:
@@ -139,14 +145,14 @@ def targets_form(plan: CampaignPlan) -> None:
             with cols[i % 3]:
                 if key in _PERCENT:
                     got = st.number_input(
-                        t(f"t_{key}") + " (%)", 0.0, 100.0, round(value * 100, 2), step=0.5, key=f"plan_t_{key}"
+                        _pct(t(f"t_{key}")), 0.0, 100.0, round(value * 100, 2), step=0.5, key=f"plan_t_{key}"
                     )
                     defaults[key] = got / 100
                 else:
                     defaults[key] = st.number_input(t(f"t_{key}"), 0.0, None, value, step=0.5, key=f"plan_t_{key}")
         with cols[len(TARGET_KEYS) % 3]:
             amber = st.number_input(
-                t("t_amber_ratio") + " (%)", 0.0, 100.0, round(tg.amber_ratio * 100, 2), step=1.0, key="plan_t_amber"
+                t("plan_amber"), 0.0, 100.0, round(tg.amber_ratio * 100, 2), step=1.0, key="plan_t_amber"
             )
         st.markdown(f"**{t('plan_overrides')}**")
         scope_labels = {"department": t("plan_scope_department"), "unit": t("plan_scope_unit")}
@@ -187,7 +193,7 @@ def rules_form(plan: CampaignPlan) -> None:
         for col, key in zip(cols, EVALUATION_INDICATORS, strict=True):
             with col:
                 weights[key] = st.number_input(
-                    t(f"ev_w_{key}"), 0.0, 100.0, ev.weight(key), step=1.0, key=f"plan_w_{key}"
+                    indicator_label(key, lang()), 0.0, 100.0, ev.weight(key), step=1.0, key=f"plan_w_{key}"
                 )
         c1, c2, c3 = st.columns(3)
         with c1:
