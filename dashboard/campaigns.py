@@ -99,9 +99,9 @@ def stored_plans(store: Store) -> dict[int, CampaignPlan]:
 
 
 def plans(store: Store, settings: Settings) -> dict[int, CampaignPlan]:
-    """The plans in force: the stored ones, and config.toml's for its year while none is stored."""
-    found = stored_plans(store)
-    found.setdefault(settings.year, settings.plan)
+    """The plans in force: the stored ones; config.toml's for its year while none is stored (it
+    seeds the first year only: the first save stores it too, ``save_plan``)."""
+    found = stored_plans(store) or {settings.year: settings.plan}
     return dict(sorted(found.items()))
 
 
@@ -112,14 +112,14 @@ def campaign_years(store: Store, settings: Settings) -> list[int]:
 
 
 def year_plan(store: Store, settings: Settings, year: int) -> YearPlan:
-    """``year``'s plan: stored, else config.toml's for its year, else the nearest earlier year's
-    (a later one's when there is none) moved to ``year``."""
+    """``year``'s plan: stored, else config.toml's for its year while the store holds none, else the
+    nearest earlier year's (a later one's when there is none) moved to ``year``."""
     stored = stored_plans(store)
     if year in stored:
         return YearPlan(stored[year], "stored")
-    if year == settings.year:
+    if not stored and year == settings.year:
         return YearPlan(settings.plan, "config")
-    known = {**{settings.year: settings.plan}, **stored}
+    known = stored or {settings.year: settings.plan}
     earlier = [y for y in known if y < year]
     source_year = max(earlier) if earlier else min(known)
     return YearPlan(moved_to(known[source_year], year), "inherited", source_year)
@@ -127,8 +127,6 @@ def year_plan(store: Store, settings: Settings, year: int) -> YearPlan:
 
 def settings_for_year(store: Store, settings: Settings, year: int) -> Settings:
     """The settings with ``year``'s plan in place of the configured one."""
-    if year == settings.year and not store.campaign_plans():
-        return settings
     return settings.with_plan(year_plan(store, settings, year).plan)
 
 
@@ -159,12 +157,16 @@ def default_year(years: list[int], today: date | None = None) -> int:
     return max(before) if before else min(years)
 
 
-def save_plan(store: Store, plan: CampaignPlan, user: str, how: str) -> int:
+def save_plan(store: Store, settings: Settings, plan: CampaignPlan, user: str, how: str) -> int:
     """Store ``plan`` for its year, checked by the one parser first (a plan that does not parse
     back raises SettingsError and nothing is written); ``how`` says in the audit log whether it was
-    edited, copied or imported. Returns the year's revision."""
+    edited, copied, imported or the demo's. The first save of a store also stores config.toml's
+    plan for its year (unless that is the year saved): from then on the store is the truth, and
+    config.toml's year keeps the figures it had. Returns the year's revision."""
     doc = plan_document(plan)
     parse_plan(json.loads(json.dumps(doc)))
+    if how != "demo" and plan.year != settings.year and not store.campaign_plans():
+        store.save_campaign_plan(settings.year, plan_document(settings.plan), user, how="config")
     return store.save_campaign_plan(plan.year, doc, user, how=how)
 
 

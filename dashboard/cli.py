@@ -414,12 +414,12 @@ def cmd_campaign(args, settings: Settings, lang: str, out: TextIO, err: TextIO) 
         except SettingsError as e:
             err.write(cli_text("bad_plan", lang, file=args.file, key=e.key, problem=e.problem) + "\n")
             return 1
-        revision = campaigns.save_plan(store, plan, _user(args.user), how="import")
+        revision = campaigns.save_plan(store, settings, plan, _user(args.user), how="import")
         out.write(cli_text("plan_saved", lang, year=plan.year, revision=revision) + "\n")
         return 0
     before = campaigns.year_plan(store, settings, args.year - 1)
     plan = campaigns.moved_to(before.plan, args.year)
-    revision = campaigns.save_plan(store, plan, _user(args.user), how="copy")
+    revision = campaigns.save_plan(store, settings, plan, _user(args.user), how="copy")
     out.write(cli_text("plan_copied", lang, year=args.year, from_year=args.year - 1, revision=revision) + "\n")
     return 0
 

@@ -596,6 +596,8 @@ UI_TEXT: dict[str, dict[str, str]] = {
     "audit_how_edit": {"zh": "修改", "en": "edited"},
     "audit_how_copy": {"zh": "按上年复制", "en": "copied from the year before"},
     "audit_how_import": {"zh": "导入", "en": "imported"},
+    "audit_how_config": {"zh": "按 config.toml 存入", "en": "stored from config.toml"},
+    "audit_how_demo": {"zh": "随演示数据载入", "en": "loaded with the demo"},
     "year_label": {"zh": "{year}年", "en": "{year}"},
     "f_department": {"zh": "部门", "en": "Department"},
     "f_unit_type": {"zh": "单位类型", "en": "Unit type"},

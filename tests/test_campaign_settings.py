@@ -103,7 +103,7 @@ def test_start_next_year_copies_the_plan_switches_the_year_and_is_audited(demo_u
         entry = access.audit_entries(store, 1)[0]
     finally:
         store.close()
-    assert stored == {2025: campaigns.moved_to(SETTINGS.plan, 2025)}
+    assert stored == {2024: SETTINGS.plan, 2025: campaigns.moved_to(SETTINGS.plan, 2025)}  # config's year kept
     assert (entry.user, entry.action, entry.detail) == (
         "boss",
         "campaign_plan",
@@ -165,7 +165,7 @@ def test_a_mistake_is_named_in_the_pages_words_and_nothing_is_saved(
 def test_the_year_switch_is_in_the_url_and_a_shared_link_opens_that_year(demo_url: str) -> None:
     store = Store.open(demo_url)
     try:
-        campaigns.save_plan(store, campaigns.moved_to(SETTINGS.plan, 2025), "boss", how="copy")
+        campaigns.save_plan(store, SETTINGS, campaigns.moved_to(SETTINGS.plan, 2025), "boss", how="copy")
     finally:
         store.close()
     at = sign_in("wang", "wang-password", year="2025")

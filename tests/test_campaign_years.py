@@ -64,7 +64,7 @@ def plan_2025(settings) -> CampaignPlan:
 @pytest.fixture
 def two_years(store: Store, settings) -> Store:
     store.commit(b.parsed("years.xlsx", roster=ROSTER, summary=SUMMARY, milestones=MILESTONES), "test")
-    campaigns.save_plan(store, plan_2025(settings), "管理员", how="edit")
+    campaigns.save_plan(store, settings, plan_2025(settings), "管理员", how="edit")
     return store
 
 
@@ -127,7 +127,7 @@ def test_targets_and_rules_are_the_years(two_years: Store, settings) -> None:
 def test_years_offered_and_where_each_plan_comes_from(two_years: Store, settings) -> None:
     assert campaigns.campaign_years(two_years, settings) == [2024, 2025]
     assert campaigns.year_plan(two_years, settings, 2025).source == "stored"
-    assert campaigns.year_plan(two_years, settings, 2024).source == "config"
+    assert campaigns.year_plan(two_years, settings, 2024).source == "stored"  # seeded by the first save
     later = campaigns.year_plan(two_years, settings, 2027)
     assert (later.source, later.from_year, later.plan.year) == ("inherited", 2025, 2027)
     assert [ms.due for ms in later.plan.milestones] == [date(2027, 1, 31), date(2027, 3, 31), date(2027, 12, 15)]
@@ -143,11 +143,26 @@ def test_the_app_opens_on_this_year_or_the_latest_before_it(years, today, expect
     assert campaigns.default_year(years, today) == expected
 
 
+def test_config_seeds_its_year_until_the_first_save_stores_it(store: Store, settings) -> None:
+    """config.toml's plan is its year's while the store holds none; the first save of another year
+    stores it too, so a later edit of config.toml no longer changes a year the store keeps."""
+    assert campaigns.year_plan(store, settings, 2024) == campaigns.YearPlan(settings.plan, "config")
+    assert campaigns.plans(store, settings) == {2024: settings.plan}
+    campaigns.save_plan(store, settings, campaigns.moved_to(settings.plan, 2025), "管理员", how="copy")
+    assert campaigns.stored_plans(store) == {2024: settings.plan, 2025: campaigns.moved_to(settings.plan, 2025)}
+    edited_config = replace(settings, targets=replace(settings.targets, participation_rate=0.5))
+    assert campaigns.settings_for_year(store, edited_config, 2024).targets == settings.targets
+    log = [(e.action, e.detail["year"], e.detail["how"]) for e in audit_entries(store, 2)]
+    assert log == [("campaign_plan", 2025, "copy"), ("campaign_plan", 2024, "config")]
+
+
 def test_saving_a_plan_changes_the_data_version_and_is_audited(store: Store, settings) -> None:
     before = store.data_version()
-    assert campaigns.save_plan(store, campaigns.moved_to(settings.plan, 2025), "管理员", how="copy") == 1
+    assert (
+        campaigns.save_plan(store, settings, campaigns.moved_to(settings.plan, 2025), "管理员", how="copy") == 1
+    )  # and 2024's
     middle = store.data_version()
-    assert campaigns.save_plan(store, campaigns.moved_to(settings.plan, 2025), "管理员", how="edit") == 2
+    assert campaigns.save_plan(store, settings, campaigns.moved_to(settings.plan, 2025), "管理员", how="edit") == 2
     assert len({before, middle, store.data_version()}) == 3
     entry = audit_entries(store, limit=1)[0]
     assert (entry.user, entry.action, entry.detail) == (
@@ -251,7 +266,7 @@ def test_campaign_copy_export_edit_import_and_list(tmp_path: Path) -> None:
         "",
     )
     code, out, _ = run("campaign", "list", "--db", db)
-    assert (code, out) == (0, "2024年度：活动计划来自 config.toml\n2025年度：活动计划已保存在数据库中\n")
+    assert (code, out) == (0, "2024年度：活动计划已保存在数据库中\n2025年度：活动计划已保存在数据库中\n")
     code, out, _ = run("campaign", "export", "-", "--year", "2025", "--db", db)
     assert 'name = "成立领导小组", name_en = "Set up the leading group", due = "02-15"' in out
 

@@ -34,7 +34,7 @@ def year_plan() -> campaigns.YearPlan:
 
 def _save(plan: CampaignPlan, how: str, message: str, then_year: int | None = None) -> None:
     try:
-        revision = campaigns.save_plan(store(), plan, acting_user(), how=how)
+        revision = campaigns.save_plan(store(), get_settings(), plan, acting_user(), how=how)
     except SettingsError as e:  # the parser's last word: a plan the forms let through but it does not
         st.error(tm("plan_bad_config", key=e.key, problem=e.problem), icon=":material/error:")
         return
