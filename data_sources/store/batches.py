@@ -120,22 +120,39 @@ def list_batches(conn: Connection) -> list[Batch]:
     ]
 
 
+# the audit actions of the roster changes (``roster``): they change the data without a batch
+ROSTER_ACTIONS = ("unit_add", "unit_set", "unit_rename", "unit_merge", "unit_retire")
+
+
+def _roster_changes(conn: Connection) -> tuple[int | None, datetime | None]:
+    """The id and time of the newest roster change (index ``ix_audit_action_id``)."""
+    last, at = conn.execute(
+        sa.select(sa.func.max(audit_log.c.id), sa.func.max(audit_log.c.at)).where(
+            audit_log.c.action.in_(ROSTER_ACTIONS)
+        )
+    ).one()
+    return last, at
+
+
 def last_change(conn: Connection) -> datetime | None:
-    """When the data last changed (the last commit or undo), UTC."""
+    """When the data last changed (the last commit, undo or roster change), UTC."""
     a = conn.execute(sa.select(sa.func.max(import_batches.c.created_at))).scalar()
     b = conn.execute(sa.select(sa.func.max(import_batches.c.undone_at))).scalar()
-    values = [v for v in (a, b) if v is not None]
+    values = [v for v in (a, b, _roster_changes(conn)[1]) if v is not None]
     return aware(max(values)) if values else None
 
 
 def data_version(conn: Connection) -> str:
-    """Which commits and undos the data has seen, as "last batch id.undos": it grows with every
-    commit (the database numbers the batches) and every undo (never reversed), whatever the
-    clocks of the machines that ran them say — the cache key of several app processes."""
+    """Which commits, undos and roster changes the data has seen, as "last batch id.undos" and,
+    once the roster was changed, ".newest roster change": it grows with every commit (the
+    database numbers the batches), every undo (never reversed) and every rename, merge, retire
+    or edit of a unit (numbered by the audit log), whatever the clocks of the machines that ran
+    them say — the cache key of several app processes."""
     last, undone = conn.execute(
         sa.select(sa.func.max(import_batches.c.id), sa.func.count(import_batches.c.undone_at))
     ).one()
-    return f"{last or 0}.{undone}"
+    roster = _roster_changes(conn)[0]
+    return f"{last or 0}.{undone}" + (f".{roster}" if roster is not None else "")
 
 
 # ---- undoing ----------------------------------------------------------------------------------
@@ -152,6 +169,8 @@ def undo_batch(conn: Connection, batch_id: int, user: str) -> None:
     later = _later_batch(conn, batch_id)
     if later is not None:
         raise UndoRefused(batch_id, "later_batch", later_batch=later)
+    if _merged_since(conn, batch_id):
+        raise UndoRefused(batch_id, "merged")
     # the ledger rows the batch changed are staged by their keys in SQL, those it added folded
     # out of learner_years (fold.py); only the other images are read here
     stage, months, replaced = undo_stage(conn, batch_id)
@@ -218,6 +237,13 @@ def _later_batch(conn: Connection, batch_id: int) -> int | None:
         .where(c1.c.batch_id == batch_id, c2.c.batch_id > batch_id, import_batches.c.undone_at.is_(None))
     ).scalar()
     return None if later is None else int(later)
+
+
+def _merged_since(conn: Connection, batch_id: int) -> bool:
+    """Whether two units were merged after this batch (``roster.merge_units`` notes the last
+    batch before it): its undo images describe units that are now one."""
+    details = conn.execute(sa.select(audit_log.c.detail).where(audit_log.c.action == "unit_merge")).scalars()
+    return any((json.loads(d).get("last_batch") or 0) >= batch_id for d in details)
 
 
 def units_referenced(conn: Connection, names: list[str]) -> set[str]:
