@@ -30,6 +30,7 @@ from data_sources.store import (
 )
 from tests import builders as b
 from tests.oracle import expected_summary, stored_rows
+from tests.test_migrations import _derived_tables, _rebuild_derived
 
 A, B, C, D = "一班", "二班", "三班", "四班"
 ROSTER = [
@@ -467,3 +468,17 @@ def test_the_merge_audit_detail_is_json(org: Store) -> None:
     with org.engine.connect() as conn:
         text = conn.execute(sa.select(db.audit_log.c.detail).where(db.audit_log.c.action == "unit_merge")).scalar()
     assert json.loads(text)["last_batch"] == org.batches()[0].id
+
+
+@pytest.mark.parametrize("op", ["rename", "merge"])
+def test_the_derived_tables_equal_a_rebuild_after_a_rename_or_a_merge(org: Store, op: str) -> None:
+    # E01 trains in 一班 in April and in 二班 in May: one person-year in two units until the merge
+    org.commit(b.parsed("may.xlsx", ledger=[b.ledger("E01", "张一", B, "2024-05", 2, 4)]), "test")
+    OPERATIONS[op](org)
+    stored = _derived_tables(org)
+    _rebuild_derived(org)
+    assert _derived_tables(org) == stored
+    with org.engine.connect() as conn:
+        ly = db.learner_years
+        e01 = conn.execute(sa.select(ly.c.unit, ly.c.person_rows).where(ly.c.employee_id == "E01")).all()
+    assert sorted(tuple(r) for r in e01) == ([(B, 1)] if op == "merge" else [("二班", 2), ("五班", 2)])

@@ -62,9 +62,12 @@ def roster_section() -> None:
 
 
 def _label(column: str) -> str:
+    """A column's header: the roster sheet's own (单位, 部门, …), else the editor's."""
+    if column == "name":
+        return FIELD_LABELS["unit"][lang()]
     if column in FIELD_LABELS:
         return FIELD_LABELS[column][lang()]
-    return t({"name": "roster_name", "retired_from": "roster_retired_from", "auto_added": "roster_auto_added"}[column])
+    return t({"retired_from": "roster_retired_from", "auto_added": "roster_auto_added"}[column])
 
 
 def _table(rows: list[dict[str, Any]]) -> None:
