@@ -482,3 +482,22 @@ def test_the_derived_tables_equal_a_rebuild_after_a_rename_or_a_merge(org: Store
         ly = db.learner_years
         e01 = conn.execute(sa.select(ly.c.unit, ly.c.person_rows).where(ly.c.employee_id == "E01")).all()
     assert sorted(tuple(r) for r in e01) == ([(B, 1)] if op == "merge" else [("二班", 2), ("五班", 2)])
+
+
+@pytest.mark.parametrize("op", list(OPERATIONS))
+def test_a_roster_change_that_fails_at_its_audit_entry_leaves_everything_as_it_was(
+    org: Store, op: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All or nothing: the audit entry is the change's last statement; when it fails, the rows,
+    the roster, the accounts and the data version are as before."""
+    import data_sources.store.roster as roster_module
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("audit log unavailable")
+
+    before = (org.data_version(), org.roster(), unit_rows(org, A), unit_rows(org, B), access.get_user(org, "li"))
+    monkeypatch.setattr(roster_module, "write_audit", broken)
+    with pytest.raises(RuntimeError):
+        OPERATIONS[op](org)
+    after = (org.data_version(), org.roster(), unit_rows(org, A), unit_rows(org, B), access.get_user(org, "li"))
+    assert after == before
