@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from dashboard.formatting import fmt_date, fmt_int
-from dashboard.i18n import UI_TEXT, ui_text
+from dashboard.i18n import UI_TEXT, roster_changes_text, roster_value, ui_text
 
 # the keys each sentence uses (the rest are listed after it)
 _USED = {
@@ -28,6 +28,11 @@ _USED = {
     "user_remove": {"name"},
     "user_unlock": {"name"},
     "campaign_plan": {"year", "revision", "how"},
+    "unit_add": {"name", "department", "unit_type", "is_pilot", "headcount"},
+    "unit_set": {"name", "changes"},
+    "unit_rename": {"old", "new"},
+    "unit_merge": {"source", "into", "months", "last_batch"},
+    "unit_retire": {"name", "from"},
 }
 
 
@@ -92,6 +97,29 @@ def _sentence(action: str, d: dict[str, Any], lang: str) -> str:
     if action == "campaign_plan":
         how = _known("audit_how_", d.get("how"), lang)
         return t("audit_s_campaign_plan", year=d.get("year"), how=how, revision=d.get("revision"))
+    if action.startswith("unit_"):
+        return _roster_sentence(action, d, lang)
+    return ""
+
+
+def _roster_sentence(action: str, d: dict[str, Any], lang: str) -> str:
+    """The roster changes (``data_sources.store.roster``): add, set, rename, merge, retire."""
+    t = lambda key, **kw: ui_text(key, lang, **kw)  # noqa: E731
+    if action == "unit_add":
+        values = {k: roster_value(d.get(k), lang) for k in ("department", "unit_type", "headcount")}
+        return t("audit_s_unit_add", name=d.get("name"), pilot=roster_value(bool(d.get("is_pilot")), lang), **values)
+    if action == "unit_set":
+        return t("audit_s_unit_set", name=d.get("name"), changes=roster_changes_text(d.get("changes") or {}, lang))
+    if action == "unit_rename":
+        return t("audit_s_unit_rename", old=d.get("old"), new=d.get("new"))
+    if action == "unit_merge":
+        months = t("audit_s_unit_merge_months", months=_plain(d["months"], lang)) if d.get("months") else ""
+        batches = t("audit_s_unit_merge_batches", batch=d["last_batch"]) if d.get("last_batch") else ""
+        return t("audit_s_unit_merge", source=d.get("source"), into=d.get("into")) + months + batches
+    if action == "unit_retire":
+        if d.get("from"):
+            return t("audit_s_unit_retire", name=d.get("name"), month=d["from"])
+        return t("audit_s_unit_reinstate", name=d.get("name"))
     return ""
 
 

@@ -1,7 +1,7 @@
 """``python -m dashboard``: the command line that mirrors the app, so IT staff can automate monthly
 loads and check the figures (DESIGN.md section 6).
 
-Exit codes: 0 done; 1 a file (or a synced row) was rejected (nothing written) or an undo refused;
+Exit codes: 0 done; 1 a file (or a synced row) was rejected (nothing written), an undo or a roster change refused;
 2 wrong usage (also ``sync`` with no [external] source); 3 the store, the external source or the
 configuration cannot be used, also when the store goes away in the middle of a command. No
 traceback reaches the user for any of these.
@@ -21,7 +21,14 @@ from typing import TextIO
 import sqlalchemy as sa
 
 from dashboard.config import Settings, SettingsError, load_settings
-from dashboard.i18n import KIND_LABELS, account_error_text, cli_text, format_problem
+from dashboard.i18n import (
+    KIND_LABELS,
+    account_error_text,
+    cli_text,
+    format_problem,
+    roster_changes_text,
+    roster_error_text,
+)
 from data_sources.schema import ImportRejected, Problem, StoreTooNew, StoreUnavailable, UndoRefused
 from data_sources.store import lost_error
 
@@ -121,6 +128,31 @@ def build_parser() -> argparse.ArgumentParser:
     uun = usub.add_parser("unlock", parents=[common], help="lift the sign-in lock of a name (too many failures)")
     uun.add_argument("name")
     usub.add_parser("list", parents=[common], help="list the accounts")
+
+    unit = sub.add_parser("unit", help="maintain the roster: add, set, rename, merge, retire a unit")
+    unsub = unit.add_subparsers(dest="unit_command", required=True)
+    who = argparse.ArgumentParser(add_help=False)
+    who.add_argument("--user", default=None, help="who changes the roster (default: the login name)")
+    uadd = unsub.add_parser("add", parents=[common, who], help="put a unit on the roster")
+    uadd.add_argument("name")
+    uset = unsub.add_parser("set", parents=[common, who], help="change a unit's department, type, pilot, headcount")
+    uset.add_argument("name")
+    for part in (uadd, uset):
+        part.add_argument("--department", default=None)
+        part.add_argument("--type", dest="unit_type", default=None)
+        part.add_argument("--pilot", choices=("yes", "no"), default=None)
+        part.add_argument("--headcount", default=None, metavar="N")
+    uren = unsub.add_parser("rename", parents=[common, who], help="rename a unit; its history follows")
+    uren.add_argument("old", metavar="OLD")
+    uren.add_argument("new", metavar="NEW")
+    umer = unsub.add_parser("merge", parents=[common, who], help="merge unit FROM into unit INTO")
+    umer.add_argument("source", metavar="FROM")
+    umer.add_argument("into", metavar="INTO")
+    uret = unsub.add_parser("retire", parents=[common, who], help="a unit no longer reports from a month on")
+    uret.add_argument("name")
+    when = uret.add_mutually_exclusive_group(required=True)
+    when.add_argument("--from", dest="month_from", type=_month, help="the first month it no longer reports")
+    when.add_argument("--cancel", action="store_true", help="it reports again")
 
     bench = sub.add_parser("bench", help="time the pages' figures and an import on a large generated organisation")
     bench.add_argument("--lang", choices=("zh", "en"), default=None, help=argparse.SUPPRESS)
@@ -520,6 +552,46 @@ def cmd_user(args, settings: Settings, lang: str, out: TextIO, err: TextIO, stdi
         return 1
 
 
+def cmd_unit(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> int:
+    """The roster's changes (``Store.add_unit`` … ``retire_unit``), each one transaction with
+    its audit entry; a refusal is a message and exit code 1."""
+    from data_sources.store import RosterError
+
+    store = _open_store(settings, args.db)
+    user, sub = _user(args.user), args.unit_command
+    pilot = None if getattr(args, "pilot", None) is None else args.pilot == "yes"
+    try:
+        if sub == "add":
+            name = store.add_unit(args.name, user, args.department, args.headcount, args.unit_type, bool(pilot))
+            out.write(cli_text("roster_added", lang, name=name) + "\n")
+        elif sub == "set":
+            given = {"department": args.department, "unit_type": args.unit_type, "headcount": args.headcount}
+            changes = {k: v for k, v in given.items() if v is not None}
+            if pilot is not None:
+                changes["is_pilot"] = pilot
+            done = store.set_unit(args.name, user, **changes)
+            out.write(cli_text("roster_set_done", lang, name=args.name, changes=roster_changes_text(done, lang)) + "\n")
+        elif sub == "rename":
+            new = store.rename_unit(args.old, args.new, user)
+            out.write(cli_text("roster_renamed", lang, old=args.old, new=new) + "\n")
+        elif sub == "merge":
+            r = store.merge_units(args.source, args.into, user)
+            text = cli_text(
+                "roster_merged", lang, source=r.source, into=r.into, rows=r.rows_moved, months=len(r.months_summed)
+            )
+            out.write(text + "\n")
+        elif args.cancel:
+            store.retire_unit(args.name, None, user)
+            out.write(cli_text("roster_reinstated", lang, name=args.name) + "\n")
+        else:
+            store.retire_unit(args.name, args.month_from, user)
+            out.write(cli_text("roster_retired", lang, name=args.name, month=args.month_from) + "\n")
+    except RosterError as e:
+        err.write(roster_error_text(e, lang) + "\n")
+        return 1
+    return 0
+
+
 def cmd_bench(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> int:
     if args.browser:
         from dashboard import bench_browser
@@ -570,6 +642,7 @@ COMMANDS = {
     "campaign": cmd_campaign,
     "bench": cmd_bench,
     "user": cmd_user,
+    "unit": cmd_unit,
 }
 
 

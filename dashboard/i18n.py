@@ -1270,6 +1270,142 @@ def account_error_text(error: Any, lang: str = "zh") -> str:
     return cli_text(f"user_{error.code}", lang, name=error.name, **params)
 
 
+# ---- the roster editor (dashboard/ui/roster_editor.py, `python -m dashboard unit …`) -------------
+
+ROSTER_TEXT: dict[str, dict[str, str]] = {
+    # refusals (data_sources.store.RosterError: roster_<code>)
+    "roster_unknown": {"zh": "名册中没有单位「{name}」。", "en": "There is no unit “{name}” in the roster."},
+    "roster_exists": {
+        "zh": "单位「{name}」已在名册中；要把两个单位合为一个，请使用“合并”。",
+        "en": "Unit “{name}” is already in the roster; to make two units one, merge them.",
+    },
+    "roster_same": {"zh": "「{name}」是同一个单位。", "en": "“{name}” is the same unit."},
+    "roster_empty_name": {"zh": "单位名称不能为空。", "en": "The unit's name must not be empty."},
+    "roster_too_long": {
+        "zh": "单位名称不能超过 {limit} 个字符。",
+        "en": "The unit's name must not be longer than {limit} characters.",
+    },
+    "roster_bad_headcount": {
+        "zh": "职工人数「{name}」应为不小于 0 的整数。",
+        "en": "The headcount “{name}” must be a whole number of 0 or more.",
+    },
+    "roster_bad_month": {
+        "zh": "月份「{month}」应写作 YYYY-MM，例如 2024-07。",
+        "en": "The month “{month}” must read YYYY-MM, e.g. 2024-07.",
+    },
+    "roster_nothing": {"zh": "单位「{name}」没有要修改的内容。", "en": "Nothing to change for unit “{name}”."},
+    # what was done (command line and page)
+    "roster_added": {"zh": "已添加单位「{name}」。", "en": "Unit “{name}” added."},
+    "roster_set_done": {"zh": "已修改单位「{name}」：{changes}。", "en": "Unit “{name}” changed: {changes}."},
+    "roster_change": {"zh": "{field} {before} → {after}", "en": "{field} {before} → {after}"},
+    "roster_renamed": {
+        "zh": "已将单位「{old}」改名为「{new}」，其历史数据随之改名。",
+        "en": "Unit “{old}” renamed to “{new}”; its history follows the new name.",
+    },
+    "roster_merged": {
+        "zh": "已将单位「{source}」并入「{into}」：{rows} 行数据归入「{into}」，{months} 个月两者都有月报，已相加。",
+        "en": "Unit “{source}” merged into “{into}”: {rows} rows now belong to “{into}”; "
+        "{months} months both reported were summed.",
+    },
+    "roster_retired": {
+        "zh": "单位「{name}」自 {month} 起停止报送，此前的数据保留。",
+        "en": "Unit “{name}” no longer reports from {month}; its data before then stays.",
+    },
+    "roster_reinstated": {"zh": "单位「{name}」恢复报送。", "en": "Unit “{name}” reports again."},
+    "roster_none_value": {"zh": "（空）", "en": "(empty)"},
+    # the page section
+    "roster_title": {"zh": "单位名册", "en": "Roster"},
+    "roster_caption": {
+        "zh": "添加、修改、改名、合并或撤销单位；每项操作都记入操作日志。",
+        "en": "Add, change, rename, merge or retire units; every change is recorded in the audit log.",
+    },
+    "roster_admin_only": {"zh": "只有管理员可以维护单位名册。", "en": "Only administrators can maintain the roster."},
+    "roster_empty": {"zh": "名册中还没有单位。", "en": "The roster has no units yet."},
+    "roster_retired_from": {"zh": "停止报送月份", "en": "Retired from"},
+    "roster_auto_added": {"zh": "随数据自动添加", "en": "Added from data"},
+    "roster_tab_add": {"zh": "添加单位", "en": "Add a unit"},
+    "roster_tab_edit": {"zh": "修改", "en": "Change"},
+    "roster_tab_rename": {"zh": "改名", "en": "Rename"},
+    "roster_tab_merge": {"zh": "合并", "en": "Merge"},
+    "roster_tab_retire": {"zh": "撤销（停止报送）", "en": "Retire"},
+    "roster_name": {"zh": "单位名称", "en": "Unit name"},
+    "roster_pick": {"zh": "单位", "en": "Unit"},
+    "roster_new_name": {"zh": "新名称", "en": "New name"},
+    "roster_merge_source": {"zh": "被合并的单位（将从名册中消失）", "en": "Unit merged away (leaves the roster)"},
+    "roster_merge_into": {"zh": "并入单位（保留）", "en": "Into unit (stays)"},
+    "roster_merge_note": {
+        "zh": "合并后，两个单位同一月份的月报相加，职工人数相加；合并不能撤销，合并前导入的批次也不能再撤销。",
+        "en": "After a merge, both units' reports of the same month are summed and so are their headcounts; "
+        "a merge cannot be undone, nor can the batches imported before it.",
+    },
+    "roster_merge_confirm": {"zh": "我已了解，确认合并", "en": "I understand; merge"},
+    "roster_merge_unconfirmed": {"zh": "请先勾选确认合并。", "en": "Please tick the box to confirm the merge."},
+    "roster_month": {"zh": "停止报送的起始月份（YYYY-MM）", "en": "First month it no longer reports (YYYY-MM)"},
+    "roster_reinstate": {"zh": "恢复报送", "en": "Reports again"},
+    "roster_go_add": {"zh": "添加", "en": "Add"},
+    "roster_go_edit": {"zh": "保存修改", "en": "Save changes"},
+    "roster_go_rename": {"zh": "改名", "en": "Rename"},
+    "roster_go_merge": {"zh": "合并", "en": "Merge"},
+    "roster_go_retire": {"zh": "保存", "en": "Save"},
+    # the audit log in words (dashboard/audit_text.py)
+    "audit_s_unit_add": {
+        "zh": "添加单位「{name}」（部门：{department}，类型：{unit_type}，试点单位：{pilot}，职工人数：{headcount}）",
+        "en": "added unit “{name}” (department: {department}, unit type: {unit_type}, pilot unit: {pilot}, "
+        "headcount: {headcount})",
+    },
+    "audit_s_unit_set": {"zh": "修改单位「{name}」：{changes}", "en": "changed unit “{name}”: {changes}"},
+    "audit_s_unit_rename": {"zh": "单位「{old}」改名为「{new}」", "en": "renamed unit “{old}” to “{new}”"},
+    "audit_s_unit_merge": {"zh": "单位「{source}」并入「{into}」", "en": "merged unit “{source}” into “{into}”"},
+    "audit_s_unit_merge_months": {"zh": "，月报相加的月份：{months}", "en": ", reports summed for {months}"},
+    "audit_s_unit_merge_batches": {
+        "zh": "（批次 #{batch} 及以前的批次不能再撤销）",
+        "en": " (batch #{batch} and earlier can no longer be undone)",
+    },
+    "audit_s_unit_retire": {
+        "zh": "单位「{name}」自 {month} 起停止报送",
+        "en": "unit “{name}” no longer reports from {month}",
+    },
+    "audit_s_unit_reinstate": {"zh": "单位「{name}」恢复报送", "en": "unit “{name}” reports again"},
+    "audit_r_merged": {"zh": "此后合并过单位", "en": "units were merged since"},
+    "undo_merged": {
+        "zh": "批次 #{batch} 导入后合并过单位，不能再撤销。",
+        "en": "Units were merged after batch #{batch}; it can no longer be undone.",
+    },
+}
+CLI_TEXT.update(ROSTER_TEXT)
+UI_TEXT.update(ROSTER_TEXT)
+
+
+def roster_error_text(error: Any, lang: str = "zh") -> str:
+    """The message of a ``data_sources.store.RosterError`` (CLI and page alike)."""
+    return cli_text(f"roster_{error.code}", lang, name=error.name, **error.params)
+
+
+def roster_value(value: Any, lang: str = "zh") -> str:
+    """A roster value as a sentence writes it: 是/否, a number, （空）."""
+    if value is None or value == "":
+        return cli_text("roster_none_value", lang)
+    if isinstance(value, bool):
+        return ui_text("yes" if value else "no", lang)
+    return str(value)
+
+
+def roster_changes_text(changes: dict[str, Any], lang: str = "zh") -> str:
+    """{field: [before, after]} of a unit change as "部门 A → B，职工人数 10 → 12"."""
+    parts = [
+        cli_text(
+            "roster_change",
+            lang,
+            field=FIELD_LABELS.get(f, {}).get(lang, f),
+            before=roster_value(v[0], lang),
+            after=roster_value(v[1], lang),
+        )
+        for f, v in changes.items()
+        if isinstance(v, (list, tuple)) and len(v) == 2
+    ]
+    return ("，" if lang == "zh" else ", ").join(parts)
+
+
 # ---- 考核评比 (evaluation, DESIGN §4b): indicators, vetoes, shortlists, downloads, command line ------
 
 FIELD_LABELS.update(

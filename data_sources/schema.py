@@ -245,7 +245,7 @@ class UndoRefused(Exception):
     def __init__(self, batch_id: int, reason: str, later_batch: int | None = None):
         super().__init__(f"batch {batch_id}: {reason}")
         self.batch_id = batch_id
-        self.reason = reason  # "unknown" | "already_undone" | "later_batch"
+        self.reason = reason  # "unknown" | "already_undone" | "later_batch" | "merged"
         self.later_batch = later_batch
 
 

@@ -13,7 +13,7 @@ import data_sources.store as store_package
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "data_sources" / "store"
-ORDER = ["tables", "rows", "bulk", "results", "engine", "derived", "fold", "plans", "batches", "write"]
+ORDER = ["tables", "rows", "bulk", "results", "engine", "derived", "fold", "plans", "batches", "write", "roster"]
 
 
 def _imports_from_store(path: Path) -> tuple[set[str], set[str]]:

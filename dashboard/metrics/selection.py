@@ -2,7 +2,8 @@
 
 Owns ``Selection``, the month helpers (``month_end``, ``add_months``, ``months_between``),
 ``resolve_period`` and the conditions every metric puts on units and months (of ``units``,
-``unit_months`` and the month bits of ``learner_years``), and ``filter_options`` (what the filters
+``unit_months`` and the month bits of ``learner_years``; a unit retired from P's first month or
+earlier is not in U), and ``filter_options`` (what the filters
 can offer). Imports ``plain`` and the store's tables; no other metrics module.
 """
 
@@ -143,15 +144,35 @@ def unit_conditions(sel: Selection) -> list[Any]:
     return cond
 
 
+def retired_conditions(sel: Selection) -> list[Any]:
+    """A unit retired (撤销/停止报送) from P's first month or earlier is not in U; it stays in
+    every period that starts before its ``retired_from`` month (none without a period)."""
+    if not sel.month_from:
+        return []
+    u = db.units
+    return [sa.or_(u.c.retired_from.is_(None), u.c.retired_from > sel.month_from)]
+
+
+def roster_conditions(sel: Selection) -> list[Any]:
+    """U as conditions on ``units``: the filters and the retired units."""
+    return [*unit_conditions(sel), *retired_conditions(sel)]
+
+
 def units_subquery(sel: Selection) -> sa.Select[Any]:
     """U as a subquery, so U is never sent to the database as a long list of names."""
-    return sa.select(db.units.c.name).where(*unit_conditions(sel))
+    return sa.select(db.units.c.name).where(*roster_conditions(sel))
 
 
 def in_units(col: Any, sel: Selection) -> Any:
-    """``col`` names a unit of U; no condition at all without a unit filter (every row's unit is
-    in the roster: an import adds the units its rows mention)."""
-    return col.in_(units_subquery(sel)) if unit_conditions(sel) else sa.true()
+    """``col`` names a unit of U. Without a filter: not a unit retired by P's start (a subquery
+    that is empty unless some unit is retired), no condition at all without a period (every
+    row's unit is in the roster: an import adds the units its rows mention)."""
+    if unit_conditions(sel):
+        return col.in_(units_subquery(sel))
+    if sel.month_from:
+        u = db.units
+        return col.not_in(sa.select(u.c.name).where(u.c.retired_from <= sel.month_from))
+    return sa.true()
 
 
 class Unit(NamedTuple):  # a NamedTuple: a thousand per call, a frozen dataclass is slower
@@ -160,6 +181,7 @@ class Unit(NamedTuple):  # a NamedTuple: a thousand per call, a frozen dataclass
     unit_type: str | None
     is_pilot: bool
     headcount: int | None
+    retired_from: str | None = None  # the first month it no longer reports
 
 
 def load_units(conn: sa.Connection, sel: Selection) -> list[Unit]:
@@ -167,10 +189,12 @@ def load_units(conn: sa.Connection, sel: Selection) -> list[Unit]:
     u = db.units
     rows = fetch_plain(
         conn,
-        sa.select(u.c.name, u.c.department, u.c.unit_type, u.c.is_pilot, u.c.headcount).where(*unit_conditions(sel)),
+        sa.select(u.c.name, u.c.department, u.c.unit_type, u.c.is_pilot, u.c.headcount, u.c.retired_from).where(
+            *roster_conditions(sel)
+        ),
     )
     # sorted in Python: the database's collation would order Chinese names differently per server
-    units = [Unit(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows]
+    units = [Unit(r[0], r[1], r[2], bool(r[3]), r[4], r[5]) for r in rows]
     return sorted(units, key=lambda x: pinyin_key(x.name))
 
 

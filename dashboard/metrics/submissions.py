@@ -37,8 +37,10 @@ def submission_matrix(
 ) -> pd.DataFrame:
     """Units × months of P: reported (a summary or ledger rows) or missing, and when updated.
 
-    Months after ``today``'s month are left out (they cannot be missing yet). A month with only
-    certificate rows is not a report: certificates are dated by when they were gained.
+    Months after ``today``'s month are left out (they cannot be missing yet), and so are the
+    months a unit did not report from its ``retired_from`` month on (it no longer reports). A
+    month with only certificate rows is not a report: certificates are dated by when they were
+    gained.
     """
     import pandas as pd
 
@@ -76,6 +78,8 @@ def submission_matrix(
         name, dept = u.name, u.department
         for m in months:
             r = got.get((name, m))
+            if r is None and u.retired_from is not None and m >= u.retired_from:
+                continue
             if r is None:
                 rows.append((name, dept, m, "missing", "", None))
                 continue

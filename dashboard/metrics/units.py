@@ -26,7 +26,7 @@ from dashboard.metrics.selection import (
     month_end,
     months_between,
     period_of,
-    unit_conditions,
+    roster_conditions,
     units_subquery,
     year_months,
 )
@@ -282,7 +282,7 @@ def monthly(store: Store, settings: Settings, selection: Selection) -> pd.DataFr
     with store.engine.connect() as conn:
         roster_total = int(
             conn.execute(
-                sa.select(sa.func.sum(sa.func.coalesce(u.c.headcount, 0))).where(*unit_conditions(sel))
+                sa.select(sa.func.sum(sa.func.coalesce(u.c.headcount, 0))).where(*roster_conditions(sel))
             ).scalar()
             or 0
         )
@@ -304,7 +304,7 @@ def monthly(store: Store, settings: Settings, selection: Selection) -> pd.DataFr
                 sa.func.sum(sa.case((reported, 1), else_=0)).label("units_reported"),
             )
             .join(u, u.c.name == um.c.unit)
-            .where(*unit_conditions(sel), in_period(um.c.month, first, last))
+            .where(*roster_conditions(sel), in_period(um.c.month, first, last))
             .group_by(um.c.month)
         ).all()
     by_month = {r.month: r for r in rows}

@@ -5,5 +5,5 @@ Nothing is re-exported here: a page imports what it uses from the module that ow
 only these modules import Streamlit, so the metrics, charts and exports stay testable without a
 browser. A module imports only modules before it in this order (no circle):
 session, site, database, signin, cache, periods, filters, navigation, frame, widgets, scale,
-tiles, matrices, upload, admin, campaign_editor, overview, evaluation.
+tiles, matrices, upload, admin, roster_editor, campaign_editor, overview, evaluation.
 """

@@ -12,12 +12,15 @@ transaction: it opens it, takes the writers' lock, calls the modules below, and 
     plans    the campaign plan of each year (a JSON document), saved with a revision
     batches  batch rows, undo images, undo, the audit log
     write    the import write path: diff → plan, staging, apply; the bulk load
+    roster   an administrator's roster changes: add, set, rename, merge, retire a unit
 
 A module imports only those above it in this list (``tables``, ``results`` and ``engine`` none
 of them), never a name from this ``__init__``.
 
 The API other code may import from ``data_sources.store``: ``Store``; the result types
-``ImportPlan, KindPlan, Change, BatchResult, Batch``; the tables ``metadata, units,
+``ImportPlan, KindPlan, Change, BatchResult, Batch, MergeResult``; the roster's errors
+``RosterError`` and its kinds ``UnknownUnit, UnitExists, SameUnit, EmptyName, NameTooLong,
+BadHeadcount, BadMonth, NothingToChange``; the tables ``metadata, units,
 summary_rows, ledger_rows, certificate_rows, milestone_rows, import_batches, batch_changes,
 unit_months, learner_years, unit_active_masks, learner_tops, accounts, audit_log, login_sessions,
 login_locks, campaign_plans`` and the
@@ -37,7 +40,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from data_sources.schema import ImportRejected, Kind, ParsedFile, StoreUnavailable
-from data_sources.store import plans, write
+from data_sources.store import plans, roster, write
 from data_sources.store.batches import data_version, last_change, list_batches, undo_batch, write_audit
 from data_sources.store.bulk import CHUNK
 from data_sources.store.bulk import chunks as _chunks
@@ -53,6 +56,18 @@ from data_sources.store.engine import (
     reachable,
 )
 from data_sources.store.results import Batch, BatchResult, Change, ImportPlan, KindPlan
+from data_sources.store.roster import (
+    BadHeadcount,
+    BadMonth,
+    EmptyName,
+    MergeResult,
+    NameTooLong,
+    NothingToChange,
+    RosterError,
+    SameUnit,
+    UnitExists,
+    UnknownUnit,
+)
 from data_sources.store.rows import aware as _aware
 from data_sources.store.tables import (
     BLOCKS,
@@ -82,12 +97,22 @@ __all__ = [
     "MONTHS",
     "TEST_PAUSE_ENV",
     "TOP_KEEP",
+    "BadHeadcount",
+    "BadMonth",
     "Batch",
     "BatchResult",
     "Change",
+    "EmptyName",
     "ImportPlan",
     "KindPlan",
+    "MergeResult",
+    "NameTooLong",
+    "NothingToChange",
+    "RosterError",
+    "SameUnit",
     "Store",
+    "UnitExists",
+    "UnknownUnit",
     "_alembic_config",
     "_aware",
     "_chunks",
@@ -277,3 +302,49 @@ class Store:
             undo_batch(conn, batch_id, user)
             if audit:
                 write_audit(conn, user, "undo", batch=batch_id)
+
+    # -- the roster (an administrator's changes; roster.py has the rules) -------------------
+
+    def roster(self) -> list[dict[str, Any]]:
+        """Every unit with its columns, retired ones too (the roster editor's table)."""
+        with self.engine.connect() as conn:
+            return roster.roster_rows(conn)
+
+    def add_unit(
+        self,
+        name: str,
+        user: str,
+        department: str | None = None,
+        headcount: int | str | None = None,
+        unit_type: str | None = None,
+        pilot: bool = False,
+    ) -> str:
+        """Put a unit on the roster (audit ``unit_add``); returns its name as stored."""
+        with self.engine.begin() as conn:
+            lock(conn)
+            return roster.add_unit(conn, user, name, department, headcount, unit_type, pilot)
+
+    def set_unit(self, name: str, user: str, **changes: Any) -> dict[str, list[Any]]:
+        """Change department / unit_type / is_pilot / headcount (audit ``unit_set``); returns
+        {field: [before, after]}."""
+        with self.engine.begin() as conn:
+            lock(conn)
+            return roster.set_unit(conn, user, name, **changes)
+
+    def rename_unit(self, old: str, new: str, user: str) -> str:
+        """Rename a unit and everything stored under it (audit ``unit_rename``)."""
+        with self.engine.begin() as conn:
+            lock(conn)
+            return roster.rename_unit(conn, user, old, new)
+
+    def merge_units(self, source: str, into: str, user: str) -> MergeResult:
+        """Merge unit ``source`` into ``into``: its history becomes ``into``'s (audit ``unit_merge``)."""
+        with self.engine.begin() as conn:
+            lock(conn)
+            return roster.merge_units(conn, user, source, into)
+
+    def retire_unit(self, name: str, month: str | None, user: str) -> None:
+        """Retire a unit from ``month`` on (None: it reports again; audit ``unit_retire``)."""
+        with self.engine.begin() as conn:
+            lock(conn)
+            roster.retire_unit(conn, user, name, month)

@@ -25,7 +25,6 @@ from data_sources.schema import ParsedFile, UndoRefused
 from data_sources.store.bulk import chunks, delete_keys, drop_temp, insert_rows, replace_rows
 from data_sources.store.derived import UNIT_MONTH_TABLES, add_unit_months, keep_in_step
 from data_sources.store.fold import remove_learner_months, remove_ledger_rows, stage_unit_months, undo_stage
-from data_sources.store.plans import plans_version
 from data_sources.store.results import Batch, Change, ImportPlan
 from data_sources.store.rows import aware, image_json, image_load, key_json, row_key, utcnow
 from data_sources.store.tables import (
@@ -121,23 +120,43 @@ def list_batches(conn: Connection) -> list[Batch]:
     ]
 
 
+# the audit actions of the roster changes (``roster``): they change the data without a batch
+ROSTER_ACTIONS = ("unit_add", "unit_set", "unit_rename", "unit_merge", "unit_retire")
+VERSION_ACTIONS = (*ROSTER_ACTIONS, "campaign_plan")  # the audited changes the figures depend on
+
+
+def _roster_changes(conn: Connection) -> tuple[int | None, datetime | None]:
+    """The id and time of the newest roster change (index ``ix_audit_action_id``)."""
+    last, at = conn.execute(
+        sa.select(sa.func.max(audit_log.c.id), sa.func.max(audit_log.c.at)).where(
+            audit_log.c.action.in_(ROSTER_ACTIONS)
+        )
+    ).one()
+    return last, at
+
+
 def last_change(conn: Connection) -> datetime | None:
-    """When the data last changed (the last commit or undo), UTC."""
+    """When the data last changed (the last commit, undo or roster change), UTC."""
     a = conn.execute(sa.select(sa.func.max(import_batches.c.created_at))).scalar()
     b = conn.execute(sa.select(sa.func.max(import_batches.c.undone_at))).scalar()
-    values = [v for v in (a, b) if v is not None]
+    values = [v for v in (a, b, _roster_changes(conn)[1]) if v is not None]
     return aware(max(values)) if values else None
 
 
 def data_version(conn: Connection) -> str:
-    """Which commits, undos and saved campaign plans the data has seen, as "last batch id.undos.plan
-    saves": it grows with every commit (the database numbers the batches), every undo (never
-    reversed) and every plan saved, whatever the clocks of the machines that ran them say — the
-    cache key of several app processes."""
+    """Which commits, undos, roster changes and saved campaign plans the data has seen, as "last
+    batch id.undos" and, once the roster was changed or a plan saved, ".newest such change": it
+    grows with every commit (the database numbers the batches), every undo (never reversed) and
+    every rename, merge, retire or edit of a unit and every plan saved (numbered by the audit
+    log), whatever the clocks of the machines that ran them say — the cache key of several app
+    processes."""
     last, undone = conn.execute(
         sa.select(sa.func.max(import_batches.c.id), sa.func.count(import_batches.c.undone_at))
     ).one()
-    return f"{last or 0}.{undone}.{plans_version(conn)}"
+    changed = conn.execute(
+        sa.select(sa.func.max(audit_log.c.id)).where(audit_log.c.action.in_(VERSION_ACTIONS))
+    ).scalar()
+    return f"{last or 0}.{undone}" + (f".{changed}" if changed is not None else "")
 
 
 # ---- undoing ----------------------------------------------------------------------------------
@@ -154,6 +173,8 @@ def undo_batch(conn: Connection, batch_id: int, user: str) -> None:
     later = _later_batch(conn, batch_id)
     if later is not None:
         raise UndoRefused(batch_id, "later_batch", later_batch=later)
+    if _merged_since(conn, batch_id):
+        raise UndoRefused(batch_id, "merged")
     # the ledger rows the batch changed are staged by their keys in SQL, those it added folded
     # out of learner_years (fold.py); only the other images are read here
     stage, months, replaced = undo_stage(conn, batch_id)
@@ -220,6 +241,13 @@ def _later_batch(conn: Connection, batch_id: int) -> int | None:
         .where(c1.c.batch_id == batch_id, c2.c.batch_id > batch_id, import_batches.c.undone_at.is_(None))
     ).scalar()
     return None if later is None else int(later)
+
+
+def _merged_since(conn: Connection, batch_id: int) -> bool:
+    """Whether two units were merged after this batch (``roster.merge_units`` notes the last
+    batch before it): its undo images describe units that are now one."""
+    details = conn.execute(sa.select(audit_log.c.detail).where(audit_log.c.action == "unit_merge")).scalars()
+    return any((json.loads(d).get("last_batch") or 0) >= batch_id for d in details)
 
 
 def units_referenced(conn: Connection, names: list[str]) -> set[str]:

@@ -1,7 +1,8 @@
 """The campaign plan of each year, as the JSON document of config.toml's ``[campaign]``,
 ``[targets]`` and ``[evaluation]`` tables (``dashboard.config.parse_plan`` reads it; the store
-does not look inside). Saving a year's plan bumps its ``revision``, which the data version
-counts, so every app process shows the new plan's figures at once.
+does not look inside). Saving a year's plan bumps its ``revision`` (第 N 版); its audit entry,
+written in the same transaction, changes the data version, so every app process shows the new
+plan's figures at once.
 
 Imports: ``tables`` and ``rows``.
 """
@@ -22,11 +23,6 @@ def stored_plans(conn: Connection) -> dict[int, dict[str, Any]]:
     """Every stored year's plan document, by year."""
     rows = conn.execute(sa.select(campaign_plans.c.year, campaign_plans.c.document)).all()
     return {int(r.year): json.loads(r.document) for r in rows}
-
-
-def plans_version(conn: Connection) -> int:
-    """The number of plan saves the store has seen (Σ revisions): grows with every save."""
-    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(campaign_plans.c.revision), 0))).scalar_one())
 
 
 def save_plan(conn: Connection, year: int, document: dict[str, Any], user: str) -> int:

@@ -35,6 +35,9 @@ units = sa.Table(
     sa.Column("is_pilot", sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.Column("headcount", sa.Integer(), nullable=True),
     sa.Column("auto_added", sa.Boolean(), nullable=False, server_default=sa.false()),
+    # the first month (YYYY-MM) the unit no longer reports (撤销/停止报送; revision 0010): left out of
+    # the selection's units for a period starting from it on; NULL while it reports
+    sa.Column("retired_from", sa.String(7), nullable=True),
     sqlite_with_rowid=False,
     **MYSQL_TABLE,
 )
@@ -253,6 +256,8 @@ audit_log = sa.Table(
     sa.Column("user_name", sa.String(200), nullable=False),
     sa.Column("action", sa.String(32), nullable=False),  # import, import_rejected, undo, undo_refused, login, …
     sa.Column("detail", sa.Text(), nullable=False),  # JSON object
+    # the newest roster change for Store.data_version, without reading the sign-ins (revision 0010)
+    sa.Index("ix_audit_action_id", "action", "id"),
     **MYSQL_TABLE,
 )
 
