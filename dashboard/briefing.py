@@ -27,9 +27,12 @@ from dashboard.formatting import (
     COLUMN_KINDS,
     COUNT,
     DECIMAL,
+    MISSING,
     RATE,
+    Delta,
     Kind,
     delta,
+    delta_excel,
     fmt_figure,
     fmt_month,
     fmt_num,
@@ -638,19 +641,31 @@ def kpi_changes(
     lang: str,
     department: str | None,
     unit: str | None,
-    missing: str,
-) -> dict[str, tuple[str, int]]:
+) -> dict[str, Delta | None]:
     """Per KPI key of ``items`` (``kpis`` of the selection): the change against ``earlier`` as
-    the formatter writes it (text, sign) — rates in percentage points, 持平 when the figures read
-    the same — or ``missing`` (上期无数据 / 去年同期无数据) when there is nothing to compare with."""
+    the formatter gives it — rates in percentage points, 持平 when the figures read the same —
+    or None when there is nothing to compare with (no earlier figures, or a KPI without data)."""
     if earlier is None:
-        return {item["key"]: (missing, 0) for item in items}
+        return dict.fromkeys((item["key"] for item in items), None)
     before = {row["key"]: row["value"] for row in kpis(settings, earlier, lang, department=department, unit=unit)}
-    out: dict[str, tuple[str, int]] = {}
-    for item in items:
-        d = delta(item["value"], before[item["key"]], RATE if item["format"] == "pct" else DECIMAL, lang)
-        out[item["key"]] = (d.text, d.sign) if d is not None else ("—", 0)
-    return out
+    return {item["key"]: delta(item["value"], before[item["key"]], _kpi_kind(item), lang) for item in items}
+
+
+def _kpi_kind(item: dict[str, Any]) -> Kind:
+    return RATE if item["format"] == "pct" else DECIMAL
+
+
+def _change_cell(ws: Worksheet, row: int, col: int, change: Delta | None, kind: Kind, missing: str, lang: str) -> None:
+    """A 环比 / 同比 cell: the change as a number in the formatter's delta format (+1.2 个百分点,
+    持平), else the words for no data; green up, red down, grey otherwise, as on the tiles."""
+    if change is None:
+        c = _put(ws, row, col, missing)
+    else:
+        c = _put(ws, row, col, change.amount)
+        c.number_format = delta_excel(kind, lang)
+    c.font = CHANGE_FONTS[change.sign if change is not None else 0]
+    c.alignment = Alignment(horizontal="center", wrap_text=True)
+    c.border = _BORDER
 
 
 def _status_cell(ws: Worksheet, row: int, col: int, status: str, lang: str) -> None:
@@ -695,10 +710,11 @@ def _kpi_sheet(
         r += 1
     r += 1
     items = kpis(settings, summary, lang, department=department, unit=unit)
-    changes = [
-        kpi_changes(settings, items, earlier, lang, department, unit, UI_TEXT[missing][lang])
-        for earlier, missing in ((previous, "kpi_no_previous"), (last_year, "kpi_no_last_year"))
-    ]
+    mom = kpi_changes(settings, items, previous, lang, department, unit)
+    yoy = kpi_changes(settings, items, last_year, lang, department, unit)
+    # no earlier figures: say so (上期无数据 / 去年同期无数据); a KPI without data: —
+    no_mom = UI_TEXT["kpi_no_previous"][lang] if previous is None else MISSING
+    no_yoy = UI_TEXT["kpi_no_last_year"][lang] if last_year is None else MISSING
     cols = _t("kpi_cols", lang, mom=UI_TEXT["kpi_mom"][lang], yoy=UI_TEXT["kpi_yoy"][lang]).split("|")
     for j, name in enumerate(cols, start=1):
         c = _put(ws, r, j, name)
@@ -714,11 +730,10 @@ def _kpi_sheet(
         ratio = item["value"] / item["target"] if item["value"] is not None and item["target"] else None
         _put(ws, r, 4, ratio).number_format = RATE.excel
         _status_cell(ws, r, 5, item["status"], lang)
-        for j, change in ((6, changes[0][item["key"]]), (7, changes[1][item["key"]])):
-            c = _put(ws, r, j, change[0])
-            c.font, c.alignment = CHANGE_FONTS[change[1]], Alignment(horizontal="center", wrap_text=True)
+        _change_cell(ws, r, 6, mom[item["key"]], _kpi_kind(item), no_mom, lang)
+        _change_cell(ws, r, 7, yoy[item["key"]], _kpi_kind(item), no_yoy, lang)
         _put(ws, r, 8, item["note"]).font = _NOTE_FONT
-        for j in (1, 2, 3, 4, 6, 7, 8):
+        for j in (1, 2, 3, 4, 8):
             ws.cell(row=r, column=j).border = _BORDER
     r += 1
     _put(ws, r, 1, _t("legend", lang, amber=fmt_pct(settings.targets.amber_ratio, 0))).font = _NOTE_FONT
