@@ -631,7 +631,7 @@ def _subtitle(summary: Summary, filters_text: str, lang: str) -> str:
 
 
 # the change's font: green up, red down, grey for 持平 and for no data (the tiles' delta colours)
-CHANGE_FONTS = {1: Font(color="158237"), -1: Font(color="BD4043"), 0: Font(color="6B6F76")}
+CHANGE_FONTS = {1: Font(color="0C5A44"), -1: Font(color="9E303B"), 0: Font(color="686255")}
 
 
 def kpi_changes(

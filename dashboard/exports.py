@@ -33,9 +33,9 @@ def scope_words(sel: metrics.Selection, lang: str = "zh") -> str:
 def briefing_xlsx(
     store: Store, settings: Settings, selection: metrics.Selection, lang: str = "zh", today: date | None = None
 ) -> bytes:
-    """The meeting briefing of ``selection``: the KPI tiles' figures with their 环比 and 同比, the ranking in the one
-    ranking order (the evaluation's units: the order of 单位排名 and ``units --json``), the
-    shortlists, the laggards, the top learners and the submissions."""
+    """The meeting briefing of ``selection``: the KPI tiles' figures with their 环比 and 同比, the
+    ranking in the one ranking order (the evaluation's units: the order of 单位排名 and ``units
+    --json``), the shortlists, the laggards, the top learners and the submissions."""
     from dashboard.evaluation import evaluate
 
     today = today or date.today()

@@ -266,7 +266,7 @@ def test_the_briefing_without_earlier_figures_says_so_and_stays_readable() -> No
     }
     assert {r[6].value for r in kpi_rows} == {"去年同期无数据"}
     for r in kpi_rows:
-        assert r[5].font.color.rgb.endswith("6B6F76") and r[6].font.color.rgb.endswith("6B6F76")  # neutral grey
+        assert r[5].font.color.rgb.endswith("686255") and r[6].font.color.rgb.endswith("686255")  # neutral grey
         assert r[6].alignment.wrap_text and r[7].value  # the note is still there, after the changes
     assert ws.column_dimensions["F"].width >= 14 and ws.column_dimensions["G"].width >= 14
     assert ws.column_dimensions["H"].width >= 40  # the note column keeps its room

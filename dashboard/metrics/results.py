@@ -2,8 +2,8 @@
 ``summary --json`` object, DESIGN §6) and ``Overview`` (everything the 总览 page shows, with the
 per-unit figures and the top learners computed once).
 
-Owns ``summary``, ``overview``, ``earlier_kpis`` (环比 / 同比) and the certificates by level. Imports every other metrics module;
-none of them imports it.
+Owns ``summary``, ``overview``, ``earlier_kpis`` (环比 / 同比) and the certificates by level.
+Imports every other metrics module; none of them imports it.
 """
 
 from __future__ import annotations

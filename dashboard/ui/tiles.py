@@ -136,7 +136,9 @@ def kpi_tiles_for(
 
 
 # Six tiles in a row on a wide screen, three and three on a laptop (below WIDE px of window), the
-# figure's size following the window: a tile never cuts its figure to "99.…" (issue 10.6).
+# figure's size following the window: a tile never cuts its figure to "99.…" (issue 10.6). The
+# 同比 line sits close under the 环比; in a narrow tile the words 环比 / vs last period wrap under
+# the change rather than being cut.
 WIDE = 1500
 TILES_KEY = "kpi_tiles"
 TILES_CSS = f"""<style>
@@ -145,6 +147,9 @@ TILES_CSS = f"""<style>
 .st-key-{TILES_KEY} > div {{ width: auto !important; min-width: 0; }}
 .st-key-{TILES_KEY} [data-testid="stMetricValue"] {{ font-size: clamp(1.6rem, 1.1rem + 0.9vw, 2.25rem); }}
 .st-key-{TILES_KEY} [data-testid="stElementContainer"]:has(.kpi-yoy) {{ margin-top: -0.5rem; }}
+.st-key-{TILES_KEY} :has(> [data-testid="stMetricDelta"]) {{ flex-wrap: wrap; }}
+.st-key-{TILES_KEY} [data-testid="stMetricDeltaDescription"] {{ min-width: 0; }}
+.st-key-{TILES_KEY} [data-testid="stMetricDeltaDescription"] p {{ white-space: normal; overflow: visible; }}
 .st-key-{TILES_KEY} [data-testid="stMetricValue"] > div,
 .st-key-{TILES_KEY} [data-testid="stMetricLabel"] p {{ white-space: normal; overflow-wrap: anywhere; }}
 </style>"""
@@ -187,7 +192,10 @@ def _arrow_img(sign: int) -> str:
     path = YOY_ARROWS.get(sign)
     if path is None:
         return ""
-    svg = f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path fill="{YOY_COLORS[sign]}" d="{path}"/></svg>'
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24">'
+        f'<path fill="{YOY_COLORS[sign]}" d="{path}"/></svg>'
+    )
     return f'<img alt="" src="data:image/svg+xml,{quote(svg)}" style="width:1rem;height:1rem;flex-shrink:0">'
 
 
