@@ -217,9 +217,10 @@ def page_calls(store: Any, settings: Settings, sel: m.Selection, unit: str) -> d
 
     def overview() -> None:
         common()
-        # summary, the previous period's KPIs, unit_table, milestone_matrix, monthly and
-        # top_learners in one call; the briefing's submissions grid only when it is clicked
-        m.overview(store, settings, sel, today, sel.previous())
+        # summary, the KPIs of the previous period (环比) and of last year (同比), unit_table,
+        # milestone_matrix, monthly and top_learners in one call; the briefing's submissions
+        # grid only when it is clicked
+        m.overview(store, settings, sel, today, sel.previous(), sel.same_period_last_year())
 
     def units() -> None:
         common()
@@ -229,7 +230,8 @@ def page_calls(store: Any, settings: Settings, sel: m.Selection, unit: str) -> d
         common()
         m.unit_table(store, settings, one)
         m.summary(store, settings, one, today)
-        m.summary(store, settings, one.previous(), today, kpis_only=True)
+        m.earlier_kpis(store, settings, one.previous(), today)
+        m.earlier_kpis(store, settings, one.same_period_last_year(), today)
         m.monthly(store, settings, one)
         m.milestone_matrix(store, settings, one)
         m.top_learners(store, settings, one, 100000)

@@ -23,8 +23,23 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from dashboard.formatting import COLUMN_KINDS, COUNT, DECIMAL, RATE, Kind, fmt_figure, fmt_month, fmt_num, fmt_pct
+from dashboard.formatting import (
+    COLUMN_KINDS,
+    COUNT,
+    DECIMAL,
+    MISSING,
+    RATE,
+    Delta,
+    Kind,
+    delta,
+    delta_excel,
+    fmt_figure,
+    fmt_month,
+    fmt_num,
+    fmt_pct,
+)
 from dashboard.i18n import UI_TEXT, campaign_names, level_label
+from dashboard.metrics.selection import add_months
 from dashboard.names import pinyin_key
 from dashboard.template import text_width
 
@@ -538,7 +553,15 @@ _TEXT: dict[str, dict[str, str]] = {
     "none": {"zh": "无", "en": "none"},
     "generated": {"zh": "生成时间", "en": "Generated"},
     "as_of": {"zh": "数据截至", "en": "Data as of"},
-    "kpi_cols": {"zh": "指标|实际值|目标|达成率|状态|说明", "en": "KPI|Value|Target|Of target|Status|Note"},
+    "kpi_cols": {
+        "zh": "指标|实际值|目标|达成率|状态|{mom}|{yoy}|说明",
+        "en": "KPI|Value|Target|Of target|Status|{mom}|{yoy}|Note",
+    },
+    "compared": {
+        "zh": "环比：与上一个等长期间（{previous}）相比；同比：与去年同期（{last_year}）相比；比率的变化以百分点计。",
+        "en": "vs last period: the previous period of the same length ({previous}); vs last year: the same "
+        "months a year earlier ({last_year}); rates change in percentage points.",
+    },
     "facts": {"zh": "基本情况", "en": "Key figures"},
     "fact_cols": {"zh": "项目|数值", "en": "Item|Value"},
     "units": {"zh": "单位数", "en": "Units"},
@@ -592,14 +615,57 @@ def _label(col: str, lang: str) -> str:
 
 
 def _period_text(summary: Summary, lang: str) -> str:
-    a, b = fmt_month(summary.month_from, lang), fmt_month(summary.month_to, lang)
-    span = a if summary.month_from == summary.month_to else f"{a}—{b}"
-    return span + _t("months", lang, n=_months(summary.month_from, summary.month_to))
+    return _span(summary.month_from, summary.month_to, lang) + _t(
+        "months", lang, n=_months(summary.month_from, summary.month_to)
+    )
+
+
+def _span(month_from: str, month_to: str, lang: str) -> str:
+    a, b = fmt_month(month_from, lang), fmt_month(month_to, lang)
+    return a if month_from == month_to else f"{a}—{b}"
 
 
 def _subtitle(summary: Summary, filters_text: str, lang: str) -> str:
     sep = " · "
     return sep.join([_period_text(summary, lang), filters_text or _t("all_units", lang)])
+
+
+# the change's font: green up, red down, grey for 持平 and for no data (the tiles' delta colours)
+CHANGE_FONTS = {1: Font(color="0C5A44"), -1: Font(color="9E303B"), 0: Font(color="686255")}
+
+
+def kpi_changes(
+    settings: Settings,
+    items: list[dict[str, Any]],
+    earlier: Summary | None,
+    lang: str,
+    department: str | None,
+    unit: str | None,
+) -> dict[str, Delta | None]:
+    """Per KPI key of ``items`` (``kpis`` of the selection): the change against ``earlier`` as
+    the formatter gives it — rates in percentage points, 持平 when the figures read the same —
+    or None when there is nothing to compare with (no earlier figures, or a KPI without data)."""
+    if earlier is None:
+        return dict.fromkeys((item["key"] for item in items), None)
+    before = {row["key"]: row["value"] for row in kpis(settings, earlier, lang, department=department, unit=unit)}
+    return {item["key"]: delta(item["value"], before[item["key"]], _kpi_kind(item), lang) for item in items}
+
+
+def _kpi_kind(item: dict[str, Any]) -> Kind:
+    return RATE if item["format"] == "pct" else DECIMAL
+
+
+def _change_cell(ws: Worksheet, row: int, col: int, change: Delta | None, kind: Kind, missing: str, lang: str) -> None:
+    """A 环比 / 同比 cell: the change as a number in the formatter's delta format (+1.2 个百分点,
+    持平), else the words for no data; green up, red down, grey otherwise, as on the tiles."""
+    if change is None:
+        c = _put(ws, row, col, missing)
+    else:
+        c = _put(ws, row, col, change.amount)
+        c.number_format = delta_excel(kind, lang)
+    c.font = CHANGE_FONTS[change.sign if change is not None else 0]
+    c.alignment = Alignment(horizontal="center", wrap_text=True)
+    c.border = _BORDER
 
 
 def _status_cell(ws: Worksheet, row: int, col: int, status: str, lang: str) -> None:
@@ -624,6 +690,8 @@ def _kpi_sheet(
     generated_at: datetime,
     department: str | None,
     unit: str | None,
+    previous: Summary | None = None,
+    last_year: Summary | None = None,
 ) -> list[dict[str, Any]]:
     _title(ws, 1, _t("title", lang, org=settings.organisation))
     ws.row_dimensions[1].height = 24
@@ -642,7 +710,12 @@ def _kpi_sheet(
         r += 1
     r += 1
     items = kpis(settings, summary, lang, department=department, unit=unit)
-    cols = _t("kpi_cols", lang).split("|")
+    mom = kpi_changes(settings, items, previous, lang, department, unit)
+    yoy = kpi_changes(settings, items, last_year, lang, department, unit)
+    # no earlier figures: say so (上期无数据 / 去年同期无数据); a KPI without data: —
+    no_mom = UI_TEXT["kpi_no_previous"][lang] if previous is None else MISSING
+    no_yoy = UI_TEXT["kpi_no_last_year"][lang] if last_year is None else MISSING
+    cols = _t("kpi_cols", lang, mom=UI_TEXT["kpi_mom"][lang], yoy=UI_TEXT["kpi_yoy"][lang]).split("|")
     for j, name in enumerate(cols, start=1):
         c = _put(ws, r, j, name)
         c.font, c.fill, c.border = _HEADER_FONT, _HEADER_FILL, _BORDER
@@ -657,11 +730,18 @@ def _kpi_sheet(
         ratio = item["value"] / item["target"] if item["value"] is not None and item["target"] else None
         _put(ws, r, 4, ratio).number_format = RATE.excel
         _status_cell(ws, r, 5, item["status"], lang)
-        _put(ws, r, 6, item["note"]).font = _NOTE_FONT
-        for j in (1, 2, 3, 4, 6):
+        _change_cell(ws, r, 6, mom[item["key"]], _kpi_kind(item), no_mom, lang)
+        _change_cell(ws, r, 7, yoy[item["key"]], _kpi_kind(item), no_yoy, lang)
+        _put(ws, r, 8, item["note"]).font = _NOTE_FONT
+        for j in (1, 2, 3, 4, 8):
             ws.cell(row=r, column=j).border = _BORDER
     r += 1
     _put(ws, r, 1, _t("legend", lang, amber=fmt_pct(settings.targets.amber_ratio, 0))).font = _NOTE_FONT
+    r += 1
+    n = _months(summary.month_from, summary.month_to)
+    before = _span(add_months(summary.month_from, -n), add_months(summary.month_from, -1), lang)
+    year_before = _span(add_months(summary.month_from, -12), add_months(summary.month_to, -12), lang)
+    _put(ws, r, 1, _t("compared", lang, previous=before, last_year=year_before)).font = _NOTE_FONT
     if summary.participants_is_lower_bound:
         r += 1
         _put(ws, r, 1, _t("lower_bound", lang)).font = _NOTE_FONT
@@ -688,7 +768,7 @@ def _kpi_sheet(
         c = _put(ws, r, 2, _py(v))
         c.border = _BORDER
         c.number_format = kind.excel
-    widths = {"A": 24, "B": 22, "C": 14, "D": 12, "E": 8, "F": 60}
+    widths = {"A": 24, "B": 22, "C": 14, "D": 12, "E": 8, "F": 16, "G": 16, "H": 60}
     for letter, w in widths.items():
         ws.column_dimensions[letter].width = w
     return items
@@ -920,6 +1000,8 @@ def build_briefing(
     department: str | None = None,
     unit: str | None = None,
     evaluation: Evaluation | None = None,
+    previous: Summary | None = None,
+    last_year: Summary | None = None,
 ) -> bytes:
     """The meeting briefing (会议简报) for the current filters as .xlsx bytes.
 
@@ -928,6 +1010,8 @@ def build_briefing(
     list of unit names or None), 学习标兵 (``metrics.top_learners``) and 报送情况
     (``metrics.submission_matrix`` pivoted to units × months); with ``evaluation`` (考核评比 of the
     same selection) also 推荐名单: the 先进集体 and 知识型职工标兵 shortlists with their rules.
+    ``previous`` / ``last_year`` (``metrics.earlier_kpis``: None without a stored month) give the
+    KPI table's 环比 and 同比 columns.
     """
     lang = lang if lang in ("zh", "en") else "zh"
     generated_at = generated_at or datetime.now()
@@ -935,7 +1019,9 @@ def build_briefing(
     wb = Workbook()
     ws = wb.active
     ws.title = _t("sheet_kpi", lang)
-    _kpi_sheet(ws, settings, summary, lang, filters_text, data_as_of, generated_at, department, unit)
+    _kpi_sheet(
+        ws, settings, summary, lang, filters_text, data_as_of, generated_at, department, unit, previous, last_year
+    )
     _ranking_sheet(wb.create_sheet(_t("sheet_rank", lang)), settings, ranking, subtitle, lang)
     if evaluation is not None:
         from dashboard.evaluation.documents import shortlist_sheet  # it writes cells with this module's guard

@@ -33,14 +33,16 @@ def scope_words(sel: metrics.Selection, lang: str = "zh") -> str:
 def briefing_xlsx(
     store: Store, settings: Settings, selection: metrics.Selection, lang: str = "zh", today: date | None = None
 ) -> bytes:
-    """The meeting briefing of ``selection``: the KPI tiles' figures, the ranking in the one
-    ranking order (the evaluation's units: the order of 单位排名 and ``units --json``), the
-    shortlists, the laggards, the top learners and the submissions."""
+    """The meeting briefing of ``selection``: the KPI tiles' figures with their 环比 and 同比, the
+    ranking in the one ranking order (the evaluation's units: the order of 单位排名 and ``units
+    --json``), the shortlists, the laggards, the top learners and the submissions."""
     from dashboard.evaluation import evaluate
 
     today = today or date.today()
     sel = metrics.resolve_period(store, selection)
     summary = metrics.summary(store, settings, sel, today)
+    previous = metrics.earlier_kpis(store, settings, sel.previous(), today)  # 环比
+    last_year = metrics.earlier_kpis(store, settings, sel.same_period_last_year(), today)  # 同比
     ev = evaluate(store, settings, sel)
     return build_briefing(
         settings,
@@ -55,6 +57,8 @@ def briefing_xlsx(
         department=sel.departments[0] if len(sel.departments) == 1 else None,
         unit=sel.units[0] if len(sel.units) == 1 else None,
         evaluation=ev,
+        previous=previous,
+        last_year=last_year,
     )
 
 

@@ -208,6 +208,7 @@ class Delta:
 
     text: str
     sign: int
+    amount: float = 0.0  # the change as shown (rounded; percentage points for rates): a cell's value
 
     @property
     def is_change(self) -> bool:
@@ -247,7 +248,16 @@ def delta(
     else:
         short = _compact(r, kind.digits, lang) if compact else None
         text = (("+" if sign > 0 else "") + short) if short else f"{r:+,.{kind.digits}f}"
-    return Delta(text, sign)
+    return Delta(text, sign, float(r))
+
+
+def delta_excel(kind: Kind, lang: str = "zh") -> str:
+    """The Excel number format of ``Delta.amount``: what ``delta`` writes (+1.2 个百分点, +12,
+    持平) shown by Excel from a number, so a change in a download stays a figure and never text
+    that starts with + (which the formula guard would mark)."""
+    digits = "#,##0" + (f".{'0' * kind.digits}" if kind.digits else "")
+    unit = f'"{POINTS.get(lang, POINTS["zh"])}"' if kind.percent else ""
+    return f'+{digits}{unit};-{digits}{unit};"{NO_CHANGE.get(lang, NO_CHANGE["zh"])}"'
 
 
 def is_change(now: float | None, before: float | None, kind: Kind = DECIMAL) -> bool:

@@ -662,11 +662,15 @@ UI_TEXT: dict[str, dict[str, str]] = {
     "kpi_certificates": {"zh": "取证数", "en": "Certificates"},
     "kpi_target": {"zh": "目标 {value}", "en": "Target {value}"},
     "kpi_no_target": {"zh": "未设目标", "en": "No target"},
-    "kpi_no_previous": {"zh": "上期无数据", "en": "no data for the previous period"},
+    "kpi_no_previous": {"zh": "上期无数据", "en": "no data last period"},
+    "kpi_no_last_year": {"zh": "去年同期无数据", "en": "no data same period last year"},
+    "kpi_mom": {"zh": "环比", "en": "vs last period"},
+    "kpi_yoy": {"zh": "同比", "en": "vs last year"},
     "kpi_help": {
-        "zh": "与上一个等长期间（{period}）相比；颜色：达标 / 接近目标（≥目标的{amber}） / 未达标",
-        "en": "Compared with the previous period of the same length ({period}); status: met / near (≥{amber} of "
-        "target) / below",
+        "zh": "环比：与上一个等长期间（{period}）相比；同比：与去年同期（{last_year}）相比；"
+        "颜色：达标 / 接近目标（≥目标的{amber}） / 未达标",
+        "en": "vs last period: the previous period of the same length ({period}); vs last year: the same "
+        "months a year earlier ({last_year}); status: met / near (≥{amber} of target) / below",
     },
     "lower_bound_note": {
         "zh": "部分单位多月只有月报没有台账，参学人数为下限值（取各月最大值）。",

@@ -39,8 +39,9 @@ st.markdown(
 )
 
 summary = cached(metrics.summary)(one, date.today())
-prev = filters.previous_or_none(one)
-tiles.kpi_tiles(one, summary, cached(metrics.summary)(prev, date.today(), kpis_only=True) if prev else None)
+earlier = [filters.previous_or_none(one), filters.last_year_or_none(one)]  # 环比, 同比
+previous, last_year = [cached(metrics.earlier_kpis)(e, date.today()) if e else None for e in earlier]
+tiles.kpi_tiles(one, summary, previous, last_year)
 if summary.participants_is_lower_bound:
     st.caption(t("lower_bound_note"))
 

@@ -138,3 +138,26 @@ def test_changes_in_english_and_compact() -> None:
     assert f.delta(1, 1, f.COUNT, "en").text == "no change"
     assert f.delta(2_400_000, 100_000, f.DECIMAL, "zh", compact=True).text == "+230.0万"
     assert f.delta(None, 1, f.COUNT) is None and f.delta(1, float("nan"), f.COUNT) is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "lang", "excel"),
+    [
+        (f.RATE, "zh", '+#,##0.0" 个百分点";-#,##0.0" 个百分点";"持平"'),
+        (f.RATE, "en", '+#,##0.0" pp";-#,##0.0" pp";"no change"'),
+        (f.DECIMAL, "zh", '+#,##0.0;-#,##0.0;"持平"'),
+        (f.COUNT, "en", '+#,##0;-#,##0;"no change"'),
+    ],
+)
+def test_a_change_in_a_download_is_a_number_that_reads_as_on_screen(kind, lang, excel) -> None:
+    """The briefing's 环比 / 同比 cells: ``Delta.amount`` (the change as shown, in points for a rate)
+    in ``delta_excel``, whose sections write +x / -x / 持平 as ``delta`` does."""
+    assert f.delta_excel(kind, lang) == excel
+    for now, before in ((0.9806, 0.98), (0.95, 0.98), (0.9804, 0.98), (2743.45, 2743.4), (175, 180)):
+        d = f.delta(now, before, kind, lang)
+        assert d is not None
+        scale = 100 if kind.percent else 1
+        assert d.amount == float(f.rounded(now * scale, kind.digits) - f.rounded(before * scale, kind.digits))
+        assert (d.amount > 0) - (d.amount < 0) == d.sign
+        if d.sign:
+            assert d.text.replace(",", "").startswith(f"{d.amount:+.{kind.digits}f}")

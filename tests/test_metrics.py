@@ -378,9 +378,14 @@ def test_overview_is_exactly_the_separate_functions(org: Store, settings, sel) -
     import pandas.testing as pdt
 
     today = date(2024, 3, 15)
-    ov = m.overview(org, settings, sel, today, sel.previous())
+    ov = m.overview(org, settings, sel, today, sel.previous(), sel.same_period_last_year())
     assert ov.summary == m.summary(org, settings, sel, today)
-    assert ov.previous == m.summary(org, settings, sel.previous(), today, kpis_only=True)
+    # the earlier periods' KPIs only when a month of them is stored (2024-01 is: February's 环比)
+    assert ov.previous == m.earlier_kpis(org, settings, sel.previous(), today)
+    assert (ov.previous is None) == (sel.previous().month_to < "2024-01")
+    if ov.previous is not None:
+        assert ov.previous == m.summary(org, settings, sel.previous(), today, kpis_only=True)
+    assert ov.last_year is None  # nothing stored in 2023 (tests/test_yoy.py has two years)
     pdt.assert_frame_equal(ov.units, m.unit_table(org, settings, sel))
     pdt.assert_frame_equal(ov.matrix, m.milestone_matrix(org, settings, sel))
     pdt.assert_frame_equal(ov.monthly, m.monthly(org, settings, sel))

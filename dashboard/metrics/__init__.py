@@ -8,7 +8,8 @@ every raw row. Pages and the CLI call these (``from dashboard import metrics``, 
 Where each public name lives (imports run down this list, never up; ``plain`` serves them all):
 
 - ``selection``: ``Selection``, ``resolve_period``, ``month_end``, ``add_months``,
-  ``months_between``, ``filter_options``, ``unit_names`` — U and P as SQL conditions;
+  ``months_between``, ``filter_options``, ``unit_names`` — U and P as SQL conditions
+  (``Selection.previous()`` 环比, ``Selection.same_period_last_year()`` 同比);
   ``SCALE_UNITS``, ``at_scale``, ``ends`` — when a view lists departments (DESIGN §5).
 - ``milestones``: ``milestone_matrix`` — milestone statuses and each unit's progress.
 - ``units``: ``unit_table``, ``monthly``, ``over_headcount``, ``UNIT_COLUMNS`` — per-unit figures over P (``UnitData``).
@@ -16,14 +17,15 @@ Where each public name lives (imports run down this list, never up; ``plain`` se
   the figures and matrices per department (DESIGN §5 "at scale").
 - ``learners``: ``top_learners``, ``TOP_COLUMNS`` — the leaderboard over learner_years.
 - ``submissions``: ``submission_matrix``, ``data_quality`` — who reported, ledger vs summary.
-- ``results``: ``summary``, ``overview``, ``Summary``, ``Overview`` — a page's figures in one call.
+- ``results``: ``summary``, ``overview``, ``Summary``, ``Overview`` — a page's figures in one call;
+  ``earlier_kpis`` — the KPIs of the previous period (环比) or last year's (同比), None without data.
 - ``plain``: driver tuples, floats without noise, ratios (no public name).
 """
 
 from dashboard.metrics.departments import department_milestones, department_submissions, department_table
 from dashboard.metrics.learners import TOP_COLUMNS, top_learners
 from dashboard.metrics.milestones import milestone_matrix
-from dashboard.metrics.results import Overview, Summary, overview, summary
+from dashboard.metrics.results import Overview, Summary, earlier_kpis, overview, summary
 from dashboard.metrics.selection import (
     SCALE_ENDS,
     SCALE_UNITS,
@@ -54,6 +56,7 @@ __all__ = [
     "department_milestones",
     "department_submissions",
     "department_table",
+    "earlier_kpis",
     "ends",
     "filter_options",
     "milestone_matrix",

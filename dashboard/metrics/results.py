@@ -2,8 +2,8 @@
 ``summary --json`` object, DESIGN §6) and ``Overview`` (everything the 总览 page shows, with the
 per-unit figures and the top learners computed once).
 
-Owns ``summary``, ``overview`` and the certificates by level. Imports every other metrics module;
-none of them imports it.
+Owns ``summary``, ``overview``, ``earlier_kpis`` (环比 / 同比) and the certificates by level.
+Imports every other metrics module; none of them imports it.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dashboard.metrics.departments import department_frame
 from dashboard.metrics.learners import TOP_COLUMNS, top_rows
 from dashboard.metrics.milestones import milestone_matrix
 from dashboard.metrics.plain import ratio, tidy
-from dashboard.metrics.selection import Selection, in_period, period_of, units_subquery
+from dashboard.metrics.selection import Selection, has_stored_month, in_period, period_of, units_subquery
 from dashboard.metrics.units import UnitData, monthly, unit_frame
 from data_sources import store as db
 from data_sources.schema import LEVELS, UNGRADED
@@ -162,7 +162,8 @@ class Overview:
     per-unit figures, and the tiles' top learners are the leaderboard's: computed once here."""
 
     summary: Summary
-    previous: Summary | None  # the previous period's KPIs (no top learners), for the deltas
+    previous: Summary | None  # the previous period's KPIs (no top learners), for 环比; None: no stored month
+    last_year: Summary | None  # the same months a year earlier (no top learners), for 同比; None: no stored month
     units: pd.DataFrame  # unit_table
     matrix: pd.DataFrame  # milestone_matrix
     monthly: pd.DataFrame
@@ -176,28 +177,52 @@ def overview(
     selection: Selection,
     today: date | None = None,
     previous: Selection | None = None,
+    last_year: Selection | None = None,
 ) -> Overview:
     """The 总览 page's figures: exactly what summary, unit_table, milestone_matrix, monthly,
-    top_learners and department_table return for ``selection`` (and summary without top learners for ``previous``)."""
+    top_learners and department_table return for ``selection``, and summary without top learners
+    for ``previous`` (环比) and ``last_year`` (同比) — None for a period with no stored month,
+    whose figures no tile shows, so the page does not pay for them."""
     import pandas as pd
 
     sel = period_of(store, selection)[0]
     with store.engine.connect() as conn:
         data = UnitData.load(conn, settings, sel)
         current = summarise(conn, settings, sel, data, today, kpis_only=False)
-        before = None
-        if previous is not None:
-            psel = period_of(store, previous)[0]
-            before = summarise(conn, settings, psel, UnitData.load(conn, settings, psel), today, kpis_only=True)
+        before = _kpis_if_stored(conn, settings, store, previous, today)
+        year_before = _kpis_if_stored(conn, settings, store, last_year, today)
         units = unit_frame(data)
         departments = department_frame(data)
     top = pd.DataFrame([tuple(t.values()) for t in current.top_learners], columns=TOP_COLUMNS)
     return Overview(
         summary=current,
         previous=before,
+        last_year=year_before,
         units=units,
         matrix=milestone_matrix(store, settings, sel),
         monthly=monthly(store, settings, sel),
         top=top,
         departments=departments,
     )
+
+
+def earlier_kpis(store: Store, settings: Settings, selection: Selection, today: date | None = None) -> Summary | None:
+    """The KPIs of an earlier period to compare with — ``selection.previous()`` (环比) or
+    ``selection.same_period_last_year()`` (同比): ``summary(..., kpis_only=True)``, or None when no
+    month of that period is stored (the tiles then say 上期无数据 / 去年同期无数据)."""
+    with store.engine.connect() as conn:
+        return _kpis_if_stored(conn, settings, store, selection, today)
+
+
+def _kpis_if_stored(
+    conn: sa.Connection, settings: Settings, store: Store, selection: Selection | None, today: date | None
+) -> Summary | None:
+    """``earlier_kpis`` on an open connection: no SQL over the units spent on a period with no
+    stored month."""
+    if selection is None:
+        return None
+    sel = period_of(store, selection)[0]
+    assert sel.month_from and sel.month_to
+    if not has_stored_month(conn, sel.month_from, sel.month_to):
+        return None
+    return summarise(conn, settings, sel, UnitData.load(conn, settings, sel), today, kpis_only=True)

@@ -95,6 +95,11 @@ class Selection:
         n = len(months_between(self.month_from, self.month_to))
         return self.with_period(add_months(self.month_from, -n), add_months(self.month_from, -1))
 
+    def same_period_last_year(self) -> Selection:
+        """The same months a year earlier (for the change against last year, 同比)."""
+        assert self.month_from and self.month_to
+        return self.with_period(add_months(self.month_from, -12), add_months(self.month_to, -12))
+
 
 def resolve_period(store: Store, selection: Selection, today: date | None = None) -> Selection:
     """Fill a missing end of P with the first/last month that has data (today's month if none)."""
@@ -203,6 +208,13 @@ def load_units(conn: sa.Connection, sel: Selection) -> list[Unit]:
 
 def in_period(col: Any, first: str, last: str) -> Any:
     return sa.and_(col >= first, col <= last)
+
+
+def has_stored_month(conn: sa.Connection, first: str, last: str) -> bool:
+    """Some unit has a stored month in first..last (any unit: the rule of the tiles' 上期无数据 /
+    去年同期无数据, the months the period filter offers)."""
+    um = db.unit_months
+    return conn.execute(sa.select(um.c.month).where(in_period(um.c.month, first, last)).limit(1)).first() is not None
 
 
 def year_months(first: str, last: str) -> dict[str, list[str]]:

@@ -1,6 +1,7 @@
 """The sidebar filters (department, unit type, pilot, period) and the language switch, mirrored
 in the URL so a copied link restores the view; the run's ``Selection`` and the selections and
-texts derived from it (scope, one unit, the previous period, the whole stored span).
+texts derived from it (scope, one unit, the previous period, the same period last year, the whole
+stored span).
 
 Imports ``session``, ``database``, ``cache`` and ``periods``.
 """
@@ -263,6 +264,11 @@ def unit_selection(sel: Selection, unit: str) -> Selection:
 def previous_or_none(sel: Selection) -> Selection | None:
     """The period of the same length just before ``sel``'s (the KPI tiles' comparison)."""
     return sel.previous() if sel.month_from and sel.month_to else None
+
+
+def last_year_or_none(sel: Selection) -> Selection | None:
+    """The same months a year before ``sel``'s (the KPI tiles' 同比)."""
+    return sel.same_period_last_year() if sel.month_from and sel.month_to else None
 
 
 def whole_period() -> Selection:
