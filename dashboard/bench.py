@@ -217,10 +217,12 @@ def page_calls(store: Any, settings: Settings, sel: m.Selection, unit: str) -> d
 
     def overview() -> None:
         common()
-        # summary, the KPIs of the previous period (环比) and of last year (同比), unit_table,
-        # milestone_matrix, monthly and top_learners in one call; the briefing's submissions
-        # grid only when it is clicked
-        m.overview(store, settings, sel, today, sel.previous(), sel.same_period_last_year())
+        # summary, unit_table, milestone_matrix, monthly and top_learners in one call, then the KPIs
+        # of the previous period (环比) and of last year (同比); the briefing's submissions grid only
+        # when it is clicked
+        m.overview(store, settings, sel, today)
+        m.earlier_kpis(store, settings, sel.previous(), today)
+        m.earlier_kpis(store, settings, sel.same_period_last_year(), today)
 
     def units() -> None:
         common()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from dashboard import metrics
 from dashboard.briefing import build_briefing
+from dashboard.campaigns import settings_for
 from dashboard.i18n import ui_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,8 +42,10 @@ def briefing_xlsx(
     today = today or date.today()
     sel = metrics.resolve_period(store, selection)
     summary = metrics.summary(store, settings, sel, today)
-    previous = metrics.earlier_kpis(store, settings, sel.previous(), today)  # 环比
-    last_year = metrics.earlier_kpis(store, settings, sel.same_period_last_year(), today)  # 同比
+    previous, last_year = (  # 环比, 同比: each under the plan of its own campaign year
+        metrics.earlier_kpis(store, settings_for(store, settings, e), e, today)
+        for e in (sel.previous(), sel.same_period_last_year())
+    )
     ev = evaluate(store, settings, sel)
     return build_briefing(
         settings,

@@ -18,10 +18,11 @@ lang = session.lang()
 settings = session.settings()
 frame.page_header("page_overview", sel)
 
-ov = cached(metrics.overview)(sel, date.today(), filters.previous_or_none(sel), filters.last_year_or_none(sel))
+ov = cached(metrics.overview)(sel, date.today())
+previous, last_year = tiles.earlier(sel)  # 环比, 同比
 summary, matrix = ov.summary, ov.matrix
 frame.stop_if_empty(summary.units == 0, "no_units")
-tiles.kpi_tiles(sel, summary, ov.previous, ov.last_year)
+tiles.kpi_tiles(sel, summary, previous, last_year)
 if summary.participants_is_lower_bound:
     st.caption(t("lower_bound_note"))
 

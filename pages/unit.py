@@ -39,8 +39,7 @@ st.markdown(
 )
 
 summary = cached(metrics.summary)(one, date.today())
-earlier = [filters.previous_or_none(one), filters.last_year_or_none(one)]  # 环比, 同比
-previous, last_year = [cached(metrics.earlier_kpis)(e, date.today()) if e else None for e in earlier]
+previous, last_year = tiles.earlier(one)  # 环比, 同比
 tiles.kpi_tiles(one, summary, previous, last_year)
 if summary.participants_is_lower_bound:
     st.caption(t("lower_bound_note"))

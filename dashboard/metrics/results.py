@@ -162,8 +162,6 @@ class Overview:
     per-unit figures, and the tiles' top learners are the leaderboard's: computed once here."""
 
     summary: Summary
-    previous: Summary | None  # the previous period's KPIs (no top learners), for 环比; None: no stored month
-    last_year: Summary | None  # the same months a year earlier (no top learners), for 同比; None: no stored month
     units: pd.DataFrame  # unit_table
     matrix: pd.DataFrame  # milestone_matrix
     monthly: pd.DataFrame
@@ -176,28 +174,21 @@ def overview(
     settings: Settings,
     selection: Selection,
     today: date | None = None,
-    previous: Selection | None = None,
-    last_year: Selection | None = None,
 ) -> Overview:
     """The 总览 page's figures: exactly what summary, unit_table, milestone_matrix, monthly,
-    top_learners and department_table return for ``selection``, and summary without top learners
-    for ``previous`` (环比) and ``last_year`` (同比) — None for a period with no stored month,
-    whose figures no tile shows, so the page does not pay for them."""
+    top_learners and department_table return for ``selection``. The earlier periods' KPIs (环比,
+    同比) are ``earlier_kpis``, each under the plan of its own campaign year."""
     import pandas as pd
 
     sel = period_of(store, selection)[0]
     with store.engine.connect() as conn:
         data = UnitData.load(conn, settings, sel)
         current = summarise(conn, settings, sel, data, today, kpis_only=False)
-        before = _kpis_if_stored(conn, settings, store, previous, today)
-        year_before = _kpis_if_stored(conn, settings, store, last_year, today)
         units = unit_frame(data)
         departments = department_frame(data)
     top = pd.DataFrame([tuple(t.values()) for t in current.top_learners], columns=TOP_COLUMNS)
     return Overview(
         summary=current,
-        previous=before,
-        last_year=year_before,
         units=units,
         matrix=milestone_matrix(store, settings, sel),
         monthly=monthly(store, settings, sel),
@@ -209,7 +200,9 @@ def overview(
 def earlier_kpis(store: Store, settings: Settings, selection: Selection, today: date | None = None) -> Summary | None:
     """The KPIs of an earlier period to compare with — ``selection.previous()`` (环比) or
     ``selection.same_period_last_year()`` (同比): ``summary(..., kpis_only=True)``, or None when no
-    month of that period is stored (the tiles then say 上期无数据 / 去年同期无数据)."""
+    month of that period is stored (the tiles then say 上期无数据 / 去年同期无数据). ``settings``
+    carry the plan of that period's campaign year (``campaigns.settings_for``): last year's phase
+    progress is last year's milestones'."""
     with store.engine.connect() as conn:
         return _kpis_if_stored(conn, settings, store, selection, today)
 

@@ -9,6 +9,7 @@ Imports ``session``, ``cache``, ``periods`` and ``filters``; ``dashboard.briefin
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -18,8 +19,8 @@ from dashboard import briefing, charts, metrics
 from dashboard.formatting import COUNT, DECIMAL, RATE, Delta, Kind, delta, fmt_figure
 from dashboard.i18n import fmt_pct
 from dashboard.metrics import Selection, months_between
-from dashboard.ui.cache import filter_options
-from dashboard.ui.filters import target_scope
+from dashboard.ui.cache import cached, filter_options
+from dashboard.ui.filters import last_year_or_none, previous_or_none, target_scope
 from dashboard.ui.periods import period_text
 from dashboard.ui.session import lang, settings, t
 
@@ -153,6 +154,15 @@ TILES_CSS = f"""<style>
 .st-key-{TILES_KEY} [data-testid="stMetricValue"] > div,
 .st-key-{TILES_KEY} [data-testid="stMetricLabel"] p {{ white-space: normal; overflow-wrap: anywhere; }}
 </style>"""
+
+
+def earlier(sel: Selection) -> tuple[metrics.Summary | None, metrics.Summary | None]:
+    """The KPIs of the previous period (环比) and of the same months last year (同比), each a cached
+    ``metrics.earlier_kpis`` under the plan of its own campaign year; None where that period has
+    no stored month (or ``sel`` no period)."""
+    today = date.today()
+    pair = (previous_or_none(sel), last_year_or_none(sel))
+    return tuple(cached(metrics.earlier_kpis)(e, today) if e else None for e in pair)  # type: ignore[return-value]
 
 
 def kpi_tiles(
