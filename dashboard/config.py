@@ -188,6 +188,9 @@ class Settings:
     external: ExternalSource | None = None  # [external]; None when no external database is set up
     access: Access = field(default_factory=Access)  # [access]
     evaluation: EvaluationRules = field(default_factory=EvaluationRules)  # [evaluation]
+    # [campaign] report_due_day: a month's report is late (迟报) when first received after this
+    # day of the following month (DESIGN §3)
+    report_due_day: int = 10
 
     @property
     def milestones(self) -> tuple[Milestone, ...]:
@@ -393,6 +396,9 @@ def parse_settings(raw: dict[str, Any], config_dir: Path = ROOT) -> Settings:
     year = _get(camp, "year", "campaign", int)
     if not 1990 <= year <= 2100:
         raise SettingsError("campaign.year", f"expected a year, got {year!r}")
+    due_day = _get(camp, "report_due_day", "campaign", int, 10)
+    if not 1 <= due_day <= 28:  # every month has day 28
+        raise SettingsError("campaign.report_due_day", f"expected a day from 1 to 28, got {due_day!r}")
     phases: list[Phase] = []
     raw_phases = _get(camp, "phases", "campaign", list)
     if not raw_phases:
@@ -477,6 +483,7 @@ def parse_settings(raw: dict[str, Any], config_dir: Path = ROOT) -> Settings:
         external=_external(raw.get("external")),
         access=access,
         evaluation=_evaluation(_get(raw, "evaluation", "", dict, {})),
+        report_due_day=due_day,
     )
 
 

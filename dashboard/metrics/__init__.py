@@ -15,12 +15,16 @@ Where each public name lives (imports run down this list, never up; ``plain`` se
 - ``departments``: ``department_table``, ``department_milestones``, ``department_submissions`` —
   the figures and matrices per department (DESIGN §5 "at scale").
 - ``learners``: ``top_learners``, ``TOP_COLUMNS`` — the leaderboard over learner_years.
+- ``lateness``: ``due_date``, ``units_to_chase``, ``Chase``, ``SUBMISSION_STATES`` — late reports
+  (迟报): when a unit-month was first received, on time / late / missing / not yet due.
 - ``submissions``: ``submission_matrix``, ``data_quality`` — who reported, ledger vs summary.
 - ``results``: ``summary``, ``overview``, ``Summary``, ``Overview`` — a page's figures in one call.
 - ``plain``: driver tuples, floats without noise, ratios (no public name).
 """
 
 from dashboard.metrics.departments import department_milestones, department_submissions, department_table
+from dashboard.metrics.lateness import STATES as SUBMISSION_STATES
+from dashboard.metrics.lateness import Chase, due_date, units_to_chase
 from dashboard.metrics.learners import TOP_COLUMNS, top_learners
 from dashboard.metrics.milestones import milestone_matrix
 from dashboard.metrics.results import Overview, Summary, overview, summary
@@ -43,8 +47,10 @@ from dashboard.metrics.units import UNIT_COLUMNS, monthly, over_headcount, unit_
 __all__ = [
     "SCALE_ENDS",
     "SCALE_UNITS",
+    "SUBMISSION_STATES",
     "TOP_COLUMNS",
     "UNIT_COLUMNS",
+    "Chase",
     "Overview",
     "Selection",
     "Summary",
@@ -54,6 +60,7 @@ __all__ = [
     "department_milestones",
     "department_submissions",
     "department_table",
+    "due_date",
     "ends",
     "filter_options",
     "milestone_matrix",
@@ -68,4 +75,5 @@ __all__ = [
     "top_learners",
     "unit_names",
     "unit_table",
+    "units_to_chase",
 ]
