@@ -728,6 +728,11 @@ UI_TEXT: dict[str, dict[str, str]] = {
     },
     "subs_chase": {"zh": "本月待催报单位（{month}）", "en": "Units to chase ({month})"},
     "subs_chase_file": {"zh": "待催报单位", "en": "Units to chase"},
+    "subs_chase_more": {
+        "zh": "共 {n} 个单位待催报，此处列出前 {shown} 个；「各单位最近更新」中它们排在最前，下载含全部名单。",
+        "en": "{n} units to chase, the first {shown} listed here; “Last update per unit” lists them first, "
+        "and the download holds them all.",
+    },
     "subs_chase_none": {
         "zh": "{month}没有需要催报的单位。",
         "en": "No unit to chase for {month}.",

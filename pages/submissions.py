@@ -78,9 +78,21 @@ if last_month is not None:
     if chase_rows.empty:
         st.caption(t("subs_chase_none", month=fmt_month(last_month, lang)))
     else:
-        scale.paged_table(
-            chase_rows, "subs_chase", matrices.CHASE_COLUMNS, widgets.download_name("subs_chase_file", sel), 400
+        # above 30 the first 30 (no second search on the page): the table above lists them all
+        # first, and the download holds every one
+        many = metrics.at_scale(len(chase_rows))
+        name = widgets.download_name("subs_chase_file", sel)
+        shown = chase_rows.head(metrics.SCALE_UNITS) if many else chase_rows
+        widgets.table(
+            shown,
+            key="subs_chase",
+            columns=matrices.CHASE_COLUMNS,
+            height=widgets.rows_height(len(shown), 400),
+            download=None if many else name,
         )
+        if many:
+            st.caption(t("subs_chase_more", shown=len(shown), n=len(chase_rows)))
+            widgets.download_xlsx(widgets.labelled(chase_rows, matrices.CHASE_COLUMNS), name, key="subs_chase_xlsx")
 
 over = cached(metrics.over_headcount)(sel)
 if not over.empty:

@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 
+from dashboard import metrics
 from dashboard.config import load_settings
 from dashboard.demo import LATE, UNITS
 from dashboard.formatting import fmt_month
@@ -16,6 +17,7 @@ from dashboard.i18n import ui_text
 from data_sources.importer import import_files
 from data_sources.store import Store
 from tests import test_pages as pages
+from tests import test_scale_pages as scale_pages
 from tests.test_pages import ROOT, _summary_workbook, app, no_exceptions, open_page
 from tests.test_scale_pages import with_column
 
@@ -109,3 +111,27 @@ def test_the_units_missing_come_before_the_late_ones(demo_url: str) -> None:
     assert chase["催报原因"].tolist() == ["未报送"] * missing + ["迟报"]
     assert chase["单位"].tolist()[-1] == "质检科"
     assert chase["首次报送日期"].tolist()[-1] == "2025年2月12日"
+
+
+# the stores of tests/test_scale_pages.py: n units, three months of summaries, a few missing
+stores = scale_pages.stores
+store_of = scale_pages.store_of
+
+
+@pytest.mark.parametrize("n", [30, 45])
+def test_above_30_units_to_chase_the_first_30_are_listed(store_of, n: int) -> None:
+    url = store_of(n)
+    store = Store.open(url)
+    try:
+        sub = metrics.submission_matrix(store, load_settings(ROOT / "config.toml"), scale_pages.Q1, date.today())
+    finally:
+        store.close()
+    chase = metrics.units_to_chase(sub, date.today())
+    to_chase = chase.missing + chase.late
+    assert chase.month == scale_pages.MONTHS[-1] and chase.missing and chase.late
+    at = open_page(scale_pages.url_app(), "submissions")
+    no_exceptions(at)
+    (table,) = [d.value for d in at.dataframe if "催报原因" in d.value.columns]
+    assert table["单位"].tolist() == to_chase[: metrics.SCALE_UNITS]
+    more = ui_text("subs_chase_more", "zh", shown=metrics.SCALE_UNITS, n=len(to_chase))
+    assert (more in [c.value for c in at.caption]) == (len(to_chase) > metrics.SCALE_UNITS)
