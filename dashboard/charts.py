@@ -44,6 +44,9 @@ MILESTONE_COLORS: dict[str, str] = {"done": GREEN, "overdue": RED, "pending": GR
 SUBMISSION_COLORS: dict[str, str] = {"reported": GREEN, "missing": RED}
 MILESTONE_SYMBOLS: dict[str, str] = {"done": "✓", "overdue": "✗", "pending": "○"}
 SUBMISSION_SYMBOLS: dict[str, str] = {"reported": "✓", "missing": "✗"}
+# a unit-month's state (metrics.submission_matrix "state", 迟报 told apart): colour and mark
+STATE_COLORS: dict[str, str] = {"on_time": GREEN, "late": AMBER, "missing": RED, "not_due": GREY}
+STATE_SYMBOLS: dict[str, str] = {"on_time": "✓", "late": "!", "missing": "✗", "not_due": "○"}
 
 UNIT_SELECTION = "unit_pick"
 DEPT_SELECTION = "dept_pick"  # charts of departments (DESIGN §5 "at scale"): a click sets the filter
@@ -717,25 +720,36 @@ def submission_matrix(
     plot_px: float = FULL_PLOT_PX,
     by: str = "unit",
 ) -> Any:
-    """Units × months grid (``metrics.submission_matrix`` frame): reported or missing, with the
-    source (台账/月报) and the last update in the tooltip. With ``by="department"``
+    """Units × months grid (``metrics.submission_matrix`` frame): on time, late (迟报), missing or
+    not yet due when the frame has its ``state`` (else reported or missing), with the source
+    (台账/月报), the day first received, the due day and the last update in the tooltip. With ``by="department"``
     (``metrics.department_submissions``) a row is a department, its cells read "units
     reported/units" and a click sets the department filter."""
     if df.empty:
         return _empty(lang)
     data = _month_frame(df, lang)
-    data["status_label"] = data["status"].map(lambda s: _t(f"sub_{s}", lang))
+    states = by == "unit" and "state" in data.columns
+    key = "state" if states else "status"
+    data["status_label"] = data[key].map(lambda s: _t(f"sub_{s}", lang))
     data["updated_text"] = data["last_updated"].map(lambda d: fmt_date(_as_datetime(d), lang))
     if by == "unit":
-        data["symbol"] = data["status"].map(SUBMISSION_SYMBOLS).fillna("")
+        data["symbol"] = data[key].map(STATE_SYMBOLS if states else SUBMISSION_SYMBOLS).fillna("")
         data["source_label"] = data["source"].fillna("").map(lambda s: _t(f"source_{s or 'none'}", lang))
         detail = [alt.Tooltip("source_label:N", title=_t("source", lang))]
+        if states:
+            data["received_text"] = data["first_received"].map(lambda d: fmt_date(_as_date(d), lang))
+            data["due_text"] = data["due"].map(lambda d: fmt_date(_as_date(d), lang))
+            detail += [
+                alt.Tooltip("received_text:N", title=_t("first_received", lang)),
+                alt.Tooltip("due_text:N", title=_t("report_due", lang)),
+            ]
     else:
         data["symbol"] = [f"{r}/{t}" for r, t in zip(data["reported"], data["total"], strict=True)]
         detail = [alt.Tooltip("symbol:N", title=_t("units_reported", lang))]
     order = data.sort_values("month")["month_axis"].drop_duplicates().tolist()
     units = list(unit_order) if unit_order is not None else in_pinyin_order(data[by].unique())
-    keys = [k for k in ("reported", "missing") if k in set(data["status"])]
+    palette = STATE_COLORS if states else SUBMISSION_COLORS
+    keys = [k for k in palette if k in set(data[key])]
     _, angle = band_labels(order, plot_px, wrap=False)
     x = alt.X("month_axis:N", sort=order, title=_month_title(data, lang), axis=alt.Axis(orient="top", labelAngle=angle))
     y = alt.Y(f"{by}:N", sort=units, title=None)
@@ -747,7 +761,7 @@ def submission_matrix(
         alt.Tooltip("updated_text:N", title=_t("last_updated", lang)),
     ]
     labels = [_t(f"sub_{k}", lang) for k in keys]
-    colors = [SUBMISSION_COLORS[k] for k in keys]
+    colors = [palette[k] for k in keys]
     return _status_grid(data, x, y, tooltip, labels, colors, len(units), lang, by, 17 if by == "unit" else 14)
 
 

@@ -2,7 +2,7 @@
 loads and check the figures (DESIGN.md section 6).
 
 Exit codes: 0 done; 1 a file (or a synced row) was rejected (nothing written), an undo or a roster change refused;
-2 wrong usage (also ``sync`` with no [external] source); 3 the store, the external source or the
+2 wrong usage (also ``sync`` with no [external] source, a ``--received`` that is no date); 3 the store, the external source or the
 configuration cannot be used, also when the store goes away in the middle of a command. No
 traceback reaches the user for any of these.
 """
@@ -15,6 +15,7 @@ import json
 import re
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TextIO
 
@@ -33,6 +34,7 @@ from data_sources.schema import ImportRejected, Problem, StoreTooNew, StoreUnava
 from data_sources.store import lost_error
 
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _month(value: str) -> str:
@@ -45,6 +47,26 @@ def _year(value: str) -> int:
     if not re.fullmatch(r"\d{4}", value):
         raise argparse.ArgumentTypeError(f"YYYY: {value!r}")
     return int(value)
+
+
+RECEIVED_HELP = "the day the reports came in (default today): a month first received after its due day is late"
+
+
+def _received(value: str | None, lang: str, err: TextIO) -> date | bool | None:
+    """``--received`` as a date; False (after saying why) when it is no date or after today."""
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value) if DATE_RE.match(value) else None
+    except ValueError:
+        day = None
+    if day is None:
+        err.write(cli_text("bad_received", lang, value=value) + "\n")
+        return False
+    if day > date.today():
+        err.write(cli_text("future_received", lang, value=value) + "\n")
+        return False
+    return day
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--period", type=_month, help="month of reports that name none (YYYY-MM)")
     imp.add_argument("--dry-run", action="store_true", help="check and show what would change, write nothing")
     imp.add_argument("--user", default=None, help="who imports (default: the login name)")
+    imp.add_argument("--received", default=None, metavar="YYYY-MM-DD", help=RECEIVED_HELP)
 
     filters = argparse.ArgumentParser(add_help=False)  # the selection: summary, units, evaluate
     filters.add_argument("--year", type=_year, help="the campaign year: its months, and its plan (YYYY)")
@@ -92,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     sync = sub.add_parser("sync", parents=[common], help="pull the external database of config.toml [external]")
     sync.add_argument("--dry-run", action="store_true", help="check and show what would change, write nothing")
     sync.add_argument("--user", default=None, help="who syncs (default: the login name)")
+    sync.add_argument("--received", default=None, metavar="YYYY-MM-DD", help=RECEIVED_HELP)
 
     camp = sub.add_parser("campaign", help="the campaign plan of a year (phases, milestones, targets, rules)")
     csub = camp.add_subparsers(dest="campaign_command", required=True)
@@ -207,6 +231,9 @@ def _counts_text(outcome, lang: str) -> str:
 def cmd_import(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> int:
     from data_sources.importer import import_files
 
+    received = _received(args.received, lang, err)
+    if received is False:
+        return 2
     files = []
     for name in args.files:
         path = Path(name)
@@ -216,7 +243,15 @@ def cmd_import(args, settings: Settings, lang: str, out: TextIO, err: TextIO) ->
         files.append((path.name, path.open("rb")))
     store = _open_store(settings, args.db)
     try:
-        outcomes = import_files(store, files, settings, user=_user(args.user), period=args.period, dry_run=args.dry_run)
+        outcomes = import_files(
+            store,
+            files,
+            settings,
+            user=_user(args.user),
+            period=args.period,
+            dry_run=args.dry_run,
+            received=received or None,
+        )
     except ImportRejected as e:
         return _write_rejection(e, "rejected", lang, err)
     finally:
@@ -262,9 +297,12 @@ def cmd_sync(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> i
     if settings.external is None:
         err.write(cli_text("sync_not_configured", lang) + "\n")
         return 2
+    received = _received(args.received, lang, err)
+    if received is False:
+        return 2
     store = _open_store(settings, args.db)
     try:
-        o = sync_external(store, settings, user=_user(args.user), dry_run=args.dry_run)
+        o = sync_external(store, settings, user=_user(args.user), dry_run=args.dry_run, received=received or None)
     except ImportRejected as e:  # like a refused import, a refused sync writes nothing at all
         return _write_rejection(e, "sync_rejected", lang, err)
     except ExternalSourceError as e:

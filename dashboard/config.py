@@ -433,7 +433,7 @@ def parse_plan(raw: dict[str, Any]) -> CampaignPlan:
     if not 1990 <= year <= 2100:
         raise SettingsError("campaign.year", f"expected a year, got {year!r}")
     due_day = _get(camp, "report_due_day", "campaign", int, 10)
-    if not 1 <= due_day <= 28:
+    if not 1 <= due_day <= 28:  # every month has day 28
         raise SettingsError("campaign.report_due_day", f"expected a day from 1 to 28, got {due_day!r}")
     phases: list[Phase] = []
     raw_phases = _get(camp, "phases", "campaign", list)

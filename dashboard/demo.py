@@ -118,32 +118,34 @@ def _funds(unit: DemoUnit, month: int, staff: int) -> tuple[float | None, float 
     return funds, round(payroll / 10_000, 2)
 
 
-def _month_file(rng: random.Random, people: list[Person], month: int) -> tuple[str, io.BytesIO]:
+# 报送情况 shows late reports (迟报): these units send these months' reports after the due day, as a
+# workbook of their own; every other report comes in a few days into the following month
+LATE: dict[str, tuple[int, ...]] = {"包装车间": (3, 8, 11), "供销科": (6, 12)}
+
+
+@dataclass
+class _UnitMonth:
+    """One unit's rows of a month's report: what goes into whichever workbook carries it."""
+
+    summary: list
+    ledger: list
+    certs: list
+
+
+def _received(month: int, late: bool) -> date:
+    """The day a month's report came in: a few days into the next month, after the due day (the
+    10th by default) when late. A fixed rule, not the generator, so no figure changes."""
+    year, nxt = (DEMO_YEAR, month + 1) if month < 12 else (DEMO_YEAR + 1, 1)
+    return date(year, nxt, 12 + month % 9 if late else 3 + month % 6)
+
+
+def _month_files(rng: random.Random, people: list[Person], month: int) -> list[tuple[str, io.BytesIO, date]]:
+    """The month's workbook of every unit that reports on time, then one of each late unit."""
     ym = f"{DEMO_YEAR}-{month:02d}"
-    wb = _book()
-    summary = wb.create_sheet("月报")
-    summary.append([f"{ORG}{DEMO_YEAR}年{month}月“创争”活动月报表"])
-    summary.append(["填报单位：工会办公室", None, None, None, None, f"填报日期：{DEMO_YEAR}年{month}月底"])
-    summary.append(
-        [
-            "单位",
-            "职工人数（人）",
-            "参学人数",
-            "培训场次",
-            "培训人次",
-            "培训学时（小时）",
-            "取证人数",
-            "合理化建议（条）",
-            "职工教育经费（元）",
-            "工资总额（万元）",
-        ]
-    )
-    ledger = wb.create_sheet("学习台账")
-    ledger.append(["工号", "姓名", "单位", "月份", "培训学时", "学习积分", "出勤次数"])
-    certs = wb.create_sheet("证书")
-    certs.append(["工号", "姓名", "单位", "证书名称", "等级", "取证日期"])
-    totals = [0, 0, 0, 0, 0.0, 0, 0, 0.0, 0.0]
+    rows: dict[str, _UnitMonth] = {}
     for unit in UNITS:
+        um = rows[unit.name] = _UnitMonth([], [], [])
+        ledger, certs = um.ledger, um.certs
         staff = [p for p in people if p.unit is unit and p.joined <= month]
         share = _active_share(unit, month)
         active_hours: list[float] = []
@@ -177,12 +179,56 @@ def _month_file(rng: random.Random, people: list[Person], month: int) -> tuple[s
             rng.randint(0, 6),
             *_funds(unit, month, len(staff)),
         ]
-        summary.append(row)
-        for i, v in enumerate(row[1:]):
+        um.summary = row
+    late = [u.name for u in UNITS if month in LATE.get(u.name, ())]
+    on_time = [rows[u.name] for u in UNITS if u.name not in late]
+    files = [(f"{ORG}_{DEMO_YEAR}年{month}月_创争月报.xlsx", _month_book(month, on_time), _received(month, False))]
+    for name in late:
+        files.append(
+            (f"{name}_{DEMO_YEAR}年{month}月_创争月报.xlsx", _month_book(month, [rows[name]]), _received(month, True))
+        )
+    return files
+
+
+def _month_book(month: int, units: list[_UnitMonth]) -> io.BytesIO:
+    """A month's report workbook of these units: 月报 (title, 填报 line, 合计 row, note), 学习台账, 证书."""
+    wb = _book()
+    summary = wb.create_sheet("月报")
+    summary.append([f"{ORG}{DEMO_YEAR}年{month}月“创争”活动月报表"])
+    summary.append(["填报单位：工会办公室", None, None, None, None, f"填报日期：{DEMO_YEAR}年{month}月底"])
+    summary.append(
+        [
+            "单位",
+            "职工人数（人）",
+            "参学人数",
+            "培训场次",
+            "培训人次",
+            "培训学时（小时）",
+            "取证人数",
+            "合理化建议（条）",
+            "职工教育经费（元）",
+            "工资总额（万元）",
+        ]
+    )
+    # a sheet only when it has rows (供销科 sends no ledger)
+    if any(um.ledger for um in units):
+        ledger = wb.create_sheet("学习台账")
+        ledger.append(["工号", "姓名", "单位", "月份", "培训学时", "学习积分", "出勤次数"])
+        for r in (r for um in units for r in um.ledger):
+            ledger.append(r)
+    if any(um.certs for um in units):
+        certs = wb.create_sheet("证书")
+        certs.append(["工号", "姓名", "单位", "证书名称", "等级", "取证日期"])
+        for r in (r for um in units for r in um.certs):
+            certs.append(r)
+    totals = [0, 0, 0, 0, 0.0, 0, 0, 0.0, 0.0]
+    for um in units:
+        summary.append(um.summary)
+        for i, v in enumerate(um.summary[1:]):
             totals[i] += v or 0
     summary.append(["合计", *[round(t, 1) for t in totals[:-2]], round(totals[-2]), round(totals[-1], 2)])
     summary.append(["注：参学人数指本月参加集中学习、岗位练兵、技术培训的职工人数。"])
-    return f"{ORG}_{DEMO_YEAR}年{month}月_创争月报.xlsx", _bytes(wb)
+    return _bytes(wb)
 
 
 def _milestone_file(rng: random.Random, settings: Settings) -> tuple[str, io.BytesIO]:
@@ -207,18 +253,27 @@ def _milestone_file(rng: random.Random, settings: Settings) -> tuple[str, io.Byt
     return f"{ORG}_阶段进度.xlsx", _bytes(wb)
 
 
-def demo_files(settings: Settings) -> list[tuple[str, io.BytesIO]]:
-    """The demo workbooks as (file name, bytes), in the order a factory would send them."""
+def dated_demo_files(settings: Settings) -> list[tuple[str, io.BytesIO, date]]:
+    """The demo workbooks as (file name, bytes, the day they came in), in the order a factory
+    would send them."""
     rng = random.Random(SEED)
     people = _staff(rng)
-    files = [_roster_file()]
-    files += [_month_file(rng, people, m) for m in range(1, 13)]
-    files.append(_milestone_file(rng, settings))
+    files = [(*_roster_file(), date(DEMO_YEAR, 1, 5))]
+    for m in range(1, 13):
+        files += _month_files(rng, people, m)
+    files.append((*_milestone_file(rng, settings), date(DEMO_YEAR, 12, 31)))
     return files
 
 
+def demo_files(settings: Settings) -> list[tuple[str, io.BytesIO]]:
+    """The demo workbooks as (file name, bytes), in the order a factory would send them."""
+    return [(name, buf) for name, buf, _ in dated_demo_files(settings)]
+
+
 def load_demo(store, settings: Settings, user: str = "演示数据"):
-    """Import the demo workbooks through the normal importer; returns its FileOutcomes."""
+    """Import the demo workbooks through the normal importer, each dated the day it came in
+    (a few reports late: 报送情况 shows them); returns its FileOutcomes."""
     from data_sources.importer import import_files
 
-    return import_files(store, demo_files(settings), settings, user=user)
+    files = dated_demo_files(settings)
+    return import_files(store, [(n, b) for n, b, _ in files], settings, user=user, received=[d for _, _, d in files])

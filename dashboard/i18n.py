@@ -354,6 +354,14 @@ CLI_TEXT: dict[str, dict[str, str]] = {
         "zh": "起始月份 {month_from} 晚于截止月份 {month_to}",
         "en": "--from {month_from} is after --to {month_to}",
     },
+    "bad_received": {
+        "zh": "收到日期「{value}」无法识别：请写成 年-月-日，例如 2025-02-08",
+        "en": '--received "{value}" is not a date: write it as YYYY-MM-DD, e.g. 2025-02-08',
+    },
+    "future_received": {
+        "zh": "收到日期 {value} 晚于今天",
+        "en": "--received {value} is after today",
+    },
     "summary_head": {"zh": "统计期间 {month_from} 至 {month_to}", "en": "Period {month_from} to {month_to}"},
     "k_units": {"zh": "单位数", "en": "Units"},
     "k_headcount": {"zh": "职工人数", "en": "Headcount"},
@@ -691,6 +699,9 @@ UI_TEXT: dict[str, dict[str, str]] = {
     "ms_not_due": {"zh": "未到期", "en": "Not yet due"},
     "sub_reported": {"zh": "已报送", "en": "Reported"},
     "sub_missing": {"zh": "未报送", "en": "Missing"},
+    "sub_on_time": {"zh": "报送及时", "en": "On time"},
+    "sub_late": {"zh": "迟报", "en": "Late"},
+    "sub_not_due": {"zh": "未到期", "en": "Not yet due"},
     "source_ledger": {"zh": "学习台账", "en": "Ledger"},
     "source_summary": {"zh": "月报", "en": "Summary"},
     "source_both": {"zh": "台账＋月报", "en": "Ledger + summary"},
@@ -753,6 +764,10 @@ UI_TEXT: dict[str, dict[str, str]] = {
     "excess": {"zh": "超出人数", "en": "Excess"},
     "overdue_count": {"zh": "逾期事项", "en": "Overdue"},
     "missing_count": {"zh": "未报送月数", "en": "Months missing"},
+    "late_count": {"zh": "迟报月数", "en": "Months late"},
+    "first_received": {"zh": "首次报送日期", "en": "First received"},
+    "report_due": {"zh": "报送截止日期", "en": "Due"},
+    "chase_state": {"zh": "催报原因", "en": "Why"},
     # chart titles
     "chart_participation_title": {"zh": "各单位参学率", "en": "Participation rate by unit"},
     "chart_participation_month_title": {"zh": "各月参学率", "en": "Participation rate by month"},
@@ -847,7 +862,29 @@ UI_TEXT: dict[str, dict[str, str]] = {
     },
     "phases_table": {"zh": "节点明细", "en": "Milestone details"},
     # page: submissions
-    "subs_caption": {"zh": "✓ 已报送 ✗ 未报送", "en": "✓ reported ✗ missing"},
+    "subs_caption": {
+        "zh": "✓ 报送及时　! 迟报（次月{day}日后才首次报送）　✗ 未报送　○ 未到期（截止日期未到）",
+        "en": "✓ on time  ! late (first received after day {day} of the next month)  ✗ missing  ○ not yet due",
+    },
+    "subs_late_now": {
+        "zh": "{month}迟报的单位（{n} 个）：{units}",
+        "en": "Units that reported {month} late ({n}): {units}",
+    },
+    "subs_none_due": {
+        "zh": "所选期间还没有到报送截止日期的月份（每月报表截止于次月{day}日）。",
+        "en": "No month of the period is due yet (a month's report is due on day {day} of the next month).",
+    },
+    "subs_chase": {"zh": "本月待催报单位（{month}）", "en": "Units to chase ({month})"},
+    "subs_chase_file": {"zh": "待催报单位", "en": "Units to chase"},
+    "subs_chase_more": {
+        "zh": "共 {n} 个单位待催报，此处列出前 {shown} 个；「各单位最近更新」中它们排在最前，下载含全部名单。",
+        "en": "{n} units to chase, the first {shown} listed here; “Last update per unit” lists them first, "
+        "and the download holds them all.",
+    },
+    "subs_chase_none": {
+        "zh": "{month}没有需要催报的单位。",
+        "en": "No unit to chase for {month}.",
+    },
     "subs_missing_now": {
         "zh": "{month}未报送的单位（{n} 个）：{units}",
         "en": "Units missing for {month} ({n}): {units}",

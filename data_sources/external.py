@@ -314,8 +314,11 @@ def read_external(source: ExternalSource, settings: Settings) -> ParsedFile:
 # ---- syncing ---------------------------------------------------------------------------------
 
 
-def sync_external(store: Store, settings: Settings, user: str, dry_run: bool = False) -> FileOutcome:
-    """Pull the external source into the store as ONE batch, through the importer's rules.
+def sync_external(
+    store: Store, settings: Settings, user: str, dry_run: bool = False, received: date | None = None
+) -> FileOutcome:
+    """Pull the external source into the store as ONE batch, through the importer's rules
+    (``received``: the day its reports came in, default today; for late reports).
 
     Raises ImportRejected (nothing written) when any row is rejected; an unchanged source writes
     nothing and records no batch (``FileOutcome.batch_id is None``).
@@ -327,7 +330,7 @@ def sync_external(store: Store, settings: Settings, user: str, dry_run: bool = F
     parsed = read_external(settings.external, settings)
     if parsed.errors:
         raise ImportRejected(parsed.all_problems)
-    (result,) = store.commit_many([parsed], user, dry_run=dry_run, audit="sync")
+    (result,) = store.commit_many([parsed], user, dry_run=dry_run, audit="sync", received=received)
     return _outcome(parsed, result, dry_run)
 
 

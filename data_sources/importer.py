@@ -6,8 +6,9 @@ and reject exactly the same files, and several files sent together are all-or-no
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from data_sources.schema import ImportRejected, ParsedFile, Problem
@@ -71,16 +72,19 @@ def import_files(
     period: str | None = None,
     dry_run: bool = False,
     allowed_units: Iterable[str] | None = None,
+    received: date | Sequence[date | None] | None = None,
 ) -> list[FileOutcome]:
     """Import several files as one all-or-nothing unit (one batch per file that changes data).
 
-    If any file has an error, ImportRejected carries every problem of every file (errors and
-    warnings; ``Problem.severity`` tells them apart) and nothing is written. ``dry_run`` runs the
-    whole import in a transaction that is rolled back, so its counts are exactly what a real
-    import would report. ``allowed_units`` (a reporter's units; None = no restriction) rejects
-    every row of another unit (``access.scope_problems``) and every row whose key another unit
-    holds (a ledger or certificate row stored under another unit: ``store.write.diff``). A real import that changed data is
-    recorded in the audit log in its own transaction; a refused one writes nothing at all.
+        If any file has an error, ImportRejected carries every problem of every file (errors and
+        warnings; ``Problem.severity`` tells them apart) and nothing is written. ``dry_run`` runs the
+        whole import in a transaction that is rolled back, so its counts are exactly what a real
+        import would report. ``allowed_units`` (a reporter's units; None = no restriction) rejects
+        every row of another unit (``access.scope_problems``) and every row whose key another unit
+        holds (a ledger or certificate row stored under another unit: ``store.write.diff``). ``received``
+    dates the batches (one day, or one per file; default today): when the reports came in, which
+    decides late reports (迟报). A real import that changed data is
+        recorded in the audit log in its own transaction; a refused one writes nothing at all.
     """
     from data_sources.access import scope_problems
 
@@ -96,5 +100,5 @@ def import_files(
         raise ImportRejected(problems)
     # Only an import that changed data is audited (re-importing the same rows is a no-op), in
     # the import's own transaction.
-    results = store.commit_many(parsed, user, dry_run=dry_run, audit="import", allowed_units=allowed)
+    results = store.commit_many(parsed, user, dry_run=dry_run, audit="import", allowed_units=allowed, received=received)
     return [_outcome(p, r, dry_run) for p, r in zip(parsed, results, strict=True)]

@@ -65,7 +65,7 @@ def demo_db(tmp_path_factory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
     code, out, err = run("demo", "--db", url)
     assert code == 0, err
-    assert out.startswith("演示单位已加载：14 个文件")
+    assert out.startswith(f"演示单位已加载：{len(demo_files(SETTINGS))} 个文件")
     return url
 
 

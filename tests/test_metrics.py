@@ -298,7 +298,17 @@ def test_monthly(org: Store, settings) -> None:
 
 def test_submission_matrix(org: Store, settings) -> None:
     sm = m.submission_matrix(org, settings, Q1)
-    assert list(sm.columns) == ["unit", "department", "month", "status", "source", "last_updated"]
+    assert list(sm.columns) == [
+        "unit",
+        "department",
+        "month",
+        "status",
+        "source",
+        "last_updated",
+        "state",  # 迟报 told apart: tests/test_lateness.py
+        "first_received",
+        "due",
+    ]
     cells = {(r.unit, r.month): (r.status, r.source) for r in sm.itertuples()}
     assert len(cells) == 4 * 3
     assert cells[(A, "2024-01")] == ("reported", "both")

@@ -16,6 +16,8 @@ Where each public name lives (imports run down this list, never up; ``plain`` se
 - ``departments``: ``department_table``, ``department_milestones``, ``department_submissions`` —
   the figures and matrices per department (DESIGN §5 "at scale").
 - ``learners``: ``top_learners``, ``TOP_COLUMNS`` — the leaderboard over learner_years.
+- ``lateness``: ``due_date``, ``units_to_chase``, ``Chase``, ``SUBMISSION_STATES`` — late reports
+  (迟报): when a unit-month was first received, on time / late / missing / not yet due.
 - ``submissions``: ``submission_matrix``, ``data_quality`` — who reported, ledger vs summary.
 - ``results``: ``summary``, ``overview``, ``Summary``, ``Overview`` — a page's figures in one call;
   ``earlier_kpis`` — the KPIs of the previous period (环比) or last year's (同比), None without data.
@@ -23,6 +25,8 @@ Where each public name lives (imports run down this list, never up; ``plain`` se
 """
 
 from dashboard.metrics.departments import department_milestones, department_submissions, department_table
+from dashboard.metrics.lateness import STATES as SUBMISSION_STATES
+from dashboard.metrics.lateness import Chase, due_date, units_to_chase
 from dashboard.metrics.learners import TOP_COLUMNS, top_learners
 from dashboard.metrics.milestones import milestone_matrix
 from dashboard.metrics.results import Overview, Summary, earlier_kpis, overview, summary
@@ -45,8 +49,10 @@ from dashboard.metrics.units import UNIT_COLUMNS, monthly, over_headcount, unit_
 __all__ = [
     "SCALE_ENDS",
     "SCALE_UNITS",
+    "SUBMISSION_STATES",
     "TOP_COLUMNS",
     "UNIT_COLUMNS",
+    "Chase",
     "Overview",
     "Selection",
     "Summary",
@@ -56,6 +62,7 @@ __all__ = [
     "department_milestones",
     "department_submissions",
     "department_table",
+    "due_date",
     "earlier_kpis",
     "ends",
     "filter_options",
@@ -71,4 +78,5 @@ __all__ = [
     "top_learners",
     "unit_names",
     "unit_table",
+    "units_to_chase",
 ]

@@ -1,7 +1,8 @@
 """Who reported what (DESIGN §4, §5 报送情况): the units × months submission matrix and the data
 quality check of unit-months that have both a ledger and a summary.
 
-Owns ``submission_matrix`` and ``data_quality``. Imports ``selection``, ``plain`` and the store.
+Owns ``submission_matrix`` and ``data_quality``. Imports ``selection``, ``lateness``, ``plain`` and
+the store.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from dashboard.metrics.lateness import due_date, first_received, state_of
 from dashboard.metrics.plain import fetch_plain, tidy
 from dashboard.metrics.selection import (
     Selection,
@@ -40,7 +42,10 @@ def submission_matrix(
     Months after ``today``'s month are left out (they cannot be missing yet), and so are the
     months a unit did not report from its ``retired_from`` month on (it no longer reports). A
     month with only certificate rows is not a report: certificates are dated by when they were
-    gained.
+    gained. ``state`` tells late reports apart (``lateness``): ``on_time``, ``late``, ``missing``
+    (its due day has passed), ``not_due``; ``first_received`` is the day a unit-month was first
+    received (None when missing, or stored without a batch), ``due`` its due day. ``status`` stays
+    reported or missing: what every other figure counts.
     """
     import pandas as pd
 
@@ -64,7 +69,9 @@ def submission_matrix(
             )
         }
         to_datetime = um.c.updated_at.type.dialect_impl(conn.dialect).result_processor(conn.dialect, None)
+        received = first_received(conn, sel, first, last, settings.report_due_day)
     months = months_between(first, last)
+    dues = {m: due_date(m, settings.report_due_day) for m in months}
     aware: dict[Any, Any] = {}  # one conversion per distinct time (an import writes one)
     # (has summary, has ledger) → status, source
     kinds = {
@@ -79,14 +86,31 @@ def submission_matrix(
         for m in months:
             r = got.get((name, m))
             if r is None and u.retired_from is not None and m >= u.retired_from:
-                continue
+                continue  # retired: no longer reports
+            due = dues[m]
             if r is None:
-                rows.append((name, dept, m, "missing", "", None))
+                rows.append((name, dept, m, "missing", "", None, state_of(False, None, due, today), None, due))
                 continue
             if r[4] not in aware:
                 aware[r[4]] = _aware(to_datetime(r[4]) if to_datetime else r[4])
-            rows.append((name, dept, m, *kinds[(bool(r[2]), bool(r[3]))], aware[r[4]]))
-    return pd.DataFrame(rows, columns=["unit", "department", "month", "status", "source", "last_updated"])
+            status, source = kinds[(bool(r[2]), bool(r[3]))]
+            got_on = received.get((name, m)) if status == "reported" else None
+            state = state_of(status == "reported", got_on, due, today)
+            rows.append((name, dept, m, status, source, aware[r[4]], state, got_on[0] if got_on else None, due))
+    return pd.DataFrame(rows, columns=MATRIX_COLUMNS)
+
+
+MATRIX_COLUMNS = [
+    "unit",
+    "department",
+    "month",
+    "status",
+    "source",
+    "last_updated",
+    "state",
+    "first_received",
+    "due",
+]
 
 
 QUALITY_COLUMNS = [

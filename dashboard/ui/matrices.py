@@ -1,6 +1,6 @@
 """The milestone (units × milestones) and submission (units × months) matrices as wide tables:
-the order of their rows (overdue or missing first), the symbols and dates of their cells, and
-the clickable table with its download.
+the order of their rows (overdue or missing first), the symbols and dates of their cells, the
+units to chase for a late or missing report, and the clickable table with its download.
 
 Imports ``session``, ``database`` (times shown local), ``widgets`` and ``scale`` (long lists
 paged); ``dashboard.charts`` for the cell symbols.
@@ -16,7 +16,7 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.i18n import campaign_names, fmt_date, fmt_month
-from dashboard.metrics import Selection
+from dashboard.metrics import Chase, Selection
 from dashboard.names import pinyin_key
 from dashboard.ui.database import local_time
 from dashboard.ui.scale import paged_table
@@ -56,17 +56,35 @@ def milestone_wide(matrix: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
     return wide.reset_index().rename(columns={"index": "unit"})
 
 
-def missing_in_last_month(sub: pd.DataFrame) -> tuple[str, list[str]]:
-    """The last month of the submission matrix and the units that have not reported it."""
-    last = str(sub["month"].max())
-    now = sub[sub["month"] == last]
-    return last, now.loc[now["status"] == "missing", "unit"].tolist()
+def submission_order(sub: pd.DataFrame, chase: Chase) -> list[str]:
+    """Units missing the month to chase first (``metrics.units_to_chase``), then by months
+    missing (their due day passed), then by name."""
+    missing_now = set(chase.missing)
+    return sorted(units_by_status(sub.assign(status=sub["state"]), "missing"), key=lambda u: u not in missing_now)
 
 
-def submission_order(sub: pd.DataFrame) -> list[str]:
-    """Units missing the last month first, then by months missing, then by name."""
-    _, missing_now = missing_in_last_month(sub)
-    return sorted(units_by_status(sub, "missing"), key=lambda u: u not in missing_now)
+def chase_table(sub: pd.DataFrame, chase: Chase) -> pd.DataFrame:
+    """The units to chase (本月待催报单位) as a table: missing ones first, then late ones, with
+    the day first received and each unit's months late over the period."""
+    language = lang()
+    late = (sub["state"] == "late").groupby(sub["unit"]).sum()
+    now = sub[sub["month"] == chase.month].set_index("unit")
+    rows = [
+        {
+            "unit": u,
+            "department": now.at[u, "department"],
+            "chase_state": t(f"sub_{state}"),
+            "first_received": fmt_date(charts._as_date(now.at[u, "first_received"]), language),
+            "report_due": fmt_date(charts._as_date(now.at[u, "due"]), language),
+            "late_count": int(late.get(u, 0)),
+        }
+        for state, units in (("missing", chase.missing), ("late", chase.late))
+        for u in units
+    ]
+    return pd.DataFrame(rows, columns=CHASE_COLUMNS)
+
+
+CHASE_COLUMNS = ["unit", "department", "chase_state", "first_received", "report_due", "late_count"]
 
 
 def milestone_labels() -> dict[str, str]:
@@ -75,22 +93,31 @@ def milestone_labels() -> dict[str, str]:
 
 
 def submission_wide(sub: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
-    """The units × months matrix as a table (✓ reported, ✗ missing) with the months missing and
-    each unit's last update."""
+    """The units × months matrix as a table (✓ on time, ! late with the day first received, ✗
+    missing, ○ not yet due) with the months missing, the months late and each unit's last update."""
     language = lang()
-    data = sub.assign(cell=sub["status"].map(charts.SUBMISSION_SYMBOLS).fillna(""))
+
+    def cell(r: Any) -> str:
+        symbol = charts.STATE_SYMBOLS.get(r["state"], "")
+        if r["state"] == "late":
+            return f"{symbol} {t('sub_late')} {fmt_date(charts._as_date(r['first_received']), language)}"
+        return symbol
+
+    data = sub.assign(cell=sub.apply(cell, axis=1) if len(sub) else "")
     months = sorted(data["month"].unique())
     wide = data.pivot_table(index="unit", columns="month", values="cell", aggfunc="first").reindex(
         index=list(order), columns=months
     )
     wide = wide.fillna("").rename(columns=lambda m: fmt_month(m, language))
     wide.columns = [str(c) for c in wide.columns]
-    missing = (sub["status"] == "missing").groupby(sub["unit"]).sum()
+    missing = (sub["state"] == "missing").groupby(sub["unit"]).sum()
+    late = (sub["state"] == "late").groupby(sub["unit"]).sum()
     last = sub.groupby("unit")["last_updated"].max()
     dept = sub.groupby("unit")["department"].first()
     wide.insert(
         0, "last_updated", [fmt_date(local_time(charts._as_datetime(last.get(u))), language) for u in wide.index]
     )
+    wide.insert(0, "late_count", [int(late.get(u, 0)) for u in wide.index])
     wide.insert(0, "missing_count", [int(missing.get(u, 0)) for u in wide.index])
     wide.insert(0, "department", [dept.get(u, "") for u in wide.index])
     return wide.reset_index().rename(columns={"index": "unit"})

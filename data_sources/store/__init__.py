@@ -21,7 +21,7 @@ The API other code may import from ``data_sources.store``: ``Store``; the result
 ``ImportPlan, KindPlan, Change, BatchResult, Batch, MergeResult``; the roster's errors
 ``RosterError`` and its kinds ``UnknownUnit, UnitExists, SameUnit, EmptyName, NameTooLong,
 BadHeadcount, BadMonth, NothingToChange``; the tables ``metadata, units,
-summary_rows, ledger_rows, certificate_rows, milestone_rows, import_batches, batch_changes,
+summary_rows, ledger_rows, certificate_rows, milestone_rows, import_batches, batch_changes, batch_months,
 unit_months, learner_years, unit_active_masks, learner_tops, accounts, audit_log, login_sessions,
 login_locks, campaign_plans`` and the
 constants ``MONTHS, BLOCKS, TOP_KEEP, CHUNK`` that the metrics' SQL uses; ``write_audit``
@@ -33,7 +33,7 @@ and, kept under their old names for the code that imports them today, ``_aware``
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -75,6 +75,7 @@ from data_sources.store.tables import (
     accounts,
     audit_log,
     batch_changes,
+    batch_months,
     campaign_plans,
     certificate_rows,
     import_batches,
@@ -119,6 +120,7 @@ __all__ = [
     "accounts",
     "audit_log",
     "batch_changes",
+    "batch_months",
     "campaign_plans",
     "certificate_rows",
     "import_batches",
@@ -227,13 +229,15 @@ class Store:
         dry_run: bool = False,
         audit: str | None = None,
         allowed_units: Collection[str] | None = None,
+        received: date | Sequence[date | None] | None = None,
     ) -> list[BatchResult]:
         """Write several files in ONE transaction, one batch each, all or nothing.
 
         Each file is diffed against the store as the files before it left it; a file the stored
         data refuses (an unknown unit; for a reporter, whose ``allowed_units`` are given, another
         unit's person) rolls everything back and raises ImportRejected with every problem of
-        every file (errors and warnings). With ``dry_run``
+        every file (errors and warnings). ``received`` dates the files' batches (one day for all,
+        or one per file; None = today): when their reports came in, for late reports. With ``dry_run``
         the transaction is rolled back and no batch id is given out. ``audit`` (an action such
         as "import" or "sync") adds an audit log entry in the same transaction when data changed:
         there is never an import without its entry, nor an entry without its import.
@@ -241,13 +245,16 @@ class Store:
         errors = [p for f in files for p in f.errors]
         if errors:
             raise ImportRejected(errors)
+        days = list(received) if isinstance(received, Sequence) else [received] * len(files)
         results: list[BatchResult] = []
         conn = self.engine.connect()
         try:
             trans = conn.begin()
             lock(conn)
-            for parsed in files:
-                results.append(write.commit_file(conn, parsed, user, record=not dry_run, allowed_units=allowed_units))
+            for parsed, day in zip(files, days, strict=True):
+                results.append(
+                    write.commit_file(conn, parsed, user, record=not dry_run, allowed_units=allowed_units, received=day)
+                )
             if any(r.plan.errors for r in results):
                 trans.rollback()
                 raise ImportRejected(

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from data_sources.schema import ParsedFile, UndoRefused
+from data_sources.schema import Kind, ParsedFile, UndoRefused
 from data_sources.store.bulk import chunks, delete_keys, drop_temp, insert_rows, replace_rows
 from data_sources.store.derived import UNIT_MONTH_TABLES, add_unit_months, keep_in_step
 from data_sources.store.fold import remove_learner_months, remove_ledger_rows, stage_unit_months, undo_stage
@@ -43,8 +43,11 @@ from data_sources.store.tables import (
 # ---- recording --------------------------------------------------------------------------------
 
 
-def new_batch(conn: Connection, parsed: ParsedFile, plan: ImportPlan, user: str, now: datetime) -> int:
-    """Record the batch of one file; its id goes with every undo image."""
+def new_batch(
+    conn: Connection, parsed: ParsedFile, plan: ImportPlan, user: str, now: datetime, received: date | None = None
+) -> int:
+    """Record the batch of one file; its id goes with every undo image. ``received`` dates
+    reports that came in before they were imported (else the server's local date of ``now``)."""
     return conn.execute(
         import_batches.insert().values(
             file_name=parsed.file,
@@ -52,8 +55,21 @@ def new_batch(conn: Connection, parsed: ParsedFile, plan: ImportPlan, user: str,
             user_name=user,
             created_at=now,
             counts=json.dumps(plan.counts(), ensure_ascii=False),
+            received_on=received or now.replace(tzinfo=UTC).astimezone().date(),
         )
     ).inserted_primary_key[0]
+
+
+def month_images(batch_id: int, plan: ImportPlan) -> list[dict[str, Any]]:
+    """The batch_months rows of a batch: every unit-month whose summary or ledger rows it
+    stored (added or replaced), for when each unit-month was first received (迟报)."""
+    pairs = {
+        (c.after["month"], c.after["unit"])
+        for kind in (Kind.SUMMARY, Kind.LEDGER)
+        if kind in plan.kinds
+        for c in plan.kinds[kind].changes
+    }
+    return [{"month": m, "unit": u, "batch_id": batch_id} for m, u in sorted(pairs)]
 
 
 def unit_images(batch_id: int | None, new_units: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -115,6 +131,7 @@ def list_batches(conn: Connection) -> list[Batch]:
             counts=json.loads(r.counts),
             undone_at=aware(r.undone_at),
             undone_by=r.undone_by,
+            received_on=_as_date(r.received_on),
         )
         for r in rows
     ]
@@ -133,6 +150,11 @@ def _roster_changes(conn: Connection) -> tuple[int | None, datetime | None]:
         )
     ).one()
     return last, at
+
+
+def _as_date(value: Any) -> date | None:
+    """A stored DATE as a date (MySQL drivers may give a datetime for it)."""
+    return value.date() if isinstance(value, datetime) else value
 
 
 def last_change(conn: Connection) -> datetime | None:

@@ -7,7 +7,7 @@ Imports: ``data_sources.schema`` only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from data_sources.schema import Kind, Problem
@@ -106,6 +106,7 @@ class Batch:
     counts: dict[str, Any]
     undone_at: datetime | None
     undone_by: str | None
+    received_on: date | None = None  # the day its reports came in (None: a batch older than revision 0009)
 
     @property
     def undone(self) -> bool:

@@ -13,14 +13,14 @@ import itertools
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import replace as dc_replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from data_sources.schema import Kind, ParsedFile, ParsedSheet, Problem
-from data_sources.store.batches import change_images, new_batch, unit_images
+from data_sources.store.batches import change_images, month_images, new_batch, unit_images
 from data_sources.store.bulk import chunks, drop_temp, fetch_existing, insert_rows, replace_rows
 from data_sources.store.derived import (
     UNIT_MONTH_TABLES,
@@ -36,6 +36,7 @@ from data_sources.store.tables import (
     KIND_ORDER,
     KIND_TABLE,
     batch_changes,
+    batch_months,
     unit_months,
     units,
 )
@@ -44,16 +45,22 @@ from data_sources.values import unit_name
 
 
 def commit_file(
-    conn: Connection, parsed: ParsedFile, user: str, record: bool, allowed_units: Collection[str] | None = None
+    conn: Connection,
+    parsed: ParsedFile,
+    user: str,
+    record: bool,
+    allowed_units: Collection[str] | None = None,
+    received: date | None = None,
 ) -> BatchResult:
     """Diff one file against the store as it is now in ``conn``'s transaction and write what
     changed; ``record`` False (a dry run) gives out no batch id. A plan with errors (``plan.errors``:
-    an unknown unit, another unit's person for a reporter) writes nothing: the caller refuses."""
+    an unknown unit, another unit's person for a reporter) writes nothing: the caller refuses.
+    ``received``: the day the file's reports came in (default today)."""
     now = utcnow()
     plan, new_units = diff(conn, parsed, allowed_units)
     batch_id = None
     if plan.has_changes and not plan.errors:
-        batch_id = apply_plan(conn, parsed, plan, new_units, user, now, record=record)
+        batch_id = apply_plan(conn, parsed, plan, new_units, user, now, record=record, received=received)
     return BatchResult(batch_id, plan)
 
 
@@ -254,9 +261,11 @@ def apply_plan(
     user: str,
     now: datetime,
     record: bool,
+    received: date | None = None,
 ) -> int | None:
-    """Apply a plan: bulk insert/update, the undo images, and the derived tables it touched."""
-    batch_id = new_batch(conn, parsed, plan, user, now) if record else None
+    """Apply a plan: bulk insert/update, the undo images, the unit-months the batch stored
+    (``batch_months``), and the derived tables it touched."""
+    batch_id = new_batch(conn, parsed, plan, user, now, received) if record else None
     images: list[dict[str, Any]] = []
     touched: set[tuple[str, str]] = set()
     people: set[tuple[str, str]] = set()
@@ -286,6 +295,7 @@ def apply_plan(
         add_ledger_rows(conn, stage)
     if record:
         insert_rows(conn, batch_changes, images)
+        insert_rows(conn, batch_months, month_images(batch_id, plan))
     keep_in_step(conn, touched, people, now)
     if stage is not None:
         add_learner_months(conn, stage, added_months)

@@ -2,7 +2,7 @@
 (撤销/停止报送) and the roster changes the figures' cache key counts.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-02
 
 ``retired_from`` is the first month (``YYYY-MM``) a unit no longer reports: it stays in every
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
