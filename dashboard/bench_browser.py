@@ -338,10 +338,10 @@ def _fill(label: str, url: str, settings: Any, demo: bool, org: Any, log: TextIO
         if not store.is_empty():
             log.write(f"[{label}] reusing the stored data\n")
         elif demo:
-            from dashboard.demo import load_demo
+            from dashboard.demo import TEST_TODAY, load_demo
 
             log.write(f"[{label}] loading the demo …\n")
-            load_demo(store, settings)
+            load_demo(store, settings, today=TEST_TODAY)  # the tests' demo: 2024
         else:
             log.write(f"[{label}] building {org.units:,} units, {org.staff:,} staff …\n")
             log.flush()

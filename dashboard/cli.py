@@ -111,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", parents=[common], help="load the built-in demo organisation")
     demo.add_argument("--if-empty", action="store_true", help="only when the store holds no data")
+    demo.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        default=None,
+        help="the day the demo is made on (default today; tests pin it)",
+    )
 
     sync = sub.add_parser("sync", parents=[common], help="pull the external database of config.toml [external]")
     sync.add_argument("--dry-run", action="store_true", help="check and show what would change, write nothing")
@@ -501,7 +507,7 @@ def cmd_demo(args, settings: Settings, lang: str, out: TextIO, err: TextIO) -> i
     if args.if_empty and not store.is_empty():
         out.write(cli_text("demo_skipped", lang) + "\n")
         return 0
-    outcomes = load_demo(store, settings)
+    outcomes = load_demo(store, settings, today=args.today)
     rows = sum(sum(o.rows.values()) for o in outcomes)
     out.write(cli_text("demo_loaded", lang, files=len(outcomes), rows=rows) + "\n")
     return 0

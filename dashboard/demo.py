@@ -1,5 +1,7 @@
 """The demo organisation: a plastics factory of ten units in three departments, about 800 staff,
-twelve months of 2024.
+in the second year of its campaign: the whole of last year and this year up to last month (a
+fresh install shows a campaign in progress, today on its timeline, and 同比 figures). The tests
+pin the day (``TEST_TODAY``: all of 2024, nothing of 2025 yet).
 
 It is written as the monthly workbooks a real factory sends (title rows, a 合计 row, GB-style
 headers) and loaded through the same importer as any upload, so the demo exercises the real path.
@@ -15,10 +17,10 @@ from datetime import date, timedelta
 
 from openpyxl import Workbook
 
+from dashboard import campaigns
 from dashboard.config import Settings
 
 SEED = 2024
-DEMO_YEAR = 2024
 ORG = "塑件化工厂"
 
 
@@ -78,9 +80,10 @@ def _staff(rng: random.Random) -> list[Person]:
     return people
 
 
-def _active_share(unit: DemoUnit, month: int) -> float:
+def _active_share(unit: DemoUnit, month: int, this_year: bool = False) -> float:
     base = 0.96 if unit.pilot else (0.74 if unit.laggard else 0.9)
-    return min(0.995, base + 0.004 * month)
+    growth = 0.03 if this_year else 0.0  # the campaign takes hold: this year's 同比 shows it
+    return min(0.995, base + growth + 0.004 * month)
 
 
 def _book() -> Workbook:
@@ -105,12 +108,12 @@ def _roster_file() -> tuple[str, io.BytesIO]:
     return f"{ORG}_单位名册.xlsx", _bytes(wb)
 
 
-def _funds(unit: DemoUnit, month: int, staff: int) -> tuple[float | None, float | None]:
+def _funds(unit: DemoUnit, month: int, staff: int, this_year: bool = False) -> tuple[float | None, float | None]:
     """(培训经费 in 元, 工资总额 in 万元) of a unit-month, or blanks. Its own generator, so the
     rest of the demo is what it was before the funds columns came."""
     if unit.funds_ratio is None:
         return None, None
-    rng = random.Random(f"{SEED}-funds-{unit.name}-{month}")
+    rng = random.Random(f"{SEED}-funds-{unit.name}-{month}" + ("-this" if this_year else ""))
     payroll = staff * WAGE[unit.unit_type] * rng.uniform(0.95, 1.1)
     funds = round(payroll * unit.funds_ratio * rng.uniform(0.8, 1.2), -1)
     if unit.name == "成型车间" and month == 3:
@@ -132,22 +135,25 @@ class _UnitMonth:
     certs: list
 
 
-def _received(month: int, late: bool) -> date:
+def _received(year: int, month: int, late: bool) -> date:
     """The day a month's report came in: a few days into the next month, after the due day (the
     10th by default) when late. A fixed rule, not the generator, so no figure changes."""
-    year, nxt = (DEMO_YEAR, month + 1) if month < 12 else (DEMO_YEAR + 1, 1)
+    year, nxt = (year, month + 1) if month < 12 else (year + 1, 1)
     return date(year, nxt, 12 + month % 9 if late else 3 + month % 6)
 
 
-def _month_files(rng: random.Random, people: list[Person], month: int) -> list[tuple[str, io.BytesIO, date]]:
-    """The month's workbook of every unit that reports on time, then one of each late unit."""
-    ym = f"{DEMO_YEAR}-{month:02d}"
+def _month_files(
+    rng: random.Random, people: list[Person], year: int, month: int, this_year: bool
+) -> list[tuple[str, io.BytesIO, date]]:
+    """The month's workbook of every unit that reports on time, then one of each late unit
+    (``this_year``: the campaign's second year, everyone on the payroll since January)."""
+    ym = f"{year}-{month:02d}"
     rows: dict[str, _UnitMonth] = {}
     for unit in UNITS:
         um = rows[unit.name] = _UnitMonth([], [], [])
         ledger, certs = um.ledger, um.certs
-        staff = [p for p in people if p.unit is unit and p.joined <= month]
-        share = _active_share(unit, month)
+        staff = [p for p in people if p.unit is unit and (this_year or p.joined <= month)]
+        share = _active_share(unit, month, this_year)
         active_hours: list[float] = []
         attendance_total = 0
         for p in staff:
@@ -162,11 +168,11 @@ def _month_files(rng: random.Random, people: list[Person], month: int) -> list[t
         n_certs = rng.choice((0, 1, 1, 2, 2, 3)) if not unit.laggard else rng.choice((0, 0, 1))
         for _ in range(n_certs):
             p = rng.choice(staff)
-            day = date(DEMO_YEAR, month, rng.randint(1, 28))
+            day = date(year, month, rng.randint(1, 28))
             certs.append([p.employee_id, p.name, unit.name, rng.choice(CERTS), rng.choice(LEVELS), day])
         participants = len(active_hours)
         hours_total = round(sum(active_hours), 1)
-        if unit.name == "成型车间" and month == 6:
+        if unit.name == "成型车间" and month == 6 and not this_year:
             participants = min(len(staff), participants + 12)  # an over-reported summary: data quality
         row = [
             unit.name,
@@ -177,25 +183,24 @@ def _month_files(rng: random.Random, people: list[Person], month: int) -> list[t
             hours_total,
             n_certs,
             rng.randint(0, 6),
-            *_funds(unit, month, len(staff)),
+            *_funds(unit, month, len(staff), this_year),
         ]
         um.summary = row
     late = [u.name for u in UNITS if month in LATE.get(u.name, ())]
     on_time = [rows[u.name] for u in UNITS if u.name not in late]
-    files = [(f"{ORG}_{DEMO_YEAR}年{month}月_创争月报.xlsx", _month_book(month, on_time), _received(month, False))]
+    book = f"{year}年{month}月_创争月报.xlsx"
+    files = [(f"{ORG}_{book}", _month_book(year, month, on_time), _received(year, month, False))]
     for name in late:
-        files.append(
-            (f"{name}_{DEMO_YEAR}年{month}月_创争月报.xlsx", _month_book(month, [rows[name]]), _received(month, True))
-        )
+        files.append((f"{name}_{book}", _month_book(year, month, [rows[name]]), _received(year, month, True)))
     return files
 
 
-def _month_book(month: int, units: list[_UnitMonth]) -> io.BytesIO:
+def _month_book(year: int, month: int, units: list[_UnitMonth]) -> io.BytesIO:
     """A month's report workbook of these units: 月报 (title, 填报 line, 合计 row, note), 学习台账, 证书."""
     wb = _book()
     summary = wb.create_sheet("月报")
-    summary.append([f"{ORG}{DEMO_YEAR}年{month}月“创争”活动月报表"])
-    summary.append(["填报单位：工会办公室", None, None, None, None, f"填报日期：{DEMO_YEAR}年{month}月底"])
+    summary.append([f"{ORG}{year}年{month}月“创争”活动月报表"])
+    summary.append(["填报单位：工会办公室", None, None, None, None, f"填报日期：{year}年{month}月底"])
     summary.append(
         [
             "单位",
@@ -231,14 +236,12 @@ def _month_book(month: int, units: list[_UnitMonth]) -> io.BytesIO:
     return _bytes(wb)
 
 
-def _milestone_file(rng: random.Random, settings: Settings) -> tuple[str, io.BytesIO]:
+def _milestone_file(rng: random.Random, settings: Settings, year: int, until: date) -> tuple[str, io.BytesIO]:
+    """The year's 阶段进度 sheet as it stands on ``until``: what is done by then, dated."""
     wb = _book()
     ws = wb.create_sheet("阶段进度")
     ws.append(["单位", "阶段", "工作事项", "计划完成日期", "完成日期"])
-    campaign = [
-        (m.phase, m.name, m.due.replace(year=DEMO_YEAR) if m.due.year != DEMO_YEAR else m.due)
-        for m in settings.milestones
-    ]
+    campaign = [(m.phase, m.name, m.due) for m in campaigns.moved_to(settings.plan, year).milestones]
     for unit in UNITS:
         for i, (phase, name, due) in enumerate(campaign):
             if unit.pilot:
@@ -246,34 +249,64 @@ def _milestone_file(rng: random.Random, settings: Settings) -> tuple[str, io.Byt
             elif unit.laggard and i >= (3 if unit.name == "包装车间" else 2):
                 done = None  # the two laggards stall in the implementation phase
             else:
-                done = min(due + timedelta(days=rng.randint(-12, 6)), date(DEMO_YEAR, 12, 31))
-            ws.append([unit.name, phase, name, None, done])  # no own date: the plan's due date counts
-    # A pilot unit adds a milestone of its own.
-    ws.append(["塑编车间", "组织实施", "建立职工书屋", date(DEMO_YEAR, 7, 15), date(DEMO_YEAR, 7, 10)])
-    return f"{ORG}_阶段进度.xlsx", _bytes(wb)
+                done = min(due + timedelta(days=rng.randint(-12, 6)), date(year, 12, 31))
+            ws.append([unit.name, phase, name, None, done if done and done <= until else None])
+    # A pilot unit adds a milestone of its own (no own date for the others: the plan's due counts).
+    if date(year, 7, 10) <= until:
+        ws.append(["塑编车间", "组织实施", "建立职工书屋", date(year, 7, 15), date(year, 7, 10)])
+    return f"{ORG}_{year}年阶段进度.xlsx", _bytes(wb)
 
 
-def dated_demo_files(settings: Settings) -> list[tuple[str, io.BytesIO, date]]:
+TEST_TODAY = date(2025, 1, 15)  # the tests' demo: the whole of 2024, nothing of 2025 reported yet
+
+
+def demo_years(today: date) -> tuple[int, ...]:
+    """The campaign years the demo holds on ``today``: last year, and this year once a month of it
+    is over (data up to last month)."""
+    return (today.year - 1, today.year) if today.month > 1 else (today.year - 1,)
+
+
+def dated_demo_files(settings: Settings, today: date) -> list[tuple[str, io.BytesIO, date]]:
     """The demo workbooks as (file name, bytes, the day they came in), in the order a factory
-    would send them."""
+    would send them: the roster, last year's twelve months and its 阶段进度, then this year's
+    months up to last month and its 阶段进度 as of today. Deterministic for a given ``today``;
+    last year's rows do not depend on it (2024's are the same on any day of 2025)."""
+    last = today.year - 1
     rng = random.Random(SEED)
     people = _staff(rng)
-    files = [(*_roster_file(), date(DEMO_YEAR, 1, 5))]
+    files = [(*_roster_file(), date(last, 1, 5))]
     for m in range(1, 13):
-        files += _month_files(rng, people, m)
-    files.append((*_milestone_file(rng, settings), date(DEMO_YEAR, 12, 31)))
+        files += _month_files(rng, people, last, m, this_year=False)
+    files.append((*_milestone_file(rng, settings, last, date(last, 12, 31)), date(last, 12, 31)))
+    if today.year in demo_years(today):
+        rng = random.Random(SEED + 1)
+        for m in range(1, today.month):
+            files += _month_files(rng, people, today.year, m, this_year=True)
+        first_of_month = today.replace(day=1)
+        until = first_of_month - timedelta(days=1)
+        files.append(
+            (*_milestone_file(rng, settings, today.year, until), min(today, first_of_month + timedelta(days=4)))
+        )
     return files
 
 
-def demo_files(settings: Settings) -> list[tuple[str, io.BytesIO]]:
+def demo_files(settings: Settings, today: date) -> list[tuple[str, io.BytesIO]]:
     """The demo workbooks as (file name, bytes), in the order a factory would send them."""
-    return [(name, buf) for name, buf, _ in dated_demo_files(settings)]
+    return [(name, buf) for name, buf, _ in dated_demo_files(settings, today)]
 
 
-def load_demo(store, settings: Settings, user: str = "演示数据"):
+def load_demo(store, settings: Settings, user: str = "演示数据", today: date | None = None):
     """Import the demo workbooks through the normal importer, each dated the day it came in
-    (a few reports late: 报送情况 shows them); returns its FileOutcomes."""
+    (a few reports late: 报送情况 shows them), and store config.toml's plan for each of the demo's
+    years: a fresh install shows a campaign in progress, this year up to last month and the whole
+    of last year (同比). ``today`` pins the demo (tests: ``TEST_TODAY``); returns its FileOutcomes."""
     from data_sources.importer import import_files
 
-    files = dated_demo_files(settings)
-    return import_files(store, [(n, b) for n, b, _ in files], settings, user=user, received=[d for _, _, d in files])
+    today = today or date.today()
+    files = dated_demo_files(settings, today)
+    outcomes = import_files(
+        store, [(n, b) for n, b, _ in files], settings, user=user, received=[d for _, _, d in files]
+    )
+    for year in demo_years(today):
+        campaigns.save_plan(store, settings, campaigns.moved_to(settings.plan, year), user, how="demo")
+    return outcomes

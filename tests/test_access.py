@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.cli import main
 from dashboard.config import ENV_CONFIG, ENV_DB_URL, SettingsError, load_settings, parse_settings
-from dashboard.demo import load_demo
+from dashboard.demo import TEST_TODAY, load_demo
 from dashboard.i18n import format_problem, ui_text
 from dashboard.ui import session
 from data_sources import access
@@ -329,7 +329,7 @@ def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("access_demo") / "demo.db"
     store = Store.open(f"sqlite:///{path}")
     try:
-        load_demo(store, SETTINGS)
+        load_demo(store, SETTINGS, today=TEST_TODAY)
         access.add_user(store, "boss", "admin", password="admin-pw")
         access.add_user(store, "li", "reporter", ["塑编车间"], password="li-password")
         access.add_user(store, "wang", "viewer", password="wang-password")

@@ -455,11 +455,11 @@ def test_table_to_xlsx_writes_aware_times_as_local_time() -> None:
 def test_briefing_from_real_metrics_on_the_demo(tmp_path) -> None:
     """The frames metrics really returns (dtypes, column names) go through the briefing."""
     from dashboard import metrics
-    from dashboard.demo import load_demo
+    from dashboard.demo import TEST_TODAY, load_demo
     from data_sources.store import Store
 
     store = Store.open(f"sqlite:///{tmp_path / 'demo.db'}")
-    load_demo(store, SETTINGS)
+    load_demo(store, SETTINGS, today=TEST_TODAY)
     sel = metrics.resolve_period(store, metrics.Selection())
     sel = sel.with_period(sel.month_from, metrics.add_months(sel.month_from, 5))
     today = metrics.month_end(sel.month_to)

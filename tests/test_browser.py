@@ -134,7 +134,7 @@ def _demo_db(path: Path) -> str:
 def load_demo(url: str) -> str:
     """The demo loaded into the database ``url`` by the command line, as `make run` loads it."""
     done = subprocess.run(
-        [sys.executable, "-m", "dashboard", "demo", "--db", url],
+        [sys.executable, "-m", "dashboard", "demo", "--today", "2025-01-15", "--db", url],  # demo.TEST_TODAY
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,

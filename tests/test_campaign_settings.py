@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import campaign_edit, campaigns
 from dashboard.config import ENV_DB_URL, load_settings
-from dashboard.demo import load_demo
+from dashboard.demo import TEST_TODAY, load_demo
 from dashboard.i18n import ui_text
 from data_sources import access
 from data_sources.store import Store
@@ -31,7 +31,7 @@ def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("settings_demo") / "demo.db"
     store = Store.open(f"sqlite:///{path}")
     try:
-        load_demo(store, SETTINGS)
+        load_demo(store, SETTINGS, today=TEST_TODAY)
         access.add_user(store, "boss", "admin", password="admin-pw")
         access.add_user(store, "li", "reporter", ["塑编车间"], password="li-password")
         access.add_user(store, "wang", "viewer", password="wang-password")
@@ -91,7 +91,7 @@ def test_a_viewer_and_a_reporter_cannot_open_it_even_by_url(demo_url: str, name:
 def test_start_next_year_copies_the_plan_switches_the_year_and_is_audited(demo_url: str) -> None:
     at = sign_in("boss", "admin-pw", "settings")
     assert "settings" in at.session_state["_nav_visible"]
-    assert [c.value for c in at.caption][1] == ui_text("plan_source_config", "zh", year=2024)
+    assert [c.value for c in at.caption][1] == ui_text("plan_source_stored", "zh", year=2024)  # the demo's
     button(at, "plan_new_year").click().run()
     assert not at.exception
     assert [s.value for s in at.success] == [ui_text("plan_copied_msg", "zh", year=2025, revision=1)]
@@ -157,7 +157,7 @@ def test_a_mistake_is_named_in_the_pages_words_and_nothing_is_saved(
     assert [e.value.replace("\\", "") for e in at.error] == [message]  # Markdown escapes (2025\-01\-05) aside
     store = Store.open(demo_url)
     try:
-        assert store.campaign_plans() == {}
+        assert campaigns.stored_plans(store) == {2024: SETTINGS.plan}  # as the demo stored it
     finally:
         store.close()
 

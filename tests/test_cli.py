@@ -14,7 +14,7 @@ from openpyxl import Workbook, load_workbook
 
 from dashboard.cli import main
 from dashboard.config import load_settings
-from dashboard.demo import demo_files
+from dashboard.demo import TEST_TODAY, demo_files
 from dashboard.i18n import format_problem
 from data_sources.importer import read_and_validate
 from data_sources.schema import Problem
@@ -63,15 +63,15 @@ def assert_matches(actual: dict, expected: dict) -> None:
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
-    code, out, err = run("demo", "--db", url)
+    code, out, err = run("demo", "--today", TEST_TODAY.isoformat(), "--db", url)
     assert code == 0, err
-    assert out.startswith(f"演示单位已加载：{len(demo_files(SETTINGS))} 个文件")
+    assert out.startswith(f"演示单位已加载：{len(demo_files(SETTINGS, TEST_TODAY))} 个文件")
     return url
 
 
 @pytest.fixture(scope="module")
 def demo_rows():
-    parsed = [read_and_validate(buf, name, SETTINGS) for name, buf in demo_files(SETTINGS)]
+    parsed = [read_and_validate(buf, name, SETTINGS) for name, buf in demo_files(SETTINGS, TEST_TODAY)]
     assert all(not p.errors for p in parsed), [format_problem(e) for p in parsed for e in p.errors][:5]
     return stored_rows(parsed)
 
@@ -115,7 +115,7 @@ def test_demo_is_a_realistic_factory(demo_db, demo_rows):
 
 
 def test_demo_if_empty_does_not_load_twice(demo_db):
-    code, out, _ = run("demo", "--db", demo_db, "--if-empty")
+    code, out, _ = run("demo", "--today", TEST_TODAY.isoformat(), "--db", demo_db, "--if-empty")
     assert code == 0
     assert out.strip() == "数据库中已有数据，未加载演示数据。"
 
@@ -193,7 +193,7 @@ def test_rejected_file_names_row_and_column_and_writes_nothing(tmp_path, lang, e
     path.write_bytes(bad_workbook())
     db_file = tmp_path / "s.db"
     db = f"sqlite:///{db_file}"
-    assert run("demo", "--db", db)[0] == 0
+    assert run("demo", "--today", TEST_TODAY.isoformat(), "--db", db)[0] == 0
     before = db_file.read_bytes()
     code, out, err = run("import", str(path), "--db", db, "--lang", lang)
     assert code == 1

@@ -37,7 +37,7 @@ from dashboard import metrics as m
 from dashboard.briefing import build_briefing
 from dashboard.cli import main
 from dashboard.config import EvaluationRules, SettingsError, load_settings, parse_settings
-from dashboard.demo import demo_files
+from dashboard.demo import TEST_TODAY, demo_files
 from dashboard.evaluation import evaluate, rank_units, ranking, score_of
 from dashboard.evaluation.explain import person_reasons, unit_reasons
 from data_sources import store as db
@@ -431,13 +431,13 @@ def _argv(first: str, last: str, filters: dict[str, Any]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def demo_rows() -> dict[Kind, list[dict[str, Any]]]:
-    return stored_rows([read_and_validate(buf, name, SETTINGS) for name, buf in demo_files(SETTINGS)])
+    return stored_rows([read_and_validate(buf, name, SETTINGS) for name, buf in demo_files(SETTINGS, TEST_TODAY)])
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def demo_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with _database(request.param, tmp_path_factory) as url:
-        assert run("demo", "--db", url)[0] == 0
+        assert run("demo", "--today", TEST_TODAY.isoformat(), "--db", url)[0] == 0
         yield url
 
 

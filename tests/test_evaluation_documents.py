@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 
 from dashboard import metrics as m
 from dashboard.config import load_settings
-from dashboard.demo import load_demo
+from dashboard.demo import TEST_TODAY, load_demo
 from dashboard.evaluation import Evaluation, evaluate
 from dashboard.evaluation.documents import (
     nomination_forms,
@@ -37,7 +37,7 @@ SETTINGS = load_settings()
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Evaluation:
     store = Store.open(f"sqlite:///{tmp_path_factory.mktemp('docs') / 'demo.db'}")
     try:
-        load_demo(store, SETTINGS)
+        load_demo(store, SETTINGS, today=TEST_TODAY)
         return evaluate(store, SETTINGS, m.Selection())
     finally:
         store.close()

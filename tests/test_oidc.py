@@ -52,7 +52,7 @@ def test_oidc_sign_in_picks_the_account_by_email_and_refuses_an_unknown_one(brow
     finally:
         store.close()
     demo = subprocess.run(
-        [sys.executable, "-m", "dashboard", "demo", "--db", db],
+        [sys.executable, "-m", "dashboard", "demo", "--today", "2025-01-15", "--db", db],
         cwd=ROOT,
         capture_output=True,
         text=True,

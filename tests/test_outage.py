@@ -95,7 +95,7 @@ def test_postgresql_stopped_under_the_app_is_a_message_and_the_page_recovers(
     tmp_path: Path,
 ) -> None:
     demo = subprocess.run(
-        [sys.executable, "-m", "dashboard", "demo", "--db", private_postgres.url],
+        [sys.executable, "-m", "dashboard", "demo", "--today", "2025-01-15", "--db", private_postgres.url],
         cwd=ROOT,
         capture_output=True,
         text=True,

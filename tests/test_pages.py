@@ -23,7 +23,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import metrics as metrics_module
 from dashboard.config import ENV_DB_URL, load_settings
-from dashboard.demo import load_demo
+from dashboard.demo import TEST_TODAY, load_demo
 from dashboard.i18n import ui_text
 from dashboard.metrics import Selection
 from dashboard.ui import cache, signin
@@ -57,7 +57,7 @@ def demo_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     store = Store.open(f"sqlite:///{path}")
     try:
-        load_demo(store, load_settings(ROOT / "config.toml"))
+        load_demo(store, load_settings(ROOT / "config.toml"), today=TEST_TODAY)
         token = access.start_session(store, access.create_first_admin(store, *ADMIN))
     finally:
         store.close()
