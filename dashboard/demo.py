@@ -240,6 +240,7 @@ def _milestone_file(rng: random.Random, settings: Settings, year: int, until: da
     """The year's 阶段进度 sheet as it stands on ``until``: what is done by then, dated."""
     wb = _book()
     ws = wb.create_sheet("阶段进度")
+    ws.append([f"{ORG}{year}年{until.month}月“创争”活动阶段进度表"])  # its month: the rows' year
     ws.append(["单位", "阶段", "工作事项", "计划完成日期", "完成日期"])
     campaign = [(m.phase, m.name, m.due) for m in campaigns.moved_to(settings.plan, year).milestones]
     for unit in UNITS:

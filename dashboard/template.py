@@ -21,7 +21,7 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from data_sources.reading.rows import EXAMPLE_MARK
-from data_sources.schema import FIELDS, KEYS, LEVELS, FieldSpec, Kind
+from data_sources.schema import DERIVED_KEY_FIELDS, FIELDS, KEYS, LEVELS, FieldSpec, Kind
 
 if TYPE_CHECKING:  # pragma: no cover
     from openpyxl.worksheet.worksheet import Worksheet
@@ -326,7 +326,9 @@ def _instructions(wb: Workbook, settings: Settings, lang: str) -> None:
         fields = FIELDS[kind]
         req = sep.join(canonical_header(settings, f.name) for f in fields if f.required)
         opt = sep.join(canonical_header(settings, f.name) for f in fields if not f.required)
-        key = " + ".join(canonical_header(settings, k) for k in KEYS[kind])
+        key = " + ".join(canonical_header(settings, k) for k in KEYS[kind] if k not in DERIVED_KEY_FIELDS)
+        if kind is Kind.MILESTONES:  # its year: done, else planned, else the month of the report
+            key += "（每个活动年度一行）" if zh else " (one row a campaign year)"
         label = kind_label[kind][0 if zh else 1]
         one_row = row_kind[kind]
         if zh:

@@ -8,6 +8,7 @@ Chinese or English with ``dashboard.i18n.format_problem``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -85,8 +86,23 @@ KEYS: dict[Kind, tuple[str, ...]] = {
     Kind.SUMMARY: ("unit", "month"),
     Kind.LEDGER: ("employee_id", "month"),
     Kind.CERTIFICATES: ("employee_id", "cert_name", "cert_date"),
-    Kind.MILESTONES: ("unit", "milestone"),
+    Kind.MILESTONES: ("unit", "milestone", "year"),
 }
+# Key fields no sheet has a column for: a milestone row's campaign year (``milestone_year``).
+DERIVED_KEY_FIELDS = frozenset({"year"})
+
+
+def milestone_year(done: Any, planned: Any, period: str | None, today: date | None = None) -> int:
+    """The campaign year a 阶段进度 row belongs to, part of its key (issue 15): the year it was
+    done, else the year it was planned for, else the year of its sheet's month (title, sheet or
+    file name, 报表月份), else this year. 2025's 自查自检 is another row than 2024's."""
+    for day in (done, planned):
+        if isinstance(day, date):
+            return day.year
+    if period:
+        return int(str(period)[:4])
+    return (today or date.today()).year
+
 
 # Certificate levels: canonical name (the 职业资格 grade in brackets is an accepted alias).
 LEVELS: tuple[str, ...] = ("初级", "中级", "高级", "技师", "高级技师", "其他")

@@ -14,7 +14,7 @@ from typing import Any
 
 from pypinyin import lazy_pinyin
 
-from data_sources.schema import KEYS, UNGRADED, Kind, ParsedFile
+from data_sources.schema import KEYS, UNGRADED, Kind, ParsedFile, milestone_year
 
 
 def stored_rows(parsed_files: list[ParsedFile]) -> dict[Kind, list[dict[str, Any]]]:
@@ -26,6 +26,8 @@ def stored_rows(parsed_files: list[ParsedFile]) -> dict[Kind, list[dict[str, Any
                 r = dict(row)
                 if sheet.kind in (Kind.SUMMARY, Kind.LEDGER) and not r.get("month"):
                     r["month"] = sheet.period
+                if sheet.kind is Kind.MILESTONES and not r.get("year"):
+                    r["year"] = milestone_year(r.get("done_date"), r.get("planned_date"), sheet.period)
                 out[sheet.kind][tuple(r[k] for k in KEYS[sheet.kind])] = r
     return {k: list(v.values()) for k, v in out.items()}
 
@@ -86,14 +88,14 @@ def unit_figures(
     summary_max = max((r["participants"] for r in summ if r["month"] not in ledger_months), default=0)
     due = dict(campaign_milestones)
     done_dates: dict[str, date | None] = dict.fromkeys(due)
-    # the campaign year is the plan's (its milestones' year): a row done — else planned — in another
-    # year is not this year's, nor a unit's own milestone with neither date
+    # the campaign year is the plan's (its milestones' year); a row of another year (its key's
+    # year: done, else planned, else reported) is not this year's
     years = {d.year for _, d in campaign_milestones}
     for r in rows[Kind.MILESTONES]:
         if r["unit"] != u:
             continue
-        day = r.get("done_date") or r.get("planned_date")
-        if (day is None and r["milestone"] not in due) or (day is not None and years and day.year not in years):
+        year = r.get("year") or milestone_year(r.get("done_date"), r.get("planned_date"), None)
+        if years and year not in years:
             continue
         if r.get("planned_date") or r["milestone"] not in due:
             due[r["milestone"]] = r.get("planned_date")

@@ -243,6 +243,9 @@ def test_a_0001_store_opens_at_head_with_nothing_lost_and_learner_years_filled(d
             assert {n: [r[: len(r) - added[n]] for r in rows] for n, rows in after.items()} == before
             assert added["summary_rows"] == 2
             assert all(r[-2:] == (None, None) for r in after["summary_rows"])
+            # 0011: a 阶段进度 row's campaign year, the year it was done (else planned, else reported)
+            assert added["milestone_rows"] == 1
+            assert [r[-1] for r in after["milestone_rows"]] == [r[4].year for r in before["milestone_rows"]]
 
         stored, expected = _stored_learner_years(store), _expected_learner_years()
         assert set(stored) == set(expected)

@@ -378,13 +378,18 @@ def _funds(a: dict[str, Any], b: dict[str, Any]) -> dict[str, float | None]:
 
 
 def _merge_milestones(conn: Connection, source: str, into: str) -> None:
-    """A milestone both units have keeps ``into``'s row, with ``source``'s 完成日期 when it has none."""
+    """A milestone both units have in a year keeps ``into``'s row, with ``source``'s 完成日期 when it
+    has none."""
     m = milestone_rows
-    mine = {r.milestone: r for r in conn.execute(sa.select(m).where(m.c.unit == source))}
+    mine = {(r.milestone, r.year): r for r in conn.execute(sa.select(m).where(m.c.unit == source))}
     if not mine:
         return
-    for r in conn.execute(sa.select(m).where(m.c.unit == into, m.c.milestone.in_(sorted(mine)))).all():
-        a = mine[r.milestone]
+    names = sorted({name for name, _ in mine})
+    for r in conn.execute(sa.select(m).where(m.c.unit == into, m.c.milestone.in_(names))).all():
+        a = mine.get((r.milestone, r.year))
+        if a is None:
+            continue
+        same = (m.c.milestone == r.milestone, m.c.year == r.year)
         if r.done_date is None and a.done_date is not None:
-            conn.execute(m.update().where(m.c.unit == into, m.c.milestone == r.milestone).values(done_date=a.done_date))
-        conn.execute(m.delete().where(m.c.unit == source, m.c.milestone == r.milestone))
+            conn.execute(m.update().where(m.c.unit == into, *same).values(done_date=a.done_date))
+        conn.execute(m.delete().where(m.c.unit == source, *same))

@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from data_sources.schema import FIELDS, Kind, ParsedSheet
+from data_sources.schema import FIELDS, Kind, ParsedSheet, milestone_year
 from data_sources.store.tables import TABLE_KEY
 from data_sources.values import unit_name
 
@@ -136,12 +136,14 @@ def stored_row(kind: Kind, row: dict[str, Any], sheet: ParsedSheet) -> dict[str,
             "level": _text(row.get("level")) or "其他",
             "month": as_month(d),
         }
+    planned, done = as_date(row.get("planned_date")), as_date(row.get("done_date"))
     rec = {
         "unit": _unit(row.get("unit")),
         "milestone": _text(row.get("milestone")),
+        "year": row.get("year") or milestone_year(done, planned, sheet.period),
         "phase": _text(row.get("phase")),
-        "planned_date": as_date(row.get("planned_date")),
-        "done_date": as_date(row.get("done_date")),
+        "planned_date": planned,
+        "done_date": done,
     }
     return _drop_absent(kind, rec, row, sheet)
 

@@ -102,6 +102,7 @@ milestone_rows = sa.Table(
     sa.Column("phase", sa.String(100), nullable=True),
     sa.Column("planned_date", sa.Date(), nullable=True),
     sa.Column("done_date", sa.Date(), nullable=True),
+    sa.Column("year", sa.Integer(), primary_key=True, autoincrement=False),  # its campaign year (revision 0011)
     sqlite_with_rowid=False,
     **MYSQL_TABLE,
 )
