@@ -92,16 +92,24 @@ KEYS: dict[Kind, tuple[str, ...]] = {
 DERIVED_KEY_FIELDS = frozenset({"year"})
 
 
-def milestone_year(done: Any, planned: Any, period: str | None, today: date | None = None) -> int:
+def milestone_year(done: Any, planned: Any, report_year: int) -> int:
     """The campaign year a 阶段进度 row belongs to, part of its key (issue 15): the year it was
-    done, else the year it was planned for, else the year of its sheet's month (title, sheet or
-    file name, 报表月份), else this year. 2025's 自查自检 is another row than 2024's."""
+    done, else the year it was planned for, else the year of its report (``report_year``).
+    2025's 自查自检 is another row than 2024's."""
     for day in (done, planned):
         if isinstance(day, date):
             return day.year
+    return report_year
+
+
+def report_year(period: str | None, rows: list[dict[str, Any]], today: date | None = None) -> int:
+    """The campaign year a 阶段进度 sheet reports for, the year of its undated rows: its month
+    (title, sheet or file name, 报表月份), else the latest year its rows were done or planned in,
+    else this year."""
     if period:
         return int(str(period)[:4])
-    return (today or date.today()).year
+    years = [d.year for r in rows for d in (r.get("done_date"), r.get("planned_date")) if isinstance(d, date)]
+    return max(years) if years else (today or date.today()).year
 
 
 # Certificate levels: canonical name (the 职业资格 grade in brackets is an accepted alias).

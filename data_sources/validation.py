@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from data_sources.schema import KEYS, Kind, ParsedFile, Problem
+from data_sources.schema import DERIVED_KEY_FIELDS, KEYS, Kind, ParsedFile, Problem, milestone_year, report_year
 
 __all__ = ["validate"]
 
@@ -27,9 +27,13 @@ def validate(parsed: ParsedFile) -> ParsedFile:
         # Idempotent: a second call (preview, then commit) must not report everything twice.
         sheet.problems[:] = [p for p in sheet.problems if p.code not in _CODES]
         key_fields = KEYS.get(sheet.kind, ())
+        visible = [i for i, f in enumerate(key_fields) if f not in DERIVED_KEY_FIELDS]  # the sheet's columns
         first_rows = seen.setdefault(sheet.kind, {})
+        year = report_year(sheet.period, sheet.rows) if sheet.kind is Kind.MILESTONES else None
         for row in sheet.rows:
             if key_fields:
+                if year is not None:  # a 阶段进度 row's year is derived, not a column
+                    row = {**row, "year": milestone_year(row.get("done_date"), row.get("planned_date"), year)}
                 key = tuple(row.get(f) for f in key_fields)
                 if all(v is not None for v in key):
                     first = first_rows.get(key)
@@ -42,7 +46,7 @@ def validate(parsed: ParsedFile) -> ParsedFile:
                                 parsed.file,
                                 sheet.sheet,
                                 row["_row"],
-                                params={"key": _key_text(key), "first_row": first},
+                                params={"key": _key_text(tuple(key[i] for i in visible)), "first_row": first},
                             )
                         )
             if sheet.kind is Kind.SUMMARY:

@@ -14,7 +14,7 @@ from typing import Any
 
 from pypinyin import lazy_pinyin
 
-from data_sources.schema import KEYS, UNGRADED, Kind, ParsedFile, milestone_year
+from data_sources.schema import KEYS, UNGRADED, Kind, ParsedFile, milestone_year, report_year
 
 
 def stored_rows(parsed_files: list[ParsedFile]) -> dict[Kind, list[dict[str, Any]]]:
@@ -26,8 +26,9 @@ def stored_rows(parsed_files: list[ParsedFile]) -> dict[Kind, list[dict[str, Any
                 r = dict(row)
                 if sheet.kind in (Kind.SUMMARY, Kind.LEDGER) and not r.get("month"):
                     r["month"] = sheet.period
-                if sheet.kind is Kind.MILESTONES and not r.get("year"):
-                    r["year"] = milestone_year(r.get("done_date"), r.get("planned_date"), sheet.period)
+                if sheet.kind is Kind.MILESTONES:
+                    year = report_year(sheet.period, sheet.rows)
+                    r["year"] = milestone_year(r.get("done_date"), r.get("planned_date"), year)
                 out[sheet.kind][tuple(r[k] for k in KEYS[sheet.kind])] = r
     return {k: list(v.values()) for k, v in out.items()}
 
@@ -94,7 +95,7 @@ def unit_figures(
     for r in rows[Kind.MILESTONES]:
         if r["unit"] != u:
             continue
-        year = r.get("year") or milestone_year(r.get("done_date"), r.get("planned_date"), None)
+        year = r.get("year") or milestone_year(r.get("done_date"), r.get("planned_date"), report_year(None, []))
         if years and year not in years:
             continue
         if r.get("planned_date") or r["milestone"] not in due:

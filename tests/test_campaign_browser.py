@@ -95,3 +95,7 @@ def test_a_shared_link_opens_its_year_for_a_new_visitor(browser, demo_server) ->
     year_box = other.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first
     assert year_box.locator("input").input_value() == "2024年"  # 2025 exists, the link says 2024
     assert "year=2024" in other.url and "from=2024-03" in other.url
+    tiles = other.locator("[data-testid='stMetric']")
+    expect(tiles.first).to_contain_text("环比")  # February 2024 is stored
+    # 同比: nothing of March 2023 is stored, each of the six tiles says so
+    expect(other.get_by_text("去年同期无数据")).to_have_count(6)

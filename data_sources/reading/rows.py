@@ -10,7 +10,7 @@ from collections.abc import Set as AbstractSet
 from typing import Any
 
 from data_sources.reading.money import in_yuan
-from data_sources.schema import FIELDS, Kind, ParsedSheet, Problem, column_letter, milestone_year
+from data_sources.schema import FIELDS, Kind, ParsedSheet, Problem, column_letter
 from data_sources.values import CellError, display_value, field_parser, is_blank, normalise_header, parse_or_error
 
 __all__ = ["EXAMPLE_MARK", "read_rows"]
@@ -175,8 +175,6 @@ def read_rows(
             else:
                 out["month"] = None
                 no_period = True
-        if sheet.kind is Kind.MILESTONES:
-            out["year"] = milestone_year(out.get("done_date"), out.get("planned_date"), sheet.period)
         # A row with errors stays (its bad cells None) so the cross-row rules still see it;
         # ParsedFile.errors is what keeps it out of the store.
         out["_row"] = excel_row

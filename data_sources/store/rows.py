@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from data_sources.schema import FIELDS, Kind, ParsedSheet, milestone_year
+from data_sources.schema import FIELDS, Kind, ParsedSheet, milestone_year, report_year
 from data_sources.store.tables import TABLE_KEY
 from data_sources.values import unit_name
 
@@ -140,12 +140,25 @@ def stored_row(kind: Kind, row: dict[str, Any], sheet: ParsedSheet) -> dict[str,
     rec = {
         "unit": _unit(row.get("unit")),
         "milestone": _text(row.get("milestone")),
-        "year": row.get("year") or milestone_year(done, planned, sheet.period),
+        "year": milestone_year(done, planned, _report_year(sheet)),
         "phase": _text(row.get("phase")),
         "planned_date": planned,
         "done_date": done,
     }
     return _drop_absent(kind, rec, row, sheet)
+
+
+_YEARS: dict[int, tuple[ParsedSheet, int]] = {}  # id(sheet) → (sheet, its report year): once a sheet
+
+
+def _report_year(sheet: ParsedSheet) -> int:
+    """``schema.report_year`` of a 阶段进度 sheet, worked out once for all its rows."""
+    got = _YEARS.get(id(sheet))
+    if got is None or got[0] is not sheet:
+        if len(_YEARS) > 64:
+            _YEARS.clear()
+        got = _YEARS[id(sheet)] = (sheet, report_year(sheet.period, sheet.rows))
+    return got[1]
 
 
 def row_key(table: str, rec: dict[str, Any]) -> tuple[Any, ...]:
