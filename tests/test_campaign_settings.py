@@ -5,8 +5,6 @@ year switch is kept in the URL."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -15,38 +13,21 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import campaign_edit, campaigns
-from dashboard.config import ENV_DB_URL, load_settings
-from dashboard.demo import TEST_TODAY, load_demo
+from dashboard.config import load_settings
 from dashboard.i18n import ui_text
 from data_sources import access
 from data_sources.store import Store
+from tests import test_access
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard" / "app.py")
 SETTINGS = load_settings(ROOT / "config.toml")
 
 
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("settings_demo") / "demo.db"
-    store = Store.open(f"sqlite:///{path}")
-    try:
-        load_demo(store, SETTINGS, today=TEST_TODAY)
-        access.add_user(store, "boss", "admin", password="admin-pw")
-        access.add_user(store, "li", "reporter", ["塑编车间"], password="li-password")
-        access.add_user(store, "wang", "viewer", password="wang-password")
-    finally:
-        store.close()
-    return path
-
-
-@pytest.fixture
-def demo_url(demo_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    path = tmp_path / "dashboard.db"
-    shutil.copy(demo_file, path)
-    url = f"sqlite:///{path}"
-    monkeypatch.setenv(ENV_DB_URL, url)
-    yield url
+# the demo store of tests/test_access.py (an administrator boss, a reporter li, a viewer wang),
+# copied for each test
+demo_file = test_access.demo_file
+accounts_url = test_access.accounts_url
 
 
 def sign_in(name: str, password: str, page: str | None = None, **query: str) -> AppTest:
@@ -79,7 +60,9 @@ def button(at: AppTest, key: str):
 @pytest.mark.parametrize(
     ("name", "password", "role"), [("wang", "wang-password", "查看"), ("li", "li-password", "填报")]
 )
-def test_a_viewer_and_a_reporter_cannot_open_it_even_by_url(demo_url: str, name: str, password: str, role: str) -> None:
+def test_a_viewer_and_a_reporter_cannot_open_it_even_by_url(
+    accounts_url: str, name: str, password: str, role: str
+) -> None:
     at = sign_in(name, password)
     assert "settings" not in at.session_state["_nav_visible"]
     at.switch_page("../pages/settings.py").run()
@@ -88,7 +71,7 @@ def test_a_viewer_and_a_reporter_cannot_open_it_even_by_url(demo_url: str, name:
     assert not at.get("data_editor") and not at.tabs
 
 
-def test_start_next_year_copies_the_plan_switches_the_year_and_is_audited(demo_url: str) -> None:
+def test_start_next_year_copies_the_plan_switches_the_year_and_is_audited(accounts_url: str) -> None:
     at = sign_in("boss", "admin-pw", "settings")
     assert "settings" in at.session_state["_nav_visible"]
     assert [c.value for c in at.caption][1] == ui_text("plan_source_stored", "zh", year=2024)  # the demo's
@@ -97,7 +80,7 @@ def test_start_next_year_copies_the_plan_switches_the_year_and_is_audited(demo_u
     assert [s.value for s in at.success] == [ui_text("plan_copied_msg", "zh", year=2025, revision=1)]
     assert at.selectbox(key="f_year").value == 2025
     assert at.query_params["year"] == "2025"
-    store = Store.open(demo_url)
+    store = Store.open(accounts_url)
     try:
         stored = campaigns.stored_plans(store)
         entry = access.audit_entries(store, 1)[0]
@@ -119,13 +102,13 @@ def _edit_milestones(at: AppTest, rows: list[dict]) -> None:
     at.session_state["plan_milestone_table"] = {"edited_rows": edited, "added_rows": [], "deleted_rows": []}
 
 
-def test_a_moved_due_date_is_saved_and_the_phase_page_shows_it(demo_url: str) -> None:
+def test_a_moved_due_date_is_saved_and_the_phase_page_shows_it(accounts_url: str) -> None:
     at = sign_in("boss", "admin-pw", "settings")
     _edit_milestones(at, [{"due": date(2024, 2, 20)}])  # 成立领导小组: 01-31 → 02-20
     next(b for b in at.button if b.label == "保存").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert [s.value for s in at.success] == [ui_text("plan_saved_msg", "zh", year=2024, revision=2)]  # 1: the demo's
-    store = Store.open(demo_url)
+    store = Store.open(accounts_url)
     try:
         plan = campaigns.stored_plans(store)[2024]
     finally:
@@ -148,22 +131,22 @@ def test_a_moved_due_date_is_saved_and_the_phase_page_shows_it(demo_url: str) ->
     ],
 )
 def test_a_mistake_is_named_in_the_pages_words_and_nothing_is_saved(
-    demo_url: str, rows: list[dict], message: str
+    accounts_url: str, rows: list[dict], message: str
 ) -> None:
     at = sign_in("boss", "admin-pw", "settings")
     _edit_milestones(at, rows)
     next(b for b in at.button if b.label == "保存").click().run()
     assert not at.exception
     assert [e.value.replace("\\", "") for e in at.error] == [message]  # Markdown escapes (2025\-01\-05) aside
-    store = Store.open(demo_url)
+    store = Store.open(accounts_url)
     try:
         assert campaigns.stored_plans(store) == {2024: SETTINGS.plan}  # as the demo stored it
     finally:
         store.close()
 
 
-def test_the_year_switch_is_in_the_url_and_a_shared_link_opens_that_year(demo_url: str) -> None:
-    store = Store.open(demo_url)
+def test_the_year_switch_is_in_the_url_and_a_shared_link_opens_that_year(accounts_url: str) -> None:
+    store = Store.open(accounts_url)
     try:
         campaigns.save_plan(store, SETTINGS, campaigns.moved_to(SETTINGS.plan, 2025), "boss", how="copy")
     finally:
