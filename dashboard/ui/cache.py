@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 import streamlit as st
 
 from dashboard import metrics
-from dashboard.campaigns import campaign_years, settings_for, settings_for_year
+from dashboard.campaigns import campaign_years, selection_year, settings_for_year
 from dashboard.config import Settings
 from dashboard.metrics import Selection
 from dashboard.ui.database import data_version, database_url, open_store
@@ -30,6 +30,11 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _year_settings(url: str, version: str, year: int) -> Settings:
+    return settings_for_year(open_store(url), get_settings(), year)
+
+
 @st.cache_data(show_spinner=False, max_entries=512)
 def _cached_call(
     fn_key: str, url: str, version: str, sel_key: tuple, args: tuple, kwargs: tuple, _fn: Callable[..., Any], _sel: Any
@@ -40,7 +45,8 @@ def _cached_call(
     store = open_store(url)
     if _sel is None:
         return _fn(store, *args, **dict(kwargs))
-    return _fn(store, settings_for(store, get_settings(), _sel), _sel, *args, **dict(kwargs))
+    year = selection_year(_sel, get_settings())
+    return _fn(store, _year_settings(url, version, year), _sel, *args, **dict(kwargs))  # the year's plan, read once
 
 
 def _key(fn: Callable[..., Any]) -> str:
@@ -64,11 +70,6 @@ def filter_options() -> dict[str, list[Any]]:
     cached like every metric."""
     fn = metrics.filter_options
     return _cached_call(_key(fn), database_url(), data_version(), (), (), (), fn, None)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _year_settings(url: str, version: str, year: int) -> Settings:
-    return settings_for_year(open_store(url), get_settings(), year)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
