@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from dashboard import metrics as m
 from dashboard.config import Settings
 from dashboard.evaluation import evaluate
-from data_sources.schema import LEVELS, Kind
+from data_sources.schema import LEVELS, Kind, milestone_year
 
 PG_ENVS = ("DASHBOARD_BENCH_PG_URL", "DASHBOARD_TEST_PG_URL")
 PG_DATABASE = "dashboard_bench"
@@ -185,6 +185,7 @@ def _milestones(org: Org, settings: Settings) -> Iterator[dict[str, Any]]:
                 "phase": ms.phase,
                 "planned_date": None,
                 "done_date": done,
+                "year": milestone_year(done, None, settings.year),
             }
 
 
