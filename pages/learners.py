@@ -28,7 +28,7 @@ if query:
     frame = found
 else:
     top = cached(metrics.top_learners)(sel, settings.top_learners)
-    widgets.chart(charts.top_learners(top, lang), key="learners_chart")
+    widgets.chart(charts.top_learners, top, lang, key="learners_chart")
     st.caption(t("click_to_drill"))
     st.subheader(t("learners_all", n=LEADERBOARD_ROWS))
     frame = cached(metrics.top_learners)(sel, LEADERBOARD_ROWS)

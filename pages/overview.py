@@ -28,7 +28,13 @@ if summary.participants_is_lower_bound:
 
 marker, marker_label = overview.timeline_marker(sel)
 widgets.chart(
-    charts.phase_timeline(settings.phases, matrix, marker, marker_label, settings.targets.amber_ratio, lang),
+    charts.phase_timeline,
+    settings.phases,
+    matrix,
+    marker,
+    marker_label,
+    settings.targets.amber_ratio,
+    lang,
     key="ov_timeline",
     drill=False,
 )
@@ -47,21 +53,21 @@ with left:
     else:
         shown = scale.rate_ends(units)
         widgets.chart(
-            charts.participation_by_unit(shown, target, settings.targets.amber_ratio, lang), key="ov_participation"
+            charts.participation_by_unit, shown, target, settings.targets.amber_ratio, lang, key="ov_participation"
         )
         scale.ends_caption(len(shown), len(units))
         st.caption(t("click_to_drill"))
 with right:
-    widgets.chart(charts.hours_by_month(ov.monthly, lang), key="ov_hours", drill=False)
-    widgets.chart(charts.certificates_by_level(summary.certificates_by_level, lang), key="ov_certs", drill=False)
+    widgets.chart(charts.hours_by_month, ov.monthly, lang, key="ov_hours", drill=False)
+    widgets.chart(charts.certificates_by_level, summary.certificates_by_level, lang, key="ov_certs", drill=False)
 
 top = ov.top
 left, right = st.columns([3, 2], gap="large")
 with left:
     st.subheader(t("overview_behind"), help=t("overview_behind_help"))
-    overview.laggards_table(units, matrix, key="ov_laggards")
+    overview.laggards_table(sel, units, matrix, key="ov_laggards")
 with right:
     st.subheader(t("overview_top"))
-    widgets.chart(charts.top_learners(top, lang, title=False), key="ov_top")
+    widgets.chart(charts.top_learners, top, lang, title=False, key="ov_top")
 
 overview.briefing_button(sel)

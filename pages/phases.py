@@ -29,14 +29,20 @@ shown_view = scale.view("phases_view", scale.PHASES_VIEWS) if at_scale else "all
 if shown_view == "departments":
     st.caption(t("phases_departments_caption"))
     depts = scale.named(metrics.department_milestones(matrix))
-    spec = charts.milestone_matrix(
-        depts, scale.department_order(depts, "overdue"), lang, matrices.milestone_labels(), by="department"
+    order_ = scale.department_order(depts, "overdue")
+    scale.department_matrix(
+        charts.milestone_matrix, depts, order_, lang, matrices.milestone_labels(), sel=sel, key="phases_departments"
     )
-    scale.department_matrix(spec, sel, key="phases_departments")
 if shown_view in ("ends", "all"):
     shown = metrics.ends(order)
-    spec = charts.milestone_matrix(matrix[matrix["unit"].isin(shown)], shown, lang, matrices.milestone_labels())
-    widgets.chart(spec, key="phases_matrix")
+    widgets.chart(
+        charts.milestone_matrix,
+        matrix[matrix["unit"].isin(shown)],
+        shown,
+        lang,
+        matrices.milestone_labels(),
+        key="phases_matrix",
+    )
     scale.ends_caption(len(shown), len(order), "scale_ends_phases")
     st.caption(t("click_to_drill"))
 if shown_view in ("table", "all"):

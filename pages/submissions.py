@@ -59,11 +59,11 @@ shown_view = scale.view("subs_view", scale.SUBMISSIONS_VIEWS) if at_scale else "
 if shown_view == "departments":
     st.caption(t("subs_departments_caption"))
     depts = scale.named(metrics.department_submissions(sub))
-    spec = charts.submission_matrix(depts, scale.department_order(depts, "missing"), lang, by="department")
-    scale.department_matrix(spec, sel, key="subs_departments")
+    order_ = scale.department_order(depts, "missing")
+    scale.department_matrix(charts.submission_matrix, depts, order_, lang, sel=sel, key="subs_departments")
 if shown_view in ("ends", "all"):
     shown = metrics.ends(order)
-    widgets.chart(charts.submission_matrix(sub[sub["unit"].isin(shown)], shown, lang), key="subs_matrix")
+    widgets.chart(charts.submission_matrix, sub[sub["unit"].isin(shown)], shown, lang, key="subs_matrix")
     scale.ends_caption(len(shown), len(order), "scale_ends_subs")
     st.caption(t("click_to_drill"))
 if shown_view in ("table", "all"):

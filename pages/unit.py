@@ -50,10 +50,10 @@ monthly = cached(metrics.monthly)(one)
 left, right = st.columns(2, gap="large")
 with left:
     widgets.chart(
-        charts.participation_by_month(monthly, target, settings.targets.amber_ratio, lang), key="u_rate", drill=False
+        charts.participation_by_month, monthly, target, settings.targets.amber_ratio, lang, key="u_rate", drill=False
     )
 with right:
-    widgets.chart(charts.hours_by_month(monthly, lang), key="u_hours", drill=False)
+    widgets.chart(charts.hours_by_month, monthly, lang, key="u_hours", drill=False)
 
 left, right = st.columns([3, 2], gap="large")
 with left:
@@ -83,7 +83,7 @@ with left:
         )
 with right:
     st.subheader(t("unit_certs"))
-    widgets.chart(charts.certificates_by_level(summary.certificates_by_level, lang), key="u_certs", drill=False)
+    widgets.chart(charts.certificates_by_level, summary.certificates_by_level, lang, key="u_certs", drill=False)
 
 st.subheader(t("unit_learners"))
 learners = cached(metrics.top_learners)(one, 100000)

@@ -25,7 +25,9 @@ def test_the_bench_organisation_loads_with_each_milestone_in_its_year(store: Sto
     generated = list(bench._milestones(org, settings))
     with store.engine.connect() as conn:
         stored = conn.execute(sa.text("SELECT unit, milestone, year, done_date FROM milestone_rows")).all()
-    expected = {(r["unit"], r["milestone"], r["done_date"].year if r["done_date"] else settings.year) for r in generated}
+    expected = {
+        (r["unit"], r["milestone"], r["done_date"].year if r["done_date"] else settings.year) for r in generated
+    }
     assert {(u, ms, int(y)) for u, ms, y, _ in stored} == expected
     matrix = m.milestone_matrix(store, settings, m.Selection())
     done = sum(1 for r in generated if r["done_date"] is not None)

@@ -65,6 +65,20 @@ def cached(fn: Callable[Concatenate[Store, Settings, Selection, P], R]) -> Calla
     return call
 
 
+@st.cache_data(show_spinner=False, max_entries=128)
+def _derived_call(
+    fn_key: str, url: str, version: str, sel_key: tuple, key: tuple, _fn: Callable[..., Any], _inputs: tuple
+) -> Any:
+    return _fn(*_inputs)
+
+
+def derived(fn: Callable[..., R], sel: Selection, key: tuple, *inputs: Any) -> R:
+    """``fn(*inputs)`` cached like the figures of ``sel`` it is computed from (database, data
+    version, selection), plus ``key``: every argument those do not determine (the language, the
+    day). Hashing the figures themselves on every rerun cost more than reading them (issue 13)."""
+    return _derived_call(_key(fn), database_url(), data_version(), astuple(sel), key, fn, inputs)
+
+
 def filter_options() -> dict[str, list[Any]]:
     """The departments, unit types, units and months the filters offer (``metrics.filter_options``),
     cached like every metric."""
@@ -91,5 +105,6 @@ def years() -> list[int]:
 def clear_caches() -> None:
     """After an import or an undo: forget every cached figure."""
     _cached_call.clear()
+    _derived_call.clear()
     _year_settings.clear()
     _years.clear()

@@ -128,8 +128,7 @@ def page_view(ev: Evaluation) -> str:
 def ranking_chart(ev: Evaluation) -> None:
     """The stacked bars; a click on a unit opens 单位详情."""
     shown = chart_units(ev.units)
-    spec = charts.evaluation_scores(shown, ev.indicators, INDICATORS, _chart_notes(ev), lang())
-    chart(spec, key="eval_chart")
+    chart(charts.evaluation_scores, shown, ev.indicators, INDICATORS, _chart_notes(ev), lang(), key="eval_chart")
     if len(shown) < len(ev.units):
         st.caption(e("page_chart_ends", n=SCALE_ENDS, total=len(ev.units)))
 

@@ -1,7 +1,8 @@
 """What only the 总览 page draws: where the phase timeline marks "now", the current phase, each
 unit's own participation target, the units that lag behind, and the meeting briefing download.
 
-Imports ``session``, ``database``, ``periods``, ``widgets`` and ``scale`` (a long list paged);
+Imports ``session``, ``database``, ``cache`` (the laggards worked out once), ``periods``, ``widgets`` and
+``scale`` (a long list paged);
 ``dashboard.briefing`` (the laggards) and ``dashboard.exports`` (the workbook, the same as the CLI's).
 """
 
@@ -13,8 +14,10 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import briefing, exports
-from dashboard.i18n import fmt_date
+from dashboard.config import Settings
+from dashboard.i18n import fmt_date, ui_text
 from dashboard.metrics import Selection
+from dashboard.ui.cache import derived
 from dashboard.ui.database import store
 from dashboard.ui.periods import month_end, period_text
 from dashboard.ui.scale import LAGGARD_PAGE_SIZES, paged_table
@@ -50,15 +53,20 @@ def with_targets(units: pd.DataFrame) -> pd.DataFrame:
     return units.assign(target=targets)
 
 
-def laggards_table(units: pd.DataFrame, matrix: pd.DataFrame, key: str) -> None:
+def _laggard_rows(settings: Settings, units: pd.DataFrame, matrix: pd.DataFrame, lang: str) -> pd.DataFrame:
+    lag = briefing.laggards(settings, units, matrix, lang).rename(columns={"overdue": "overdue_milestones"})
+    status = {s: ui_text(f"status_{s}", lang) for s in lag["rate_status"].dropna().unique()}
+    return lag.assign(rate_status=lag["rate_status"].map(lambda s: status.get(s, "—")))
+
+
+def laggards_table(sel: Selection, units: pd.DataFrame, matrix: pd.DataFrame, key: str) -> None:
     """Units below their participation target or with an overdue milestone (``briefing.laggards``,
-    the same list as the meeting briefing), worst first, clickable."""
-    lag = briefing.laggards(settings(), units, matrix, lang())
+    the same list as the meeting briefing), worst first, clickable; worked out once per figures
+    (``units`` and ``matrix`` are ``sel``'s overview today)."""
+    lag = derived(_laggard_rows, sel, (lang(), date.today()), settings(), units, matrix, lang())
     if lag.empty:
         st.success(t("overview_behind_none"))
         return
-    lag = lag.rename(columns={"overdue": "overdue_milestones"})
-    lag["rate_status"] = lag["rate_status"].map(lambda s: t(f"status_{s}") if isinstance(s, str) else "—")
     paged_table(  # above 30 laggards: a search and pages
         lag,
         key,

@@ -84,8 +84,16 @@ def department_participation(departments: pd.DataFrame, target: float, sel: Sele
     data = named(departments).assign(
         target=[tg.for_scope("participation_rate", d or None, None) for d in departments["department"]]
     )
-    spec = charts.participation_by_unit(data, target, tg.amber_ratio, lang(), by="department")
-    chart(spec, key=f"{key}_{'|'.join(sel.departments)}", departments=sel)
+    chart(
+        charts.participation_by_unit,
+        data,
+        target,
+        tg.amber_ratio,
+        lang(),
+        by="department",
+        key=f"{key}_{'|'.join(sel.departments)}",
+        departments=sel,
+    )
     st.caption(t("click_department"))
 
 
@@ -97,9 +105,10 @@ def department_order(frame: pd.DataFrame, count: str) -> list[str]:
     return sorted(share, key=lambda d: (-share[d], pinyin_key(str(d))))
 
 
-def department_matrix(spec: Any, sel: Selection, key: str) -> None:
-    """A departments × milestones or months grid; a click on a row sets the department filter."""
-    chart(spec, key=f"{key}_{'|'.join(sel.departments)}", departments=sel)
+def department_matrix(build: Callable[..., Any], *args: Any, sel: Selection, key: str, **kwargs: Any) -> None:
+    """A departments × milestones or months grid (``build(*args, by="department", **kwargs)``); a
+    click on a row sets the department filter."""
+    chart(build, *args, by="department", key=f"{key}_{'|'.join(sel.departments)}", departments=sel, **kwargs)
     st.caption(t("click_department"))
 
 

@@ -7,13 +7,13 @@ Imports ``session``, ``periods`` (download names) and ``navigation`` (the drill-
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import briefing, charts
+from dashboard import briefing, charts, vega
 from dashboard.metrics import Selection
 from dashboard.ui.navigation import go_to_department, go_to_unit
 from dashboard.ui.periods import period_text
@@ -36,18 +36,33 @@ def _picked_unit(event: Any, name: str = charts.UNIT_SELECTION, field: str = "un
     return None
 
 
-def chart(spec: Any, key: str, drill: bool = True, departments: Selection | None = None) -> None:
-    """Draw an Altair chart; with ``drill`` a click on a unit opens that unit's page. A chart of
-    departments (``departments``: the page's selection) sets the department filter instead."""
+@st.cache_data(show_spinner=False, max_entries=256)
+def _spec(name: str, args: tuple, kwargs: tuple, _build: Callable[..., Any]) -> dict[str, Any]:
+    """The chart ``_build(*args, **kwargs)`` as Vega-Lite, once per builder (``name``) and inputs."""
+    return vega.vega_lite(_build(*args, **dict(kwargs)))
+
+
+def chart(
+    build: Callable[..., Any],
+    *args: Any,
+    key: str,
+    drill: bool = True,
+    departments: Selection | None = None,
+    **kwargs: Any,
+) -> None:
+    """Draw the chart ``build(*args, **kwargs)`` (a function of ``dashboard.charts``), built and
+    converted once per input (a rerun with the same figures reuses the spec); with ``drill`` a
+    click on a unit opens that unit's page. A chart of departments (``departments``: the page's
+    selection) sets the department filter instead."""
+    spec = _spec(f"{build.__module__}.{build.__qualname__}", args, tuple(sorted(kwargs.items())), build)
     if not drill:
-        st.altair_chart(spec, key=key, width="stretch")
+        st.vega_lite_chart(spec, key=key, width="stretch")
         return
     mode = charts.UNIT_SELECTION if departments is None else charts.DEPT_SELECTION
-    try:
-        event = st.altair_chart(spec, key=key, width="stretch", on_select="rerun", selection_mode=mode)
-    except Exception:  # a chart without the unit selection (e.g. "no data")
-        st.altair_chart(spec, key=key, width="stretch")
+    if not vega.has_param(spec, mode):  # a chart without the unit selection (e.g. "no data")
+        st.vega_lite_chart(spec, key=key, width="stretch")
         return
+    event = st.vega_lite_chart(spec, key=key, width="stretch", on_select="rerun", selection_mode=mode)
     if departments is not None:
         dept = _picked_unit(event, charts.DEPT_SELECTION, "department")
         if dept:
