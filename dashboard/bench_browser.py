@@ -1,7 +1,9 @@
 """``python -m dashboard bench --browser``: how fast each page's figures are on a leader's screen.
 
 It starts the app (``streamlit run serve.py``, headless, on a free port) on a store and drives
-Debian's Chromium through Playwright at 1366×768, as a leader's laptop shows it. For each page it
+Debian's Chromium through Playwright at 1366×768, as a leader's laptop shows it, signed in as a
+viewer (the store gets an administrator and that account if it has none; each browser context
+carries the sign-in cookie a leader's browser keeps). For each page it
 measures, from the click or the navigation until the page's figures are drawn (the script has
 run, no skeleton is left, every Vega chart has its canvas or SVG and every table its grid):
 
@@ -21,7 +23,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import os
+import secrets
 import shutil
 import socket
 import statistics
@@ -35,6 +39,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
 from dashboard.i18n import ui_text
+from dashboard.server import SESSION_COOKIE
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_ENV = "DASHBOARD_TEST_CHROMIUM"
@@ -66,6 +71,7 @@ DEMO_GOALS = Goals("demo", 500.0, 1500.0, None)
 SCALE_GOALS = Goals("1,000 units", 1000.0, 2500.0, 4.0)
 
 
+BENCH_VIEWER = "会议大屏"  # the viewer account the pages are timed as
 KINDS = ("first", "cold", "reopen", "warm", "period", "dept")
 
 
@@ -195,17 +201,21 @@ def _timed(pg: Any, action: Callable[[], None]) -> Timing:
     return Timing(total, began - since, ended - began, now - ended)
 
 
-def _new_page(browser: Any) -> Any:
+def _new_page(browser: Any, signed_in: tuple[str, str] | None = None) -> Any:
+    """A fresh browser context's page; ``signed_in`` (the app's URL, a session token): with the
+    sign-in cookie a leader's browser keeps."""
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
     context.add_init_script(WATCH_JS)
+    if signed_in is not None:
+        context.add_cookies([{"name": SESSION_COOKIE, "value": signed_in[1], "url": signed_in[0]}])
     pg = context.new_page()
     pg.set_default_timeout(120_000)
     return pg
 
 
-def _open(browser: Any, url: str) -> tuple[Any, Timing]:
-    """A fresh context at ``url``: (the page, until its figures are drawn)."""
-    pg = _new_page(browser)
+def _open(new_page: Callable[[], Any], url: str) -> tuple[Any, Timing]:
+    """A fresh context (``new_page``) at ``url``: (the page, until its figures are drawn)."""
+    pg = new_page()
     return pg, _timed(pg, lambda: pg.goto(url))
 
 
@@ -250,9 +260,15 @@ def _median(values: Sequence[Timing]) -> Timing:
 
 
 def measure(
-    base_url: str, chromium: str, pages: Sequence[str] = tuple(PAGES), repeat: int = 3, log: TextIO | None = None
+    base_url: str,
+    chromium: str,
+    pages: Sequence[str] = tuple(PAGES),
+    repeat: int = 3,
+    log: TextIO | None = None,
+    token: str | None = None,
 ) -> list[PageTiming]:
-    """Time every page of ``pages`` on the app at ``base_url`` (see the module's docstring)."""
+    """Time every page of ``pages`` on the app at ``base_url`` (see the module's docstring), signed
+    in with the session ``token`` when given."""
     from playwright.sync_api import sync_playwright
 
     def say(text: str) -> None:
@@ -265,7 +281,8 @@ def measure(
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
-            pg = _new_page(browser)  # the first visit of each page, in one session
+            new_page = functools.partial(_new_page, browser, None if token is None else (base_url, token))
+            pg = new_page()  # the first visit of each page, in one session
             for i, path in enumerate(pages):
                 action = (lambda p=path: pg.goto(f"{base_url}/{p}")) if i == 0 else (lambda p=path: _nav(pg, p))
                 runs[path]["first"].append(_timed(pg, action))
@@ -274,7 +291,7 @@ def measure(
             for k in range(repeat):
                 say(f"  run {k + 1} of {repeat} …")
                 for path in pages:
-                    pg, timing = _open(browser, f"{base_url}/{path}")
+                    pg, timing = _open(new_page, f"{base_url}/{path}")
                     runs[path]["cold"].append(timing)
                     runs[path]["reopen"].append(_reopen(pg, f"{base_url}/{path}"))
                     if _period_buttons(pg).count():
@@ -283,7 +300,7 @@ def measure(
                         runs[path]["dept"].append(_timed(pg, lambda pg=pg, k=k: _dept(pg, k)))
                     pg.context.close()
                 if len(pages) > 1:  # warm: around the menu once, in one session
-                    pg, _ = _open(browser, f"{base_url}/{pages[-1]}")
+                    pg, _ = _open(new_page, f"{base_url}/{pages[-1]}")
                     for path in pages:
                         runs[path]["warm"].append(_timed(pg, lambda pg=pg, p=path: _nav(pg, p)))
                     pg.context.close()
@@ -306,10 +323,10 @@ def measure(
 @contextlib.contextmanager
 def _stores(
     settings: Any, demo: bool, org: Any, sqlite_path: str | None, pg_url: str | None, keep: bool, log: TextIO
-) -> Iterator[list[tuple[str, str]]]:
-    """(name, URL) of the stores to serve: SQLite (``sqlite_path`` kept and reused, else a
-    temporary file) and PostgreSQL when a server is given (a database of our own, dropped after
-    unless ``keep``); each holds the demo or the bench's organisation."""
+) -> Iterator[list[tuple[str, str, str]]]:
+    """(name, URL, a viewer's session token) of the stores to serve: SQLite (``sqlite_path`` kept
+    and reused, else a temporary file) and PostgreSQL when a server is given (a database of our
+    own, dropped after unless ``keep``); each holds the demo or the bench's organisation."""
     from dashboard import bench
 
     tmp = Path(tempfile.mkdtemp(prefix="dashboard-bench-browser-"))
@@ -319,18 +336,23 @@ def _stores(
         urls = [("SQLite", f"sqlite:///{Path(sqlite_path) if sqlite_path else tmp / 'bench.db'}")]
         if pg:
             urls.append(("PostgreSQL", bench._pg_database(pg, name, fresh=not keep)))
+        tokens: list[str] = []
         for label, url in urls:
-            _fill(label, url, settings, demo, org, log)
-        yield urls
+            tokens.append(_fill(label, url, settings, demo, org, log))
+        yield [(label, url, token) for (label, url), token in zip(urls, tokens, strict=True)]
     finally:
         if pg and not keep:
             bench._drop_pg_database(pg, name)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _fill(label: str, url: str, settings: Any, demo: bool, org: Any, log: TextIO) -> None:
-    """Load the demo or build the organisation into an empty store; a store with data is reused."""
+def _fill(label: str, url: str, settings: Any, demo: bool, org: Any, log: TextIO) -> str:
+    """Load the demo or build the organisation into an empty store (a store with data is reused);
+    returns the session token of a viewer. As deployed, the store has an administrator and the
+    leaders' accounts (random passwords), and the pages are timed signed in: without the
+    first-run form of a store that has no account."""
     from dashboard import bench
+    from data_sources import access
     from data_sources.store import Store
 
     store = Store.open(url)
@@ -346,7 +368,12 @@ def _fill(label: str, url: str, settings: Any, demo: bool, org: Any, log: TextIO
             log.write(f"[{label}] building {org.units:,} units, {org.staff:,} staff …\n")
             log.flush()
             bench.build(store, org, settings)
+        if not access.has_accounts(store):
+            access.create_first_admin(store, "管理员", secrets.token_urlsafe(16))
+        if access.get_user(store, BENCH_VIEWER) is None:
+            access.add_user(store, BENCH_VIEWER, "viewer", password=secrets.token_urlsafe(16))
         bench._analyze(store)
+        return access.start_session(store, BENCH_VIEWER)
     finally:
         store.close()
 
@@ -371,11 +398,11 @@ def collect(
     org = bench.Org(units, staff, bench._months(settings.year, months))
     results: list[tuple[str, list[PageTiming]]] = []
     with _stores(settings, demo, org, sqlite_path, pg_url, keep, log) as stores:
-        for label, url in stores:
+        for label, url, token in stores:
             log.write(f"[{label}] serving the app and timing {len(pages)} pages in Chromium …\n")
             log.flush()
             with tempfile.TemporaryDirectory() as tmp, serve(url, Path(tmp) / "streamlit.log") as base:
-                results.append((label, measure(base, chromium or default_chromium(), pages, repeat, log)))
+                results.append((label, measure(base, chromium or default_chromium(), pages, repeat, log, token)))
     return results
 
 

@@ -836,6 +836,7 @@ UI_TEXT: dict[str, dict[str, str]] = {
         "zh": "以下月份台账与月报差异超过 {tolerance}，统计时以台账为准。",
         "en": "These months differ by more than {tolerance} between ledger and summary; the ledger is used.",
     },
+    "unit_quality_months": {"zh": "查看这 {n} 个月的台账与月报", "en": "The {n} months, ledger against summary"},
     "over_head_unit": {
         "zh": "本期统计到 {counted} 名参学职工，多于职工人数 {headcount} 人（期间离职人员或花名册未更新）；参学人数按 {headcount} 人计，参学率不超过 100%。",
         "en": "{counted} participants were counted this period, more than the {headcount} staff (people who left, or a roster not updated); participants count as {headcount}, so the rate stays at most 100%.",

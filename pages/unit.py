@@ -108,23 +108,25 @@ if dq.empty:
     st.success(t("unit_quality_none", tolerance=tolerance))
 else:
     st.warning(t("unit_quality_note", tolerance=tolerance))
-    widgets.table(
-        dq.assign(month=dq["month"].map(lambda m: fmt_month(m, lang))),
-        key="u_dq",
-        columns=[
-            "month",
-            "ledger_participants",
-            "summary_participants",
-            "participants_diff",
-            "ledger_hours",
-            "summary_hours",
-            "hours_diff",
-        ],
-        column_config={
-            "participants_diff": widgets.PCT,
-            "hours_diff": widgets.PCT,
-        },
-        drill=False,
-        height=widgets.rows_height(len(dq), 320),  # a year of months scrolls inside the table
-        download=f"{unit}_{t('unit_quality')}",
-    )
+    # the months folded away below the warning: the page stays within four laptop screens
+    with st.expander(t("unit_quality_months", n=len(dq)), icon=":material/table_rows:"):
+        widgets.table(
+            dq.assign(month=dq["month"].map(lambda m: fmt_month(m, lang))),
+            key="u_dq",
+            columns=[
+                "month",
+                "ledger_participants",
+                "summary_participants",
+                "participants_diff",
+                "ledger_hours",
+                "summary_hours",
+                "hours_diff",
+            ],
+            column_config={
+                "participants_diff": widgets.PCT,
+                "hours_diff": widgets.PCT,
+            },
+            drill=False,
+            height=widgets.rows_height(len(dq), 320),  # a year of months scrolls inside the table
+            download=f"{unit}_{t('unit_quality')}",
+        )

@@ -60,3 +60,23 @@ def test_without_a_browser_the_command_says_where_it_looked(tmp_path: Path) -> N
     code = main(["bench", "--browser", "--demo", "--chromium", str(missing), "--pg-url", ""], out, err)
     assert (code, out.getvalue()) == (1, "")
     assert err.getvalue() == f"no Chromium at {missing}: give --chromium or set {bench_browser.CHROMIUM_ENV}\n"
+
+
+def test_the_pages_are_timed_signed_in_as_a_viewer(settings, tmp_path: Path) -> None:
+    """A deployed store has an administrator, so no first-run form sits above the figures: the
+    bench gives a store without accounts one, and times the pages as a signed-in viewer."""
+    from data_sources import access
+    from data_sources.store import Store
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    token = bench_browser._fill("SQLite", url, settings, True, None, io.StringIO())
+    again = bench_browser._fill("SQLite", url, settings, True, None, io.StringIO())  # reused: no second admin
+    store = Store.open(url)
+    try:
+        users = sorted((a.name, a.role) for a in access.list_users(store))
+        assert users == sorted([("管理员", "admin"), (bench_browser.BENCH_VIEWER, "viewer")])
+        for t in (token, again):
+            signed_in = access.account_for_session(store, t)
+            assert signed_in is not None and signed_in.name == bench_browser.BENCH_VIEWER
+    finally:
+        store.close()
