@@ -147,34 +147,58 @@ def serve(db_url: str, log_path: Path) -> Iterator[str]:
 
 # ---- in the browser -------------------------------------------------------------------------------
 
-# Every change of Streamlit's script state, with its time, from the first moment of the page: a
-# run that starts and ends between two polls is still seen.
+# Every script run as the server reports it, with its time, from the first moment of the page:
+# Streamlit's messages are read off its WebSocket (a ForwardMsg's top-level field 4 new_session:
+# a run began; field 6 script_finished: it ended). The app's data-test-script-state attribute is
+# not enough: when a run is fast, React renders "running" and "notRunning" in one go and the
+# attribute never shows the run.
 WATCH_JS = """
 window.__runs = [];
-new MutationObserver(() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  if (!app) return;
-  const s = app.getAttribute('data-test-script-state');
-  const last = window.__runs[window.__runs.length - 1];
-  if (!last || last.s !== s) window.__runs.push({s, t: performance.now()});
-}).observe(document, {subtree: true, childList: true, attributes: true,
-                      attributeFilter: ['data-test-script-state']});
+const fieldsOf = (buf) => {
+  const b = new Uint8Array(buf), found = new Set();
+  let i = 0;
+  const varint = () => { let x = 0, m = 1, c; do { c = b[i++]; x += (c & 127) * m; m *= 128; } while (c & 128); return x; };
+  while (i < b.length) {
+    const tag = varint(), wire = tag % 8;
+    found.add(Math.floor(tag / 8));
+    if (wire === 0) varint();
+    else if (wire === 1) i += 8;
+    else if (wire === 2) { const n = varint(); i += n; }  // not i += varint(): i is read first
+    else if (wire === 5) i += 4;
+    else break;
+  }
+  return found;
+};
+const NativeWebSocket = window.WebSocket;
+window.WebSocket = class extends NativeWebSocket {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener('message', (ev) => {
+      if (!(ev.data instanceof ArrayBuffer)) return;
+      const f = fieldsOf(ev.data), t = performance.now();
+      if (f.has(4)) window.__runs.push({s: 'running', t});
+      if (f.has(6)) window.__runs.push({s: 'notRunning', t});
+    });
+  }
+};
 """
 
-# The page's figures are drawn: a script run began after `since` and ended, nothing is stale or
-# a skeleton, a heading is there, every chart has its canvas or SVG and every table its grid.
+# The page's figures are drawn: a script run began after `since` and every run since has ended,
+# nothing is stale or a skeleton, a heading is there, every chart shown has its canvas or SVG and
+# every table shown its grid (one folded in a closed expander is not drawn until it is opened).
 DRAWN_JS = """(since) => {
-  const runs = window.__runs || [];
-  if (!runs.some(r => r.s === 'running' && r.t >= since)) return false;
+  const runs = (window.__runs || []).filter(r => r.t >= since);
+  if (!runs.some(r => r.s === 'running') || runs[runs.length - 1].s !== 'notRunning') return false;
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   if (document.querySelector('[data-testid="stSkeleton"]')) return false;
   if (document.querySelector('[data-stale="true"]')) return false;
   if (!document.querySelector('[data-testid="stMain"] h1')) return false;
+  const shown = e => e.checkVisibility();  // false when folded away in a closed expander
   for (const c of document.querySelectorAll('[data-testid="stVegaLiteChart"]'))
-    if (!c.querySelector('canvas, svg')) return false;
+    if (shown(c) && !c.querySelector('canvas, svg')) return false;
   for (const g of document.querySelectorAll('[data-testid="stDataFrame"]'))
-    if (!g.querySelector('canvas')) return false;
+    if (shown(g) && !g.querySelector('canvas')) return false;
   return true;
 }"""
 
