@@ -8,6 +8,9 @@ below by itself (Streamlit ≥ 1.53); ``streamlit run dashboard/app.py`` still w
 
 import streamlit as st
 
-from dashboard import server
+# briefing … vega: what the pages need, imported while the server starts (pandas, Altair,
+# SQLAlchemy: about 1.8 s on a 2-core machine) instead of during the first visitor's first page.
+# Not dashboard.ui: its st.cache_data functions belong to the running app.
+from dashboard import briefing, charts, evaluation, exports, metrics, server, vega  # noqa: F401
 
 app = st.App("dashboard/app.py", routes=server.routes(), middleware=server.middleware())
