@@ -27,7 +27,11 @@ _ALTAIR_GLOBALS = threading.Lock()
 
 def _frame_name(frame: pd.DataFrame) -> str:
     """A name that changes with the frame's content (Vega keeps datasets by name)."""
-    digest = hashlib.sha1(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    try:
+        rows = pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()
+    except TypeError:  # a cell pandas cannot hash (a list): its text instead
+        rows = frame.to_json(orient="split", date_format="iso", default_handler=str).encode()
+    digest = hashlib.sha1(rows)
     digest.update("\x1f".join(map(str, frame.columns)).encode())
     return f"data-{digest.hexdigest()[:16]}"
 

@@ -29,9 +29,9 @@ shown_view = scale.view("phases_view", scale.PHASES_VIEWS) if at_scale else "all
 if shown_view == "departments":
     st.caption(t("phases_departments_caption"))
     depts = scale.named(metrics.department_milestones(matrix))
-    order_ = scale.department_order(depts, "overdue")
+    dept_order = scale.department_order(depts, "overdue")
     scale.department_matrix(
-        charts.milestone_matrix, depts, order_, lang, matrices.milestone_labels(), sel=sel, key="phases_departments"
+        charts.milestone_matrix, depts, dept_order, lang, matrices.milestone_labels(), sel=sel, key="phases_departments"
     )
 if shown_view in ("ends", "all"):
     shown = metrics.ends(order)

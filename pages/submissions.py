@@ -59,8 +59,8 @@ shown_view = scale.view("subs_view", scale.SUBMISSIONS_VIEWS) if at_scale else "
 if shown_view == "departments":
     st.caption(t("subs_departments_caption"))
     depts = scale.named(metrics.department_submissions(sub))
-    order_ = scale.department_order(depts, "missing")
-    scale.department_matrix(charts.submission_matrix, depts, order_, lang, sel=sel, key="subs_departments")
+    dept_order = scale.department_order(depts, "missing")
+    scale.department_matrix(charts.submission_matrix, depts, dept_order, lang, sel=sel, key="subs_departments")
 if shown_view in ("ends", "all"):
     shown = metrics.ends(order)
     widgets.chart(charts.submission_matrix, sub[sub["unit"].isin(shown)], shown, lang, key="subs_matrix")
