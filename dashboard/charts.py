@@ -4,7 +4,8 @@ No Streamlit here, so the specs can be unit-tested and reused in exports. Every 
 a projector (large fonts), labels its axes and tooltips in the chosen language with exact figures,
 and colours status the same way everywhere with a colour-blind-safe (Okabe-Ito) palette. Charts
 that show units carry a point selection named ``UNIT_SELECTION`` on the field ``unit`` so a page
-can drill down with ``st.altair_chart(..., on_select="rerun")``.
+can drill down (``ui.widgets.chart``: the chart as Vega-Lite via ``dashboard.vega``, drawn with
+``st.vega_lite_chart(..., on_select="rerun")``).
 """
 
 from __future__ import annotations
