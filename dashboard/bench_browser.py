@@ -4,8 +4,9 @@ It starts the app (``streamlit run serve.py``, headless, on a free port) on a st
 Debian's Chromium through Playwright at 1366×768, as a leader's laptop shows it, signed in as a
 viewer (the store gets an administrator and that account if it has none; each browser context
 carries the sign-in cookie a leader's browser keeps). For each page it
-measures, from the click or the navigation until the page's figures are drawn (the script has
-run, no skeleton is left, every Vega chart has its canvas or SVG and every table its grid):
+measures, from the click or the navigation until the page's figures are drawn (the server has
+reported the script run's end, no skeleton is left, every Vega chart shown has its canvas or SVG
+and every table shown its grid):
 
 - first: the first visit after the server started (the server's figure cache is empty);
 - cold: a fresh browser context opening the page's URL (a new Streamlit session; the server has
@@ -360,10 +361,7 @@ def _stores(
         urls = [("SQLite", f"sqlite:///{Path(sqlite_path) if sqlite_path else tmp / 'bench.db'}")]
         if pg:
             urls.append(("PostgreSQL", bench._pg_database(pg, name, fresh=not keep)))
-        tokens: list[str] = []
-        for label, url in urls:
-            tokens.append(_fill(label, url, settings, demo, org, log))
-        yield [(label, url, token) for (label, url), token in zip(urls, tokens, strict=True)]
+        yield [(label, url, _fill(label, url, settings, demo, org, log)) for label, url in urls]
     finally:
         if pg and not keep:
             bench._drop_pg_database(pg, name)
