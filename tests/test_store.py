@@ -155,6 +155,41 @@ def test_undo_refused_while_a_later_batch_changed_the_same_rows(store: Store) ->
     assert unrelated.batch_id is not None
 
 
+# 工号 the database writes the undo image of (plain text) and those Python encodes (a quote, a
+# backslash, a control character): either way the text is the JSON encoder's
+IMAGED_IDS = ["E01", "工号02", "E 03", 'E"04', "E\\05", "E\t06", "E\u000107"]
+
+
+def test_the_undo_images_of_added_ledger_rows_are_the_encoders_text(store: Store) -> None:
+    ledger = [b.ledger(e, "张一", "一车间", "2024-01", 1, 1) for e in IMAGED_IDS]
+    first = store.commit(b.parsed("x.xlsx", roster=ROSTER, ledger=ledger), "t")
+    bc = db.batch_changes
+    with store.engine.connect() as conn:
+        got = conn.execute(
+            sa.select(bc.c.key, bc.c.before, bc.c.after).where(
+                bc.c.batch_id == first.batch_id, bc.c.tbl == "ledger_rows"
+            )
+        ).all()
+    want = [
+        (
+            db_rows.key_json((e, "2024-01")),
+            None,
+            db_rows.image_json({"employee_id": e, "month": "2024-01", "unit": "一车间"}),
+        )
+        for e in IMAGED_IDS
+    ]
+    assert sorted(tuple(r) for r in got) == sorted(want)
+    assert sum(db_rows.plain((e,)) for e in IMAGED_IDS) == 3  # both paths are taken
+    # a later batch's key of one of them compares equal as text: undo is refused, then allowed
+    second = store.commit(b.parsed("fix.xlsx", ledger=[dict(ledger[0], hours=5), dict(ledger[3], hours=5)]), "t")
+    with pytest.raises(UndoRefused) as e:
+        store.undo(first.batch_id, "t")
+    assert (e.value.reason, e.value.later_batch) == ("later_batch", second.batch_id)
+    store.undo(second.batch_id, "t")
+    store.undo(first.batch_id, "t")
+    assert store.is_empty()
+
+
 def test_rejected_file_leaves_the_store_byte_for_byte_the_same(store: Store, db_url: str) -> None:
     first_import(store)
     before = dump(store)

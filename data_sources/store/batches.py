@@ -26,7 +26,7 @@ from data_sources.store.bulk import chunks, delete_keys, drop_temp, insert_rows,
 from data_sources.store.derived import UNIT_MONTH_TABLES, add_unit_months, keep_in_step
 from data_sources.store.fold import remove_learner_months, remove_ledger_rows, stage_unit_months, undo_stage
 from data_sources.store.results import Batch, Change, ImportPlan
-from data_sources.store.rows import aware, image_json, image_load, key_json, row_key, utcnow
+from data_sources.store.rows import aware, image_json, image_load, key_json, plain, row_key, utcnow
 from data_sources.store.tables import (
     TABLE_KEY,
     audit_log,
@@ -86,11 +86,18 @@ def unit_images(batch_id: int | None, new_units: list[dict[str, Any]]) -> list[d
     ]
 
 
+def _slim(table: sa.Table) -> list[str]:
+    """The columns of an added row's image: undo deletes it by its key and recomputes from its
+    unit and month, so that is all its image holds, not the whole row."""
+    return list(dict.fromkeys(c for c in (*TABLE_KEY[table.name], "unit", "month") if c in table.c))
+
+
+_LEDGER_SLIM = _slim(ledger_rows)
+
+
 def change_images(batch_id: int | None, table: sa.Table, changes: list[Change]) -> list[dict[str, Any]]:
     """The undo images of the rows an import adds or replaces in ``table``."""
-    # undo deletes an added row by its key: its image is the key, unit and month (what undo
-    # recomputes from), not the whole row
-    slim = [c for c in (*TABLE_KEY[table.name], "unit", "month") if c in table.c]
+    slim = _slim(table)
     return [
         {
             "batch_id": batch_id,
@@ -101,6 +108,49 @@ def change_images(batch_id: int | None, table: sa.Table, changes: list[Change]) 
         }
         for c in changes
     ]
+
+
+def imaged_in_sql(rec: dict[str, Any]) -> bool:
+    """Whether the database writes the undo image of this added ledger row (``stage_images``):
+    its key, unit and month are strings the encoder writes as they are (the rare others, a quote
+    or a control character in a 工号, are encoded in Python by ``change_images``)."""
+    return plain(rec[c] for c in _LEDGER_SLIM)
+
+
+def stage_images(conn: Connection, batch_id: int, stage: sa.Table) -> None:
+    """The undo images of the staged ledger rows an import adds (``imaged`` = 1), written by the
+    database in one INSERT … SELECT: the same text ``key_json`` and ``image_json`` give, made by
+    concatenation (100,000 of them cost 0.35 s to encode and 0.8 s to send on SQLite)."""
+    k = stage.c
+    key_parts: list[Any] = []
+    for i, c in enumerate(TABLE_KEY[ledger_rows.name]):
+        key_parts += ['["' if i == 0 else '","', k[c]]
+    after_parts: list[Any] = []
+    for i, c in enumerate(sorted(_LEDGER_SLIM)):  # image_json sorts the keys
+        after_parts += [('{"' if i == 0 else '","') + c + '":"', k[c]]
+    key, after = _concat([*key_parts, '"]']), _concat([*after_parts, '"}'])
+    bc = batch_changes
+    images = (
+        sa.select(
+            sa.literal(ledger_rows.name, sa.String()),
+            key,
+            sa.literal(batch_id, sa.Integer()),
+            sa.null(),
+            after,
+        )
+        .where(k.imaged == 1)
+        .order_by(key)  # the primary key's order: each B-tree page visited once
+    )
+    conn.execute(bc.insert().from_select(["tbl", "key", "batch_id", "before", "after"], images))
+
+
+def _concat(parts: list[Any]) -> Any:
+    """SQL text concatenation of literals and columns (``||``; ``concat()`` on MySQL)."""
+    out = None
+    for p in parts:
+        e = sa.literal(p, sa.String()) if isinstance(p, str) else p
+        out = e if out is None else out + e
+    return out
 
 
 def write_audit(conn: Connection, user: str, action: str, **detail: Any) -> None:

@@ -30,7 +30,7 @@ Imports: ``tables``, ``bulk`` and ``derived``. The undo images are read as JSON 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -44,15 +44,18 @@ from data_sources.store.tables import BLOCKS, MONTHS, MYSQL_TABLE, TABLE_KEY, ba
 # ---- the stage --------------------------------------------------------------------------------
 
 
-def _stage_table(conn: Connection, prefix: str, columns: Iterable[str] | None = None) -> sa.Table:
-    """A temporary table of ledger_rows' columns (all nullable; or only ``columns``) and ``fold``:
-    1 when the row is folded into or out of learner_years, 0 when not (an import: its person-year
-    is rebuilt anyway; an undo: a row the batch replaced, restored from its image)."""
+def _stage_table(
+    conn: Connection, prefix: str, columns: Iterable[str] | None = None, flags: tuple[str, ...] = ("fold",)
+) -> sa.Table:
+    """A temporary table of ledger_rows' columns (all nullable; or only ``columns``) and its
+    ``flags``, 0 or 1: ``fold`` 1 when the row is folded into or out of learner_years, 0 when not
+    (an import: its person-year is rebuilt anyway; an undo: a row the batch replaced, restored
+    from its image); ``imaged`` (an import) 1 when the database writes the row's undo image."""
     stage = sa.Table(
         temp_name(prefix),
         sa.MetaData(),
         *[sa.Column(c.name, c.type) for c in ledger_rows.columns if columns is None or c.name in columns],
-        sa.Column("fold", sa.Integer()),
+        *[sa.Column(f, sa.Integer()) for f in flags],
         prefixes=["TEMPORARY"],
         postgresql_on_commit="DROP",
         **MYSQL_TABLE,
@@ -61,13 +64,15 @@ def _stage_table(conn: Connection, prefix: str, columns: Iterable[str] | None = 
     return stage
 
 
-def ledger_stage(conn: Connection, recs: list[dict[str, Any]], fold: Callable[[dict[str, Any]], bool]) -> sa.Table:
+def ledger_stage(conn: Connection, recs: list[dict[str, Any]], fold: list[bool], imaged: list[bool]) -> sa.Table:
     """A temporary table holding the ledger rows an import adds, sent once from Python (COPY on
-    PostgreSQL, executemany elsewhere); ledger_rows and learner_years are then written from it
-    by INSERT … SELECT and UPDATE … FROM in the database. ``fold``: whether a row is folded into
-    learner_years incrementally (not when its person-year is rebuilt anyway)."""
-    stage = _stage_table(conn, "_dash_stage")
-    insert_rows(conn, stage, [{**r, "fold": 1 if fold(r) else 0} for r in recs])
+    PostgreSQL, executemany elsewhere); ledger_rows, learner_years and the undo images are then
+    written from it by INSERT … SELECT and UPDATE … FROM in the database. ``fold``, per row:
+    whether it is folded into learner_years incrementally (not when its person-year is rebuilt
+    anyway); ``imaged``: whether the database writes its undo image (``batches.stage_images``)."""
+    stage = _stage_table(conn, "_dash_stage", flags=("fold", "imaged"))
+    rows = [{**r, "fold": int(f), "imaged": int(i)} for r, f, i in zip(recs, fold, imaged, strict=True)]
+    insert_rows(conn, stage, rows)
     return stage
 
 

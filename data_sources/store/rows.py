@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
@@ -31,6 +32,11 @@ def _text(v: Any) -> str | None:
 
 
 def _unit(v: Any) -> str | None:
+    return _unit_text(v) if type(v) is str else _unit_text(_text(v) or "")
+
+
+@functools.lru_cache(maxsize=4096)  # a file names a few hundred units in 100,000 rows
+def _unit_text(v: str) -> str | None:
     s = _text(v)
     return unit_name(s) if s else None
 
@@ -78,10 +84,23 @@ KEPT_WHEN_ABSENT: dict[Kind, frozenset[str]] = {
 
 
 def _drop_absent(kind: Kind, rec: dict[str, Any], row: dict[str, Any], sheet: ParsedSheet) -> dict[str, Any]:
-    kept = KEPT_WHEN_ABSENT[kind]
-    for f in kept.difference(sheet.columns, row):
-        rec.pop(f, None)
+    for f in _absent(kind, sheet):
+        if f not in row:
+            rec.pop(f, None)
     return rec
+
+
+_ABSENT: dict[tuple[Kind, int], tuple[ParsedSheet, frozenset[str]]] = {}  # once a sheet, as _YEARS
+
+
+def _absent(kind: Kind, sheet: ParsedSheet) -> frozenset[str]:
+    """The optional fields of ``kind`` the sheet has no column for."""
+    got = _ABSENT.get((kind, id(sheet)))
+    if got is None or got[0] is not sheet:
+        if len(_ABSENT) > 64:
+            _ABSENT.clear()
+        got = _ABSENT[(kind, id(sheet))] = (sheet, KEPT_WHEN_ABSENT[kind].difference(sheet.columns))
+    return got[1]
 
 
 def stored_row(kind: Kind, row: dict[str, Any], sheet: ParsedSheet) -> dict[str, Any]:
@@ -162,7 +181,14 @@ def _report_year(sheet: ParsedSheet) -> int:
 
 
 def row_key(table: str, rec: dict[str, Any]) -> tuple[Any, ...]:
-    return tuple(rec[c] for c in TABLE_KEY[table])
+    return _KEY_GETTERS[table](rec)
+
+
+# a one-column key is a tuple too
+_KEY_GETTERS = {
+    t: (operator.itemgetter(*cols) if len(cols) > 1 else (lambda rec, c=cols[0]: (rec[c],)))
+    for t, cols in TABLE_KEY.items()
+}
 
 
 # one encoder for every image: json.dumps(..., ensure_ascii=False) would build one per call
@@ -172,14 +198,16 @@ ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=
 _ESCAPED = re.compile(r'["\\\x00-\x1f]')  # what the encoder escapes (ensure_ascii=False)
 
 
-def _plain(values: Iterable[Any]) -> bool:
-    """Every value a string the encoder writes as it is: the fast paths below give its text."""
-    return all(type(v) is str and not _ESCAPED.search(v) for v in values)
+def plain(values: Iterable[Any]) -> bool:
+    """Every value a string the encoder writes as it is: the fast paths below give its text, and
+    ``batches.stage_images`` the same text in SQL."""
+    texts = tuple(values)
+    return all(type(v) is str for v in texts) and not _ESCAPED.search("".join(texts))
 
 
 def key_json(key: tuple[Any, ...]) -> str:
     # an import of 100,000 rows encodes 100,000 keys and images: the encoder took 1.3 s of it
-    if _plain(key):
+    if plain(key):
         return '["' + '","'.join(key) + '"]'
     return ENCODER.encode([v.isoformat() if isinstance(v, date) else v for v in key])
 
@@ -187,7 +215,7 @@ def key_json(key: tuple[Any, ...]) -> str:
 def image_json(rec: dict[str, Any] | None) -> str | None:
     if rec is None:
         return None
-    if _plain(rec.values()):
+    if plain(rec.values()):
         return "{" + ",".join(f'"{k}":"{rec[k]}"' for k in sorted(rec)) + "}"
     if any(isinstance(v, date) for v in rec.values()):
         rec = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in rec.items()}
