@@ -83,32 +83,41 @@ def _style(chart: alt.TopLevelMixin) -> Any:
     matrix lost 5 of its 10 milestones, the certificate axis 中级 and 技师); here every label shows
     and each chart makes room for its labels instead (wrapped, rotated or on a horizontal axis).
     """
-    # fit-x: the chart takes the page's width while ``height`` stays the height of the plot, so
-    # titles and legends do not squeeze the bars (Streamlit's default "fit" counts them in).
-    return (
-        chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
-        .configure(font=FONT, background=BACKGROUND)
-        .configure_axis(
-            labelFontSize=TEXT_PX,
-            titleFontSize=16,
-            labelLimit=260,
-            titleFontWeight="normal",
-            labelColor=TEXT,
-            titleColor=TEXT,
-            labelOverlap=False,
-        )
-        .configure_legend(
-            labelFontSize=TEXT_PX,
-            titleFontSize=TEXT_PX,
-            labelColor=TEXT,
-            titleColor=TEXT,
-            orient="top",
-            symbolSize=200,
-            labelLimit=0,
-        )
-        .configure_title(fontSize=19, anchor="start", color=TEXT)
-        .configure_view(strokeWidth=0)
-    )
+    # one shallow copy with the config set as it is (each configure_* call copied the chart and
+    # validated its argument: 14 ms a chart, a fifth of building 总览's charts)
+    styled = chart.copy(deep=False)
+    styled.autosize = _AUTOSIZE
+    styled.config = _CONFIG
+    return styled
+
+
+# fit-x: the chart takes the page's width while ``height`` stays the height of the plot, so titles
+# and legends do not squeeze the bars (Streamlit's default "fit" counts them in).
+_AUTOSIZE = alt.AutoSizeParams(type="fit-x", contains="padding")
+_CONFIG = alt.Config(
+    font=FONT,
+    background=BACKGROUND,
+    axis=alt.AxisConfig(
+        labelFontSize=TEXT_PX,
+        titleFontSize=16,
+        labelLimit=260,
+        titleFontWeight="normal",
+        labelColor=TEXT,
+        titleColor=TEXT,
+        labelOverlap=False,
+    ),
+    legend=alt.LegendConfig(
+        labelFontSize=TEXT_PX,
+        titleFontSize=TEXT_PX,
+        labelColor=TEXT,
+        titleColor=TEXT,
+        orient="top",
+        symbolSize=200,
+        labelLimit=0,
+    ),
+    title=alt.TitleConfig(fontSize=19, anchor="start", color=TEXT),
+    view=alt.ViewConfig(strokeWidth=0),
+)
 
 
 # ---- room for every axis label -------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """An Altair chart as the Vega-Lite dictionary Streamlit draws (``st.vega_lite_chart``), its data
 frames kept as named datasets.
 
-Building a page's Altair charts and converting them (``to_dict``, with its schema validation) took
+Building a page's Altair charts and converting them (``to_dict``, then with its schema validation) took
 about 0.3 s of 总览's script run on the demo and more at 1,000 units (issue 13), on every rerun,
 though the figures were cached. The dictionary made here depends only on the chart's inputs, so the
 page caches it with them (``ui.widgets.chart``) and a rerun hands Streamlit a ready spec.
@@ -46,11 +46,13 @@ def _named_frames(data: Any, datasets: dict[str, Any]) -> dict[str, str]:
 alt.data_transformers.register(TRANSFORMER, _named_frames)
 
 
-def vega_lite(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    """The chart's Vega-Lite spec (validated by Altair) with ``datasets`` of data frames."""
+def vega_lite(chart: alt.TopLevelMixin, validate: bool = False) -> dict[str, Any]:
+    """The chart's Vega-Lite spec with ``datasets`` of data frames. Altair's schema validation
+    (jsonschema over the whole spec) was a fifth of 总览's script run whenever the figures change;
+    the specs our builders make are validated by the tests (``validate=True``) instead."""
     datasets: dict[str, Any] = {}
     with _ALTAIR_GLOBALS, alt.theme.enable("none"), alt.data_transformers.enable(TRANSFORMER, datasets=datasets):
-        spec = chart.to_dict()
+        spec = chart.to_dict(validate=validate)
     spec["datasets"] = {**spec.get("datasets", {}), **datasets}
     return spec
 

@@ -17,6 +17,7 @@ import pytest
 from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
 from dashboard import charts, vega
+from dashboard.ui import widgets
 from tests.test_charts import SETTINGS, milestone_frame, monthly_frame, units_frame
 
 CHARTS: dict[str, Callable[[], Any]] = {
@@ -70,3 +71,15 @@ def test_a_dataset_name_changes_with_its_content_only() -> None:
 )
 def test_a_chart_can_be_clicked_only_with_its_unit_selection(name: str, clickable: bool) -> None:
     assert vega.has_param(vega.vega_lite(CHARTS[name]()), charts.UNIT_SELECTION) is clickable
+
+
+@pytest.mark.parametrize("name", list(CHARTS))
+def test_the_cached_spec_holds_the_arrow_bytes_streamlit_would_send(name: str) -> None:
+    """``widgets.arrow_datasets``: the pages' cached specs carry each dataset as Streamlit's own
+    Arrow conversion of the frame, the rest of the spec untouched."""
+    spec = vega.vega_lite(CHARTS[name]())
+    theirs = _convert_altair_to_vega_lite_spec(CHARTS[name]())
+    cached = widgets.arrow_datasets(spec)
+    assert list(cached["datasets"]) == list(spec["datasets"])
+    assert sorted(cached["datasets"].values()) == sorted(theirs["datasets"].values())
+    assert {k: v for k, v in cached.items() if k != "datasets"} == {k: v for k, v in spec.items() if k != "datasets"}
