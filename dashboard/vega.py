@@ -1,8 +1,8 @@
 """An Altair chart as the Vega-Lite dictionary Streamlit draws (``st.vega_lite_chart``), its data
 frames kept as named datasets.
 
-Building a page's Altair charts and converting them (``to_dict``, then with its schema validation) took
-about 0.3 s of 总览's script run on the demo and more at 1,000 units (issue 13), on every rerun,
+Building a page's Altair charts and converting them (``to_dict``, which also validated the spec
+then) took about 0.3 s of 总览's script run on the demo and more at 1,000 units (issue 13), on every rerun,
 though the figures were cached. The dictionary made here depends only on the chart's inputs, so the
 page caches it with them (``ui.widgets.chart``) and a rerun hands Streamlit a ready spec.
 
