@@ -83,3 +83,30 @@ def test_the_cached_spec_holds_the_arrow_bytes_streamlit_would_send(name: str) -
     assert list(cached["datasets"]) == list(spec["datasets"])
     assert sorted(cached["datasets"].values()) == sorted(theirs["datasets"].values())
     assert {k: v for k, v in cached.items() if k != "datasets"} == {k: v for k, v in spec.items() if k != "datasets"}
+
+
+def _units() -> pd.DataFrame:
+    """The participation chart's frame built anew each call (no string shared with another call's)."""
+    frame = units_frame().copy()
+    frame["unit"] = ["".join(list(u)) for u in frame["unit"]]
+    return frame
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        lambda f: f.assign(participants=f["participants"] + [0, 1, 0]),  # one number
+        lambda f: f.assign(unit=[*f["unit"][:-1], f["unit"].iloc[-1] + "二"]),  # one name
+        lambda f: f.assign(department=[None, *f["department"][1:]]),  # a name becomes blank
+        lambda f: f.rename(columns={"unit": "单位"}),  # a column's name
+        lambda f: f.astype({"participants": "float64"}),  # a dtype
+        lambda f: f.set_axis(range(1, len(f) + 1)),  # the index
+        lambda f: f.assign(unit=[repr(list(f["unit"][:2]))[1:-1], "", f["unit"].iloc[2]]),  # cells run together
+        lambda f: f.assign(department=pd.Categorical(f["department"], categories=sorted(set(f["department"]))[::-1])),
+    ],
+)
+def test_a_chart_input_keys_its_spec_by_content(other: Callable[[pd.DataFrame], pd.DataFrame]) -> None:
+    """``widgets.frame_digest``: the same figures built again give the same key (a cached rerun
+    reuses the spec), any change of a value, name, dtype or index another one."""
+    assert widgets.frame_digest(_units()) == widgets.frame_digest(_units())
+    assert widgets.frame_digest(other(_units())) != widgets.frame_digest(_units())
