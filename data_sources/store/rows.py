@@ -11,15 +11,17 @@ import functools
 import json
 import operator
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
 from data_sources.schema import FIELDS, Kind, ParsedSheet, milestone_year, report_year
 from data_sources.store.tables import TABLE_KEY
 from data_sources.values import unit_name
+
+T = TypeVar("T")
 
 ROSTER_FIELDS = ("department", "unit_type", "is_pilot", "headcount")
 
@@ -90,16 +92,22 @@ def _drop_absent(kind: Kind, rec: dict[str, Any], row: dict[str, Any], sheet: Pa
     return rec
 
 
-_ABSENT: dict[tuple[Kind, int], tuple[ParsedSheet, frozenset[str]]] = {}  # once a sheet, as _YEARS
-
-
 def _absent(kind: Kind, sheet: ParsedSheet) -> frozenset[str]:
     """The optional fields of ``kind`` the sheet has no column for."""
-    got = _ABSENT.get((kind, id(sheet)))
+    return _per_sheet(kind, sheet, lambda: KEPT_WHEN_ABSENT[kind].difference(sheet.columns))
+
+
+_PER_SHEET: dict[tuple[Any, int], tuple[ParsedSheet, Any]] = {}  # (what, id(sheet)) → (sheet, value)
+
+
+def _per_sheet(what: Any, sheet: ParsedSheet, compute: Callable[[], T]) -> T:
+    """``compute()`` once for a sheet, though each of its rows asks (100,000 rows: 100,000 times);
+    kept by the sheet's id and checked against the sheet itself (an id is reused once it is gone)."""
+    got = _PER_SHEET.get((what, id(sheet)))
     if got is None or got[0] is not sheet:
-        if len(_ABSENT) > 64:
-            _ABSENT.clear()
-        got = _ABSENT[(kind, id(sheet))] = (sheet, KEPT_WHEN_ABSENT[kind].difference(sheet.columns))
+        if len(_PER_SHEET) > 64:
+            _PER_SHEET.clear()
+        got = _PER_SHEET[(what, id(sheet))] = (sheet, compute())
     return got[1]
 
 
@@ -167,17 +175,9 @@ def stored_row(kind: Kind, row: dict[str, Any], sheet: ParsedSheet) -> dict[str,
     return _drop_absent(kind, rec, row, sheet)
 
 
-_YEARS: dict[int, tuple[ParsedSheet, int]] = {}  # id(sheet) → (sheet, its report year): once a sheet
-
-
 def _report_year(sheet: ParsedSheet) -> int:
     """``schema.report_year`` of a 阶段进度 sheet, worked out once for all its rows."""
-    got = _YEARS.get(id(sheet))
-    if got is None or got[0] is not sheet:
-        if len(_YEARS) > 64:
-            _YEARS.clear()
-        got = _YEARS[id(sheet)] = (sheet, report_year(sheet.period, sheet.rows))
-    return got[1]
+    return _per_sheet("report_year", sheet, lambda: report_year(sheet.period, sheet.rows))
 
 
 def row_key(table: str, rec: dict[str, Any]) -> tuple[Any, ...]:
