@@ -106,7 +106,7 @@ def _units() -> pd.DataFrame:
     ],
 )
 def test_a_chart_input_keys_its_spec_by_content(other: Callable[[pd.DataFrame], pd.DataFrame]) -> None:
-    """``widgets.frame_digest``: the same figures built again give the same key (a cached rerun
+    """``vega.frame_digest``: the same figures built again give the same key (a cached rerun
     reuses the spec), any change of a value, name, dtype or index another one."""
-    assert widgets.frame_digest(_units()) == widgets.frame_digest(_units())
-    assert widgets.frame_digest(other(_units())) != widgets.frame_digest(_units())
+    assert vega.frame_digest(_units()) == vega.frame_digest(_units())
+    assert vega.frame_digest(other(_units())) != vega.frame_digest(_units())

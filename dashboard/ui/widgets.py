@@ -7,7 +7,6 @@ Imports ``session``, ``periods`` (download names) and ``navigation`` (the drill-
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -37,24 +36,7 @@ def _picked_unit(event: Any, name: str = charts.UNIT_SELECTION, field: str = "un
     return None
 
 
-def frame_digest(frame: pd.DataFrame) -> bytes:
-    """A chart input's cache key, from its column names, dtypes, index and values: numbers as
-    their bytes, anything else as its ``repr`` (quoted and escaped, so no two lists read the
-    same). Streamlit's own frame hash (``hash_pandas_object``) cost 1–2 ms a frame, a third of
-    总览's cached rerun. Not the frame's pickle: that shares equal strings by identity, which
-    differs from one rerun to the next."""
-    h = hashlib.md5(usedforsecurity=False)
-    h.update(repr((list(frame.columns), [repr(t) for t in frame.dtypes], frame.index.tolist())).encode())
-    for _name, col in frame.items():
-        values = col.to_numpy()
-        if values.dtype.kind in "biufmM":
-            h.update(values.tobytes())
-        else:
-            h.update(repr(values.tolist()).encode())
-    return h.digest()
-
-
-@st.cache_data(show_spinner=False, max_entries=256, hash_funcs={pd.DataFrame: frame_digest})
+@st.cache_data(show_spinner=False, max_entries=256, hash_funcs={pd.DataFrame: vega.frame_digest})
 def _spec(name: str, args: tuple, kwargs: tuple, _build: Callable[..., Any]) -> dict[str, Any]:
     """The chart ``_build(*args, **kwargs)`` as Vega-Lite, once per builder (``name``) and inputs,
     its datasets as the Arrow bytes Streamlit sends (``arrow_datasets``)."""
