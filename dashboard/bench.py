@@ -330,11 +330,31 @@ def time_import(store: Any, settings: Settings, path: Path, with_pandas: bool) -
     result = store.commit(parsed, "bench")
     out["commit"] = time.perf_counter() - t0
     out["rows"] = float(result.added + result.replaced + result.unchanged)
-    del parsed
     t0 = time.perf_counter()
     store.undo(result.batch_id, "bench")  # leaves the store as built
     out["undo"] = time.perf_counter() - t0
+    out["floor"] = time_write_floor(store, parsed)
     return out
+
+
+def time_write_floor(store: Any, parsed: Any) -> float:
+    """Seconds for the writes any import of the file makes, and nothing else, rolled back: its
+    ledger rows sent once to the database, inserted into ledger_rows and folded into learner_years
+    (with the unit masks and leaderboards that touches). No diff, no batch, no undo images: a
+    store step cannot cost less while the schema keeps learner_years, so an import goal below
+    read + this is out of reach on the machine."""
+    from data_sources.store.fold import add_learner_months, add_ledger_rows, ledger_stage
+    from data_sources.store.rows import stored_row
+
+    recs = [stored_row(s.kind, r, s) for s in parsed.sheets if s.kind is Kind.LEDGER for r in s.rows]
+    with store.engine.connect() as conn, conn.begin() as tx:
+        t0 = time.perf_counter()
+        stage = ledger_stage(conn, recs, [True] * len(recs), [False] * len(recs))
+        add_ledger_rows(conn, stage)
+        add_learner_months(conn, stage, {r["month"] for r in recs})
+        elapsed = time.perf_counter() - t0
+        tx.rollback()
+    return elapsed
 
 
 # ---- running it ---------------------------------------------------------------------------
@@ -513,12 +533,20 @@ def _print(
         ref = next((r.imp["openpyxl"] for r in imps if r.imp and "openpyxl" in r.imp), None)
         w(f"\nimport of a {import_rows:,}-row ledger .xlsx (s){'':<6}" + "".join(f"{r.name:>14}" for r in imps) + "\n")
         w(f"  {'pandas.read_excel(engine=openpyxl)':<40}" + "".join(f"{ref or 0:>14.2f}" for _ in imps) + "\n")
-        for key, label in (("read", "read + validate"), ("commit", "store (commit)"), ("undo", "undo of that batch")):
+        rows = (
+            ("read", "read + validate"),
+            ("commit", "store (commit)"),
+            ("undo", "undo of that batch"),
+            ("floor", "the writes alone (rolled back)"),
+        )
+        for key, label in rows:
             w(f"  {label:<40}" + "".join(f"{r.imp[key]:>14.2f}" for r in imps if r.imp) + "\n")
         w(f"  {'import total (read + validate + store)':<40}")
         w("".join(f"{(r.imp['read'] + r.imp['commit']):>14.2f}" for r in imps if r.imp) + "\n")
         w(f"  {'ratio to the openpyxl read':<40}")
         w("".join(f"{(r.imp['read'] + r.imp['commit']) / ref:>13.2f}×" for r in imps if r.imp and ref) + "\n")
+        w(f"  {'ratio of read + the writes alone':<40}")
+        w("".join(f"{(r.imp['read'] + r.imp['floor']) / ref:>13.2f}×" for r in imps if r.imp and ref) + "\n")
     peak = _peak_mb()
     w(f"\npeak memory of the process (RSS): {peak:,.0f} MB\n")
     for note in notes:
@@ -527,8 +555,10 @@ def _print(
     if imps and ref:
         for r in imps:
             ratio, goal = (r.imp["read"] + r.imp["commit"]) / ref, IMPORT_GOALS[r.name]
+            floor = (r.imp["read"] + r.imp["floor"]) / ref
             w(
-                f"- {r.name}: import ≤ {goal:.2f}× the openpyxl read: {'met' if ratio <= goal else 'not met'} ({ratio:.2f}×)\n"
+                f"- {r.name}: import ≤ {goal:.2f}× the openpyxl read: {'met' if ratio <= goal else 'not met'} "
+                f"({ratio:.2f}×; read + the writes alone {floor:.2f}×)\n"
             )
             ok = r.imp["undo"] <= r.imp["commit"]
             w(
