@@ -349,7 +349,7 @@ def time_write_floor(store: Any, parsed: Any) -> float:
     recs = [stored_row(s.kind, r, s) for s in parsed.sheets if s.kind is Kind.LEDGER for r in s.rows]
     with store.engine.connect() as conn, conn.begin() as tx:
         t0 = time.perf_counter()
-        stage = ledger_stage(conn, recs, [True] * len(recs), [False] * len(recs))
+        stage = ledger_stage(conn, recs, [True] * len(recs))
         add_ledger_rows(conn, stage)
         add_learner_months(conn, stage, {r["month"] for r in recs})
         elapsed = time.perf_counter() - t0

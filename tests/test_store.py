@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from hypothesis import given
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from data_sources import importer
 from data_sources import store as db
 from data_sources.schema import ImportRejected, Kind, Problem, StoreTooNew, StoreUnavailable, UndoRefused
-from data_sources.store import Store, known_revisions, metadata
+from data_sources.store import Store, _alembic_config, known_revisions, metadata
 from data_sources.store import rows as db_rows
 from tests import builders as b
 
@@ -155,39 +156,76 @@ def test_undo_refused_while_a_later_batch_changed_the_same_rows(store: Store) ->
     assert unrelated.batch_id is not None
 
 
-# 工号 the database writes the undo image of (plain text) and those Python encodes (a quote, a
-# backslash, a control character): either way the text is the JSON encoder's
-IMAGED_IDS = ["E01", "工号02", "E 03", 'E"04', "E\\05", "E\t06", "E\u000107"]
+# 工号 plain and with what JSON escapes (a quote, a backslash, a control character): a later
+# batch's image keys them as JSON text, which undo reads in SQL
+ODD_IDS = ["E01", "工号02", "E 03", 'E"04', "E\\05", "E\t06", "E\u000107"]
 
 
-def test_the_undo_images_of_added_ledger_rows_are_the_encoders_text(store: Store) -> None:
-    ledger = [b.ledger(e, "张一", "一车间", "2024-01", 1, 1) for e in IMAGED_IDS]
+def test_the_ledger_rows_a_batch_added_are_kept_by_key_and_unit_and_a_later_change_of_any_refuses_undo(
+    store: Store,
+) -> None:
+    ledger = [b.ledger(e, "张一", "一车间", "2024-01", 1, 1) for e in ODD_IDS]
     first = store.commit(b.parsed("x.xlsx", roster=ROSTER, ledger=ledger), "t")
-    bc = db.batch_changes
+    adds, bc = db.batch_ledger_adds, db.batch_changes
     with store.engine.connect() as conn:
-        got = conn.execute(
-            sa.select(bc.c.key, bc.c.before, bc.c.after).where(
-                bc.c.batch_id == first.batch_id, bc.c.tbl == "ledger_rows"
-            )
-        ).all()
-    want = [
-        (
-            db_rows.key_json((e, "2024-01")),
-            None,
-            db_rows.image_json({"employee_id": e, "month": "2024-01", "unit": "一车间"}),
-        )
-        for e in IMAGED_IDS
-    ]
-    assert sorted(tuple(r) for r in got) == sorted(want)
-    assert sum(db_rows.plain((e,)) for e in IMAGED_IDS) == 3  # both paths are taken
-    # a later batch's key of one of them compares equal as text: undo is refused, then allowed
-    second = store.commit(b.parsed("fix.xlsx", ledger=[dict(ledger[0], hours=5), dict(ledger[3], hours=5)]), "t")
-    with pytest.raises(UndoRefused) as e:
-        store.undo(first.batch_id, "t")
-    assert (e.value.reason, e.value.later_batch) == ("later_batch", second.batch_id)
-    store.undo(second.batch_id, "t")
+        kept = conn.execute(sa.select(adds).where(adds.c.batch_id == first.batch_id)).all()
+        as_json = conn.execute(sa.select(bc.c.key).where(bc.c.tbl == "ledger_rows")).all()
+    assert sorted(tuple(r) for r in kept) == sorted((first.batch_id, e, "2024-01", "一车间") for e in ODD_IDS)
+    assert as_json == []
+    # a later batch that corrects any one of them: undo is refused, then allowed once it is undone
+    for row in ledger:
+        fix = store.commit(b.parsed("fix.xlsx", ledger=[dict(row, hours=5)]), "t")
+        with pytest.raises(UndoRefused) as e:
+            store.undo(first.batch_id, "t")
+        assert (e.value.reason, e.value.later_batch) == ("later_batch", fix.batch_id), row
+        store.undo(fix.batch_id, "t")
     store.undo(first.batch_id, "t")
     assert store.is_empty()
+
+
+def test_revision_0012_moves_the_added_ledger_rows_images_out_of_json_and_back(db_url: str) -> None:
+    """A store from before revision 0012 holds the images of added ledger rows as JSON in
+    batch_changes: the downgrade writes them as the encoder did, the upgrade moves them back to
+    batch_ledger_adds with nothing lost, and undo still refuses and undoes as before."""
+    store = Store.open(db_url)
+    try:
+        ledger = [b.ledger(e, "张一", "一车间", "2024-01", 1, 1) for e in ODD_IDS]
+        first = store.commit(b.parsed("x.xlsx", roster=ROSTER, ledger=ledger), "t")
+        new_row = b.ledger("E99", "李九", "办公室", "2024-02", 2, 2)
+        fix = store.commit(b.parsed("fix.xlsx", ledger=[dict(ledger[3], hours=5), new_row]), "t")
+        before = dump(store)
+    finally:
+        store.close()
+    added = [(first.batch_id, e, "2024-01", "一车间") for e in ODD_IDS] + [(fix.batch_id, "E99", "2024-02", "办公室")]
+    assert sorted(before["batch_ledger_adds"]) == sorted(added)
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(_alembic_config(conn), "0011")
+        with engine.connect() as conn:
+            assert "batch_ledger_adds" not in sa.inspect(conn).get_table_names()
+            bc = db.batch_changes
+            images = conn.execute(
+                sa.select(bc.c.batch_id, bc.c.key, bc.c.after).where(bc.c.tbl == "ledger_rows", bc.c.before.is_(None))
+            ).all()
+    finally:
+        engine.dispose()
+    want = [
+        (batch, db_rows.key_json((e, m)), db_rows.image_json({"employee_id": e, "month": m, "unit": u}))
+        for batch, e, m, u in added
+    ]
+    assert sorted(tuple(r) for r in images) == sorted(want)
+    again = Store.open(db_url)
+    try:
+        assert dump(again) == before
+        with pytest.raises(UndoRefused) as e:
+            again.undo(first.batch_id, "t")
+        assert (e.value.reason, e.value.later_batch) == ("later_batch", fix.batch_id)
+        again.undo(fix.batch_id, "t")
+        again.undo(first.batch_id, "t")
+        assert again.is_empty()
+    finally:
+        again.close()
 
 
 def test_rejected_file_leaves_the_store_byte_for_byte_the_same(store: Store, db_url: str) -> None:

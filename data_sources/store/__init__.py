@@ -21,7 +21,8 @@ The API other code may import from ``data_sources.store``: ``Store``; the result
 ``ImportPlan, KindPlan, Change, BatchResult, Batch, MergeResult``; the roster's errors
 ``RosterError`` and its kinds ``UnknownUnit, UnitExists, SameUnit, EmptyName, NameTooLong,
 BadHeadcount, BadMonth, NothingToChange``; the tables ``metadata, units,
-summary_rows, ledger_rows, certificate_rows, milestone_rows, import_batches, batch_changes, batch_months,
+summary_rows, ledger_rows, certificate_rows, milestone_rows, import_batches, batch_changes, batch_ledger_adds,
+batch_months,
 unit_months, learner_years, unit_active_masks, learner_tops, accounts, audit_log, login_sessions,
 login_locks, campaign_plans`` and the
 constants ``MONTHS, BLOCKS, TOP_KEEP, CHUNK`` that the metrics' SQL uses; ``write_audit``
@@ -75,6 +76,7 @@ from data_sources.store.tables import (
     accounts,
     audit_log,
     batch_changes,
+    batch_ledger_adds,
     batch_months,
     campaign_plans,
     certificate_rows,
@@ -120,6 +122,7 @@ __all__ = [
     "accounts",
     "audit_log",
     "batch_changes",
+    "batch_ledger_adds",
     "batch_months",
     "campaign_plans",
     "certificate_rows",

@@ -6,7 +6,8 @@ An added row's image is its key, unit and month (undo deletes it by key and reco
 unit and month; an added ledger row is staged by its key and folded out of learner_years, the
 reverse of the import's fold, ``fold.remove_learner_months``); a replaced row's image is the whole
 row before and after. Keys and images are JSON text (``rows.key_json``/``rows.image_json``): undo
-compares keys of different batches as text.
+compares keys of different batches as text. The images of added ledger rows, most of all, are
+rows of ``batch_ledger_adds`` instead (工号, month, unit: no JSON).
 
 Imports: ``tables``, ``rows``, ``bulk``, ``derived``, ``fold`` and ``results``.
 """
@@ -26,11 +27,12 @@ from data_sources.store.bulk import chunks, delete_keys, drop_temp, insert_rows,
 from data_sources.store.derived import UNIT_MONTH_TABLES, add_unit_months, keep_in_step
 from data_sources.store.fold import remove_learner_months, remove_ledger_rows, stage_unit_months, undo_stage
 from data_sources.store.results import Batch, Change, ImportPlan
-from data_sources.store.rows import aware, image_json, image_load, key_json, plain, row_key, utcnow
+from data_sources.store.rows import aware, image_json, image_load, json_column, key_json, row_key, utcnow
 from data_sources.store.tables import (
     TABLE_KEY,
     audit_log,
     batch_changes,
+    batch_ledger_adds,
     certificate_rows,
     import_batches,
     ledger_rows,
@@ -92,9 +94,6 @@ def _slim(table: sa.Table) -> list[str]:
     return list(dict.fromkeys(c for c in (*TABLE_KEY[table.name], "unit", "month") if c in table.c))
 
 
-_LEDGER_SLIM = _slim(ledger_rows)
-
-
 def change_images(batch_id: int | None, table: sa.Table, changes: list[Change]) -> list[dict[str, Any]]:
     """The undo images of the rows an import adds or replaces in ``table``."""
     slim = _slim(table)
@@ -110,47 +109,16 @@ def change_images(batch_id: int | None, table: sa.Table, changes: list[Change]) 
     ]
 
 
-def imaged_in_sql(rec: dict[str, Any]) -> bool:
-    """Whether the database writes the undo image of this added ledger row (``stage_images``):
-    its key, unit and month are strings the encoder writes as they are (the rare others, a quote
-    or a control character in a 工号, are encoded in Python by ``change_images``)."""
-    return plain(rec[c] for c in _LEDGER_SLIM)
-
-
-def stage_images(conn: Connection, batch_id: int, stage: sa.Table) -> None:
-    """The undo images of the staged ledger rows an import adds (``imaged`` = 1), written by the
-    database in one INSERT … SELECT: the same text ``key_json`` and ``image_json`` give, made by
-    concatenation (100,000 of them cost 0.35 s to encode and 0.8 s to send on SQLite)."""
-    k = stage.c
-    key_parts: list[Any] = []
-    for i, c in enumerate(TABLE_KEY[ledger_rows.name]):
-        key_parts += ['["' if i == 0 else '","', k[c]]
-    after_parts: list[Any] = []
-    for i, c in enumerate(sorted(_LEDGER_SLIM)):  # image_json sorts the keys
-        after_parts += [('{"' if i == 0 else '","') + c + '":"', k[c]]
-    key, after = _concat([*key_parts, '"]']), _concat([*after_parts, '"}'])
-    bc = batch_changes
-    images = (
-        sa.select(
-            sa.literal(ledger_rows.name, sa.String()),
-            key,
-            sa.literal(batch_id, sa.Integer()),
-            sa.null(),
-            after,
-        )
-        .where(k.imaged == 1)
-        .order_by(key)  # the primary key's order: each B-tree page visited once
+def stage_ledger_adds(conn: Connection, batch_id: int, stage: sa.Table) -> None:
+    """The undo images of the staged ledger rows an import adds: their key and unit, written into
+    batch_ledger_adds by the database in one INSERT … SELECT (as JSON in batch_changes, 100,000 of
+    them cost 0.35 s to encode and 0.8 s to send on SQLite, and went between earlier batches')."""
+    k, adds = stage.c, batch_ledger_adds
+    cols = ["batch_id", "employee_id", "month", "unit"]
+    added = sa.select(sa.literal(batch_id, sa.Integer()), k.employee_id, k.month, k.unit).order_by(
+        k.employee_id, k.month
     )
-    conn.execute(bc.insert().from_select(["tbl", "key", "batch_id", "before", "after"], images))
-
-
-def _concat(parts: list[Any]) -> Any:
-    """SQL text concatenation of literals and columns (``||``; ``concat()`` on MySQL)."""
-    out = None
-    for p in parts:
-        e = sa.literal(p, sa.String()) if isinstance(p, str) else p
-        out = e if out is None else out + e
-    return out
+    conn.execute(adds.insert().from_select(cols, added))
 
 
 def write_audit(conn: Connection, user: str, action: str, **detail: Any) -> None:
@@ -298,21 +266,36 @@ def undo_batch(conn: Connection, batch_id: int, user: str) -> None:
 
 
 def _later_batch(conn: Connection, batch_id: int) -> int | None:
-    """The newest batch after this one, not undone, that changed one of its rows again."""
+    """The newest batch after this one, not undone, that changed one of its rows again: an image
+    of the same key in ``batch_changes``, or, of a ledger row it added (``batch_ledger_adds``), a
+    later image of that 工号 and month (the JSON key read in SQL)."""
     live = sa.select(import_batches.c.id).where(import_batches.c.id > batch_id, import_batches.c.undone_at.is_(None))
     if conn.execute(live.limit(1)).first() is None:  # undoing the last import: no key to look up
         return None
+    ib = import_batches
     c1, c2 = batch_changes.alias("c1"), batch_changes.alias("c2")
-    later = conn.execute(
+    later_live = (c2.c.batch_id > batch_id, ib.c.undone_at.is_(None))
+    changed = (
         sa.select(sa.func.max(c2.c.batch_id))
         .select_from(
-            c1.join(c2, sa.and_(c1.c.tbl == c2.c.tbl, c1.c.key == c2.c.key)).join(
-                import_batches, import_batches.c.id == c2.c.batch_id
-            )
+            c1.join(c2, sa.and_(c1.c.tbl == c2.c.tbl, c1.c.key == c2.c.key)).join(ib, ib.c.id == c2.c.batch_id)
         )
-        .where(c1.c.batch_id == batch_id, c2.c.batch_id > batch_id, import_batches.c.undone_at.is_(None))
-    ).scalar()
-    return None if later is None else int(later)
+        .where(c1.c.batch_id == batch_id, *later_live)
+    )
+    adds, key = batch_ledger_adds, json_column(conn, c2.c.key)
+    at = TABLE_KEY[ledger_rows.name]
+    same_row = sa.and_(
+        adds.c.batch_id == batch_id,
+        adds.c.employee_id == key[at.index("employee_id")].as_string(),
+        adds.c.month == key[at.index("month")].as_string(),
+    )
+    added = (
+        sa.select(sa.func.max(c2.c.batch_id))
+        .select_from(c2.join(ib, ib.c.id == c2.c.batch_id).join(adds, same_row))
+        .where(c2.c.tbl == ledger_rows.name, *later_live)
+    )
+    found = [v for v in (conn.execute(changed).scalar(), conn.execute(added).scalar()) if v is not None]
+    return int(max(found)) if found else None
 
 
 def _merged_since(conn: Connection, batch_id: int) -> bool:

@@ -2,8 +2,9 @@
 learner_years in SQL, month by month, the one the mirror of the other:
 
   import  ledger_stage: the added rows, sent once   undo  undo_stage: the keys and units of the
-          (COPY on PostgreSQL, executemany else)         rows, taken from the batch's undo images
-                                                         by the database (INSERT … SELECT)
+          (COPY on PostgreSQL, executemany else)         rows, taken from batch_ledger_adds (and
+                                                         the replaced rows' undo images) by the
+                                                         database (INSERT … SELECT)
           keep_in_step first (replaced rows)             remove_learner_months: per month the
           add_ledger_rows: INSERT … SELECT               month's columns zeroed and bits cleared
           add_learner_months: per month the month's      by UPDATE … FROM, a row holding only
@@ -23,8 +24,8 @@ run with the stage ANALYZEd and ``enable_nestloop`` off: the planner's statistic
 the temporary table nor a year's rows added a moment ago, and a nested loop over them turns
 100,000 rows into 10^10 probes; hash joins are right for any size.
 
-Imports: ``tables``, ``bulk`` and ``derived``. The undo images are read as JSON by the database
-(SQLite's JSON functions, built in since 3.38 and in the usual builds before).
+Imports: ``tables``, ``rows``, ``bulk`` and ``derived``. The images of replaced rows are read as JSON by
+the database (SQLite's JSON functions, built in since 3.38 and in the usual builds before).
 """
 
 from __future__ import annotations
@@ -39,23 +40,30 @@ from sqlalchemy.engine import Connection
 
 from data_sources.store.bulk import chunks, insert_rows, temp_name
 from data_sources.store.derived import LEARNER_YEAR_COLUMNS, recompute_learner_tops, recompute_unit_masks
-from data_sources.store.tables import BLOCKS, MONTHS, MYSQL_TABLE, TABLE_KEY, batch_changes, learner_years, ledger_rows
+from data_sources.store.rows import json_column
+from data_sources.store.tables import (
+    BLOCKS,
+    MONTHS,
+    MYSQL_TABLE,
+    TABLE_KEY,
+    batch_changes,
+    batch_ledger_adds,
+    learner_years,
+    ledger_rows,
+)
 
 # ---- the stage --------------------------------------------------------------------------------
 
 
-def _stage_table(
-    conn: Connection, prefix: str, columns: Iterable[str] | None = None, flags: tuple[str, ...] = ("fold",)
-) -> sa.Table:
-    """A temporary table of ledger_rows' columns (all nullable; or only ``columns``) and its
-    ``flags``, 0 or 1: ``fold`` 1 when the row is folded into or out of learner_years, 0 when not
-    (an import: its person-year is rebuilt anyway; an undo: a row the batch replaced, restored
-    from its image); ``imaged`` (an import) 1 when the database writes the row's undo image."""
+def _stage_table(conn: Connection, prefix: str, columns: Iterable[str] | None = None) -> sa.Table:
+    """A temporary table of ledger_rows' columns (all nullable; or only ``columns``) and ``fold``:
+    1 when the row is folded into or out of learner_years, 0 when not (an import: its person-year
+    is rebuilt anyway; an undo: a row the batch replaced, restored from its image)."""
     stage = sa.Table(
         temp_name(prefix),
         sa.MetaData(),
         *[sa.Column(c.name, c.type) for c in ledger_rows.columns if columns is None or c.name in columns],
-        *[sa.Column(f, sa.Integer()) for f in flags],
+        sa.Column("fold", sa.Integer()),
         prefixes=["TEMPORARY"],
         postgresql_on_commit="DROP",
         **MYSQL_TABLE,
@@ -64,43 +72,42 @@ def _stage_table(
     return stage
 
 
-def ledger_stage(conn: Connection, recs: list[dict[str, Any]], fold: list[bool], imaged: list[bool]) -> sa.Table:
+def ledger_stage(conn: Connection, recs: list[dict[str, Any]], fold: list[bool]) -> sa.Table:
     """A temporary table holding the ledger rows an import adds, sent once from Python (COPY on
-    PostgreSQL, executemany elsewhere); ledger_rows, learner_years and the undo images are then
-    written from it by INSERT … SELECT and UPDATE … FROM in the database. ``fold``, per row:
-    whether it is folded into learner_years incrementally (not when its person-year is rebuilt
-    anyway); ``imaged``: whether the database writes its undo image (``batches.stage_images``)."""
-    stage = _stage_table(conn, "_dash_stage", flags=("fold", "imaged"))
-    rows = [{**r, "fold": int(f), "imaged": int(i)} for r, f, i in zip(recs, fold, imaged, strict=True)]
-    insert_rows(conn, stage, rows)
+    PostgreSQL, executemany elsewhere); ledger_rows, learner_years and the undo images
+    (``batches.stage_ledger_adds``) are then written from it by INSERT … SELECT and UPDATE … FROM
+    in the database. ``fold``, per row: whether it is folded into learner_years incrementally (not
+    when its person-year is rebuilt anyway)."""
+    stage = _stage_table(conn, "_dash_stage")
+    insert_rows(conn, stage, [{**r, "fold": int(f)} for r, f in zip(recs, fold, strict=True)])
     return stage
 
 
 def undo_stage(conn: Connection, batch_id: int) -> tuple[sa.Table, set[str], bool]:
-    """A temporary table holding the ledger rows a batch changed, taken from its undo images by
-    the database (the JSON of each key and image read in SQL: 100,000 of them never travel
-    through Python): 工号, month, the unit the row is stored under (a later batch did not change
-    it: undo would be refused), fold = 1 for a row the batch added. Returns it, the months of the
-    added rows, and whether the batch replaced any ledger row."""
+    """A temporary table holding the ledger rows a batch changed: 工号, month, the unit the row is
+    stored under (a later batch did not change it: undo would be refused), fold = 1 for a row the
+    batch added (from ``batch_ledger_adds``, as stored), 0 for one it replaced (from its undo image,
+    the JSON read in SQL). Returns it, the months of the added rows, and whether the batch
+    replaced any ledger row."""
     stage = _stage_table(conn, "_dash_unstage", ("employee_id", "month", "unit"))
+    cols = ["employee_id", "month", "unit", "fold"]
+    adds = batch_ledger_adds
+    added = sa.select(adds.c.employee_id, adds.c.month, adds.c.unit, sa.literal(1, sa.Integer())).where(
+        adds.c.batch_id == batch_id
+    )
+    conn.execute(stage.insert().from_select(cols, added))
     bc = batch_changes
-    key, after = _json(conn, bc.c.key), _json(conn, bc.c.after)
+    key, after = json_column(conn, bc.c.key), json_column(conn, bc.c.after)
     at = TABLE_KEY[ledger_rows.name]
-    images = sa.select(
+    replaced = sa.select(
         key[at.index("employee_id")].as_string(),
         key[at.index("month")].as_string(),
         after["unit"].as_string(),
-        sa.case((bc.c.before.is_(None), 1), else_=0),
-    ).where(bc.c.batch_id == batch_id, bc.c.tbl == ledger_rows.name)
-    conn.execute(stage.insert().from_select(["employee_id", "month", "unit", "fold"], images))
+        sa.literal(0, sa.Integer()),
+    ).where(bc.c.batch_id == batch_id, bc.c.tbl == ledger_rows.name, bc.c.before.is_not(None))
+    conn.execute(stage.insert().from_select(cols, replaced))
     folds = conn.execute(sa.select(stage.c.fold, stage.c.month).distinct()).all()
     return stage, {m for f, m in folds if f == 1}, any(f == 0 for f, _m in folds)
-
-
-def _json(conn: Connection, column: Any) -> Any:
-    """A text column read as JSON: PostgreSQL needs a cast, SQLite's and MySQL's JSON functions
-    read the text as it is."""
-    return sa.cast(column, sa.JSON) if conn.dialect.name == "postgresql" else sa.type_coerce(column, sa.JSON)
 
 
 def stage_unit_months(conn: Connection, stage: sa.Table) -> set[tuple[str, str]]:

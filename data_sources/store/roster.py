@@ -43,6 +43,7 @@ from data_sources.store.tables import (
     UNIT,
     accounts,
     batch_changes,
+    batch_ledger_adds,
     certificate_rows,
     import_batches,
     learner_years,
@@ -275,6 +276,8 @@ def _rename_in_accounts(conn: Connection, old: str, new: str) -> None:
 def _rename_in_images(conn: Connection, old: str, new: str) -> None:
     """The undo images (keys and rows) that name the unit name the new one, so an earlier batch
     undone after the rename deletes and restores rows under the name they now have."""
+    adds = batch_ledger_adds
+    conn.execute(adds.update().where(adds.c.unit == old).values(unit=new))
     bc = batch_changes
     quoted = json.dumps(old, ensure_ascii=False)  # as the images write it
     found = conn.execute(

@@ -199,8 +199,7 @@ _ESCAPED = re.compile(r'["\\\x00-\x1f]')  # what the encoder escapes (ensure_asc
 
 
 def plain(values: Iterable[Any]) -> bool:
-    """Every value a string the encoder writes as it is: the fast paths below give its text, and
-    ``batches.stage_images`` the same text in SQL."""
+    """Every value a string the encoder writes as it is: the fast paths below give its text."""
     texts = tuple(values)
     return all(type(v) is str for v in texts) and not _ESCAPED.search("".join(texts))
 
@@ -220,6 +219,12 @@ def image_json(rec: dict[str, Any] | None) -> str | None:
     if any(isinstance(v, date) for v in rec.values()):
         rec = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in rec.items()}
     return ENCODER.encode(rec)
+
+
+def json_column(conn: sa.Connection, column: Any) -> Any:
+    """A text column of JSON (an undo image, a key) read as JSON in SQL: PostgreSQL needs a cast,
+    SQLite's and MySQL's JSON functions read the text as it is."""
+    return sa.cast(column, sa.JSON) if conn.dialect.name == "postgresql" else sa.type_coerce(column, sa.JSON)
 
 
 @functools.cache  # asked once per undo image: thousands of times in one undo

@@ -150,6 +150,21 @@ batch_changes = sa.Table(
     **MYSQL_TABLE,
 )
 
+batch_ledger_adds = sa.Table(
+    "batch_ledger_adds",
+    metadata,
+    # (revision 0012) the ledger rows a batch added, by key and unit: their undo images, most of
+    # all images (a month's ledger is 100,000 rows at a federation). Not JSON in batch_changes:
+    # written from the import stage in one INSERT … SELECT in the primary key's order (batch_id
+    # first: appended), read back by undo without decoding. Kept like batch_changes.
+    sa.Column("batch_id", sa.Integer(), primary_key=True),
+    sa.Column("employee_id", sa.String(EMP), primary_key=True),
+    sa.Column("month", sa.String(7), primary_key=True),
+    sa.Column("unit", sa.String(UNIT), nullable=False),
+    sqlite_with_rowid=False,
+    **MYSQL_TABLE,
+)
+
 unit_months = sa.Table(
     "unit_months",
     metadata,

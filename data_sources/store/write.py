@@ -22,10 +22,9 @@ from sqlalchemy.engine import Connection
 from data_sources.schema import Kind, ParsedFile, ParsedSheet, Problem
 from data_sources.store.batches import (
     change_images,
-    imaged_in_sql,
     month_images,
     new_batch,
-    stage_images,
+    stage_ledger_adds,
     unit_images,
 )
 from data_sources.store.bulk import chunks, drop_temp, fetch_existing, insert_rows, replace_rows
@@ -289,15 +288,12 @@ def apply_plan(
             # the key (工号, month) is the same before and after: one person-year per change; a
             # replaced row's person-year is rebuilt, an added one (a new month) folded in
             people.update((r["employee_id"], r["month"][:4]) for r in repl)
-            # the added rows' undo images the database writes from the stage (stage_images)
-            in_sql = [imaged_in_sql(r) for r in adds]
             if adds:
                 added_months = {r["month"] for r in adds}
                 folds = [(r["employee_id"], r["month"][:4]) not in people for r in adds]
-                stage = ledger_stage(conn, adds, folds, in_sql)
-            added = (c for c in kp.changes if c.before is None)
-            python_images = [c for c, sql in zip(added, in_sql, strict=True) if not sql]
-            images += change_images(batch_id, table, [c for c in kp.changes if c.before is not None] + python_images)
+                stage = ledger_stage(conn, adds, folds)
+            # the added rows' undo images the database writes from the stage (stage_ledger_adds)
+            images += change_images(batch_id, table, [c for c in kp.changes if c.before is not None])
         else:
             insert_rows(conn, table, adds)
             images += change_images(batch_id, table, kp.changes)
@@ -309,7 +305,7 @@ def apply_plan(
     if record:
         insert_rows(conn, batch_changes, images)
         if stage is not None and batch_id is not None:
-            stage_images(conn, batch_id, stage)
+            stage_ledger_adds(conn, batch_id, stage)
         insert_rows(conn, batch_months, month_images(batch_id, plan))
     keep_in_step(conn, touched, people, now)
     if stage is not None:
