@@ -217,14 +217,9 @@ def undo_batch(conn: Connection, batch_id: int, user: str) -> None:
         raise UndoRefused(batch_id, "merged")
     # the ledger rows the batch changed are staged by their keys in SQL, those it added folded
     # out of learner_years (fold.py); only the other images are read here
-    stage, months, replaced = undo_stage(conn, batch_id)
-    bc = batch_changes
-    # the other tables' images, and the ledger's only when the batch replaced some (the index on
-    # batch_id holds tbl: reading no image of 100,000 added rows is 10× faster on SQLite)
-    others = sa.or_(bc.c.tbl < ledger_rows.name, bc.c.tbl > ledger_rows.name)  # not "!=": SQLite reads the rows for it
-    if replaced:
-        others = sa.or_(others, bc.c.before.is_not(None))
-    changes = conn.execute(sa.select(bc).where(bc.c.batch_id == batch_id, others)).all()
+    stage, months = undo_stage(conn, batch_id)
+    bc = batch_changes  # the added ledger rows have no image here (batch_ledger_adds)
+    changes = conn.execute(sa.select(bc).where(bc.c.batch_id == batch_id)).all()
     now = utcnow()
     touched: set[tuple[str, str]] = set()
     people: set[tuple[str, str]] = set()

@@ -2,9 +2,8 @@
 learner_years in SQL, month by month, the one the mirror of the other:
 
   import  ledger_stage: the added rows, sent once   undo  undo_stage: the keys and units of the
-          (COPY on PostgreSQL, executemany else)         rows, taken from batch_ledger_adds (and
-                                                         the replaced rows' undo images) by the
-                                                         database (INSERT … SELECT)
+          (COPY on PostgreSQL, executemany else)         rows, taken from batch_ledger_adds by
+                                                         the database (INSERT … SELECT)
           keep_in_step first (replaced rows)             remove_learner_months: per month the
           add_ledger_rows: INSERT … SELECT               month's columns zeroed and bits cleared
           add_learner_months: per month the month's      by UPDATE … FROM, a row holding only
@@ -24,8 +23,7 @@ run with the stage ANALYZEd and ``enable_nestloop`` off: the planner's statistic
 the temporary table nor a year's rows added a moment ago, and a nested loop over them turns
 100,000 rows into 10^10 probes; hash joins are right for any size.
 
-Imports: ``tables``, ``rows``, ``bulk`` and ``derived``. The images of replaced rows are read as JSON by
-the database (SQLite's JSON functions, built in since 3.38 and in the usual builds before).
+Imports: ``tables``, ``bulk`` and ``derived``.
 """
 
 from __future__ import annotations
@@ -40,13 +38,10 @@ from sqlalchemy.engine import Connection
 
 from data_sources.store.bulk import chunks, insert_rows, temp_name
 from data_sources.store.derived import LEARNER_YEAR_COLUMNS, recompute_learner_tops, recompute_unit_masks
-from data_sources.store.rows import json_column
 from data_sources.store.tables import (
     BLOCKS,
     MONTHS,
     MYSQL_TABLE,
-    TABLE_KEY,
-    batch_changes,
     batch_ledger_adds,
     learner_years,
     ledger_rows,
@@ -58,7 +53,7 @@ from data_sources.store.tables import (
 def _stage_table(conn: Connection, prefix: str, columns: Iterable[str] | None = None) -> sa.Table:
     """A temporary table of ledger_rows' columns (all nullable; or only ``columns``) and ``fold``:
     1 when the row is folded into or out of learner_years, 0 when not (an import: its person-year
-    is rebuilt anyway; an undo: a row the batch replaced, restored from its image)."""
+    is rebuilt anyway)."""
     stage = sa.Table(
         temp_name(prefix),
         sa.MetaData(),
@@ -83,31 +78,20 @@ def ledger_stage(conn: Connection, recs: list[dict[str, Any]], fold: list[bool])
     return stage
 
 
-def undo_stage(conn: Connection, batch_id: int) -> tuple[sa.Table, set[str], bool]:
-    """A temporary table holding the ledger rows a batch changed: 工号, month, the unit the row is
-    stored under (a later batch did not change it: undo would be refused), fold = 1 for a row the
-    batch added (from ``batch_ledger_adds``, as stored), 0 for one it replaced (from its undo image,
-    the JSON read in SQL). Returns it, the months of the added rows, and whether the batch
-    replaced any ledger row."""
+def undo_stage(conn: Connection, batch_id: int) -> tuple[sa.Table, set[str]]:
+    """A temporary table holding the ledger rows a batch added, taken from ``batch_ledger_adds`` by
+    the database (100,000 of them never travel through Python): 工号, month, the unit the row is
+    stored under (a later batch did not change it: undo would be refused), fold = 1. Returns it
+    and their months. (The rows it replaced are restored from their images and their
+    person-years rebuilt: ``batches.undo_batch``.)"""
     stage = _stage_table(conn, "_dash_unstage", ("employee_id", "month", "unit"))
-    cols = ["employee_id", "month", "unit", "fold"]
     adds = batch_ledger_adds
     added = sa.select(adds.c.employee_id, adds.c.month, adds.c.unit, sa.literal(1, sa.Integer())).where(
         adds.c.batch_id == batch_id
     )
-    conn.execute(stage.insert().from_select(cols, added))
-    bc = batch_changes
-    key, after = json_column(conn, bc.c.key), json_column(conn, bc.c.after)
-    at = TABLE_KEY[ledger_rows.name]
-    replaced = sa.select(
-        key[at.index("employee_id")].as_string(),
-        key[at.index("month")].as_string(),
-        after["unit"].as_string(),
-        sa.literal(0, sa.Integer()),
-    ).where(bc.c.batch_id == batch_id, bc.c.tbl == ledger_rows.name, bc.c.before.is_not(None))
-    conn.execute(stage.insert().from_select(cols, replaced))
-    folds = conn.execute(sa.select(stage.c.fold, stage.c.month).distinct()).all()
-    return stage, {m for f, m in folds if f == 1}, any(f == 0 for f, _m in folds)
+    conn.execute(stage.insert().from_select(["employee_id", "month", "unit", "fold"], added))
+    months = conn.execute(sa.select(stage.c.month).distinct()).scalars()
+    return stage, set(months)
 
 
 def stage_unit_months(conn: Connection, stage: sa.Table) -> set[tuple[str, str]]:
