@@ -1,7 +1,8 @@
 """The floor of ``bench --browser``: a bare Streamlit page with what every page of the app shows
 at least (a heading, one Vega-Lite chart, one table) and a button that reruns it with other
-figures (the chart and the table drawn again), served and timed like the app's pages. No store, no sign-in, no figures: what a page costs in this Streamlit and
-this browser before the app does any work of its own, printed beside the goal lines."""
+figures (the chart and the table drawn again), served and timed like the app's pages. No store,
+no sign-in, none of the app's code: what a page costs in this Streamlit and this browser before
+the app does any work of its own, printed beside the goal lines."""
 
 import pandas as pd
 import streamlit as st
