@@ -198,7 +198,7 @@ ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=
 _ESCAPED = re.compile(r'["\\\x00-\x1f]')  # what the encoder escapes (ensure_ascii=False)
 
 
-def plain(values: Iterable[Any]) -> bool:
+def _plain(values: Iterable[Any]) -> bool:
     """Every value a string the encoder writes as it is: the fast paths below give its text."""
     texts = tuple(values)
     return all(type(v) is str for v in texts) and not _ESCAPED.search("".join(texts))
@@ -206,7 +206,7 @@ def plain(values: Iterable[Any]) -> bool:
 
 def key_json(key: tuple[Any, ...]) -> str:
     # an import of 100,000 rows encodes 100,000 keys and images: the encoder took 1.3 s of it
-    if plain(key):
+    if _plain(key):
         return '["' + '","'.join(key) + '"]'
     return ENCODER.encode([v.isoformat() if isinstance(v, date) else v for v in key])
 
@@ -214,7 +214,7 @@ def key_json(key: tuple[Any, ...]) -> str:
 def image_json(rec: dict[str, Any] | None) -> str | None:
     if rec is None:
         return None
-    if plain(rec.values()):
+    if _plain(rec.values()):
         return "{" + ",".join(f'"{k}":"{rec[k]}"' for k in sorted(rec)) + "}"
     if any(isinstance(v, date) for v in rec.values()):
         rec = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in rec.items()}
