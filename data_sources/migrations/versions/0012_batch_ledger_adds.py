@@ -42,6 +42,7 @@ _added = sa.and_(_changes.c.tbl == "ledger_rows", _changes.c.before.is_(None))
 
 
 def _json(value: object) -> str:
+    """As ``rows.key_json`` / ``rows.image_json`` write an image (the encoder of revision 0011)."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
@@ -76,7 +77,7 @@ def downgrade() -> None:
         images = [
             {
                 "tbl": "ledger_rows",
-                "key": json.dumps([r.employee_id, r.month], ensure_ascii=False, separators=(",", ":")),
+                "key": _json([r.employee_id, r.month]),
                 "batch_id": r.batch_id,
                 "before": None,
                 "after": _json({"employee_id": r.employee_id, "month": r.month, "unit": r.unit}),
