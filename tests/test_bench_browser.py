@@ -41,18 +41,19 @@ def test_the_browser_bench_times_each_page_on_the_demo(settings, tmp_path: Path)
         assert all(t.total > 0 and min(t) >= 0 for t in r.times.values()), r
         assert r.screens > 0
 
-    # the floor: a bare Streamlit page served alone, opened and rerun
+    # the floor: two bare Streamlit pages served alone, opened, rerun and switched in the menu
     floor = bench_browser.measure_floor(CHROMIUM, repeat=1)
-    assert sorted(floor) == ["cold", "rerun"]
+    assert list(floor) == list(bench_browser.FLOOR_KINDS) == ["cold", "rerun", "switch"]
     assert all(t.total > 0 and min(t) >= 0 and t.script > 0 for t in floor.values()), floor
 
     out = io.StringIO()
     bench_browser.print_table(out, "the demo", 1, results, bench_browser.DEMO_GOALS, floor)
     lines = out.getvalue().splitlines()
-    assert [ln.split()[0] for ln in lines if ln.startswith("  ")] == ["cold", "rerun"]
+    assert [ln.split()[0] for ln in lines if ln.startswith("  ")] == ["cold", "rerun", "switch"]
     cold_line, warm_line = (ln for ln in lines if ln.startswith("- SQLite:"))
     assert f"; the floor {floor['cold'].total:,.0f} ms)" in cold_line
-    assert f"; the floor's rerun {floor['rerun'].total:,.0f} ms)" in warm_line
+    floor_warm = f"; the floor's rerun {floor['rerun'].total:,.0f} ms, switch {floor['switch'].total:,.0f} ms)"
+    assert floor_warm in warm_line
     titles = [r.title for r in rows]
     shown = [ln.split()[0] for ln in lines if ln.split() and ln.split()[0] in titles]
     assert shown == titles * 2  # the times, then where the time goes
