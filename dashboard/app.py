@@ -23,7 +23,7 @@ from dashboard.ui import database, filters, frame, navigation, session, signin  
 
 st.set_page_config(
     page_title="创争活动监测看板",
-    page_icon=":material/school:",
+    page_icon="🎓",  # drawn by the browser: a :material/…: icon is fetched from fonts.gstatic.com
     layout="wide",
     initial_sidebar_state="expanded",
 )

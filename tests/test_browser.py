@@ -244,6 +244,27 @@ def test_every_page_renders_in_chinese_with_data_as_of(browser, demo_server, url
     page.context.close()
 
 
+def test_no_request_leaves_the_server(browser, demo_server) -> None:
+    """A factory's or hospital's intranet often has no way out, and Google's servers cannot be
+    reached from mainland China: every request a leader's browser makes, over the pages and a
+    period change, goes to the app's own server (the tab's icon too, an emoji drawn by the
+    browser; Streamlit fetched a :material/…: page icon from fonts.gstatic.com)."""
+    page = new_page(browser, demo_server)
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(f"{demo_server.url}/overview?from=2024-01&to=2024-12")
+    settle(page)
+    for _path, title in PAGES[1:]:
+        open_from_menu(page, title)
+    page.locator('[data-testid="stSidebar"] .st-key-f_quick button[aria-checked="false"]').first.click()
+    settle(page)
+    icon = page.evaluate("document.querySelector(\"link[rel='shortcut icon']\").href")
+    page.context.close()
+    assert icon.startswith("data:image/svg+xml,") and "🎓" in unquote(icon), icon
+    assert len(requested) > 20, requested
+    assert [u for u in requested if not u.startswith((demo_server.url + "/", "data:", "blob:"))] == []
+
+
 @pytest.mark.parametrize(("width", "height"), [(1366, 768), (1920, 1080)], ids=["laptop", "projector"])
 def test_the_first_screen_of_the_overview_on_a_laptop_and_a_projector(browser, demo_server, width, height):
     """What a meeting sees without scrolling (the README shows both): the title, the six tiles with
