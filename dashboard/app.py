@@ -32,6 +32,7 @@ session.settings()  # a wrong config.toml stops here with a message, not a trace
 database.store()  # so does a database that cannot be used (and the page waits for it)
 nav = None
 try:
+    database.read_data_version()  # once per run: every figure of the run is of the same data
     filters_box = st.sidebar.container()  # filters above, the language switch below
     language = filters.language_switch()
     frontend.install(language)  # Streamlit's English widget text in Chinese, chart tooltip size

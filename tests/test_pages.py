@@ -330,6 +330,33 @@ def test_cached_calls_run_once_per_database_selection_arguments_and_data_version
     assert CALLS[6:] == ["units"]
 
 
+@pytest.mark.parametrize("page", ["overview", "unit"])
+def test_a_script_run_reads_the_data_version_once_and_the_next_run_sees_an_import(
+    demo_url: str, page: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every figure of a run is keyed by the version read at its start (one read, not one per
+    figure); an import through another app process (here another Store on the same database)
+    shows at the next run."""
+    reads: list[str] = []
+    read = Store.data_version
+    monkeypatch.setattr(Store, "data_version", lambda self: reads.append(read(self)) or reads[-1])
+    at = open_page(app(unit="供销科"), page)
+    no_exceptions(at)
+    reads.clear()
+    at.run()
+    assert len(reads) == 1
+    assert "2025" not in "".join(at.selectbox(key="f_year").options)
+
+    settings = load_settings(ROOT / "config.toml")
+    import_files(
+        Store.open(demo_url), [("质检科_2025年1月.xlsx", io.BytesIO(_summary_workbook()))], settings, user="测试"
+    )
+    at.run()
+    no_exceptions(at)
+    assert len(reads) == 2 and reads[1] != reads[0]
+    assert "2025" in "".join(at.selectbox(key="f_year").options)
+
+
 # ---- learners, phases, submissions -------------------------------------------------------------
 
 
